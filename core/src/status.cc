@@ -1,0 +1,42 @@
+#include "replicore/status.h"
+
+namespace replicore {
+
+const char* StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kValidation: return "validation";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kConflict: return "conflict";
+    case StatusCode::kBadFilter: return "bad_filter";
+    case StatusCode::kBadRequest: return "bad_request";
+    case StatusCode::kTooLarge: return "too_large";
+    case StatusCode::kUnauthorized: return "unauthorized";
+    case StatusCode::kForbidden: return "forbidden";
+    case StatusCode::kStorage: return "storage";
+  }
+  return "storage";
+}
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kValidation: return 422;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kConflict: return 409;
+    case StatusCode::kBadFilter: return 400;
+    case StatusCode::kBadRequest: return 400;
+    case StatusCode::kTooLarge: return 413;
+    case StatusCode::kUnauthorized: return 401;
+    case StatusCode::kForbidden: return 403;
+    case StatusCode::kStorage: return 500;
+  }
+  return 500;
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "ok";
+  return std::string(StatusCodeName(code_)) + ": " + message_;
+}
+
+}  // namespace replicore
