@@ -1,0 +1,80 @@
+// LoopBack filters: where / order / limit / skip (offset) / fields, parsed once into a
+// tree that MemoryStore evaluates and SQL stores translate.
+#ifndef REPLICORE_FILTER_H_
+#define REPLICORE_FILTER_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "replicore/status.h"
+
+namespace replicore {
+
+enum class WhereOp {
+  kEq, kNeq, kGt, kGte, kLt, kLte, kBetween, kInq, kNin,
+  kLike, kNlike, kIlike, kNilike, kRegexp,
+};
+
+// A node of a where tree: an and/or of children, or one condition on a property.
+struct Where {
+  enum class Kind { kAnd, kOr, kCondition };
+  Kind kind = Kind::kAnd;     // an empty kAnd matches everything
+  std::vector<Where> children;
+  // kCondition only:
+  std::vector<std::string> path;  // "meta.priority" -> {"meta", "priority"}
+  WhereOp op = WhereOp::kEq;
+  Json value;                 // operand; an array for kBetween (2), kInq, kNin
+  // kRegexp only: the pattern and flags parsed from "/ab+c/i" or a plain string.
+  std::string regex_source;
+  std::string regex_flags;
+};
+
+struct OrderKey {
+  std::vector<std::string> path;
+  bool descending = false;
+};
+
+struct Filter {
+  Where where;
+  std::vector<OrderKey> order;
+  std::optional<size_t> limit;
+  size_t skip = 0;
+  // fields: empty = all. include_fields lists the properties kept (fields {a:true} or
+  // ["a"]); exclude_fields the ones dropped (fields {a:false}).
+  std::vector<std::string> include_fields;
+  std::vector<std::string> exclude_fields;
+};
+
+// Declared type of a top-level property ("string", "number", "boolean", "date", "object",
+// "array", "any"), used to coerce where values as LoopBack does ("true" -> true for a boolean
+// property, "5" -> 5 for a number, a date string -> ISO form). Unknown properties: nullopt.
+using PropertyTypeLookup = std::function<std::optional<std::string>(std::string_view property)>;
+
+// Parses a filter object ({where, order, limit, skip, offset, fields}); anything invalid
+// (unknown operator, bad limit, malformed order, ...) is a kBadFilter status naming it.
+// `types` may be null (no coercion). Also accepts a JSON string holding such an object.
+Result<Filter> ParseFilter(const Json& filter, const PropertyTypeLookup* types = nullptr);
+Result<Where> ParseWhere(const Json& where, const PropertyTypeLookup* types = nullptr);
+
+// LoopBack's bracket query form as the qs module decodes it:
+//   "filter[where][completed]=true&filter[limit]=2" -> {"filter":{"where":{"completed":"true"},"limit":"2"}}
+// Also "filter={...json...}" (URL-encoded). Returns the object of all query parameters;
+// values stay strings (ParseFilter coerces). Malformed input is kBadRequest.
+Result<Json> ParseQueryString(std::string_view query);
+
+// Whether `record` (a JSON object) satisfies `where`.
+bool Matches(const Where& where, const Json& record);
+
+// Sorts, skips, limits and projects matching records (pointers borrowed for the call).
+// Records are assumed to match already. Order comparison follows LoopBack's memory connector.
+std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records);
+
+// The record with only the selected fields (filter.include_fields / exclude_fields).
+Json Project(const Filter& filter, const Json& record);
+
+}  // namespace replicore
+
+#endif  // REPLICORE_FILTER_H_
