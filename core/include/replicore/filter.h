@@ -4,7 +4,9 @@
 #define REPLICORE_FILTER_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,9 @@ struct Where {
   // kRegexp only: the pattern and flags parsed from "/ab+c/i" or a plain string.
   std::string regex_source;
   std::string regex_flags;
+  // kLike/kNlike/kIlike/kNilike/kRegexp: the pattern compiled once by ParseWhere, so
+  // Matches never compiles a regex per record. Shared so copying a Where stays cheap.
+  std::shared_ptr<const std::regex> regex;
 };
 
 struct OrderKey {

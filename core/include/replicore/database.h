@@ -1,0 +1,87 @@
+// A database: model definitions over one Store, with LoopBack's write operations.
+// Every write goes one path: normalise against the model -> revision -> rectify the
+// Change -> one atomic Store batch -> the committed batch handed to the listener.
+#ifndef REPLICORE_DATABASE_H_
+#define REPLICORE_DATABASE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "replicore/model.h"
+#include "replicore/store.h"
+
+namespace replicore {
+
+class Database {
+ public:
+  // Borrows `store`, which must outlive the Database. Not thread-safe: callers serialise.
+  Database(Store* store, Environment env);
+
+  Status AddModel(ModelDefinition model);
+  // Parses and adds a model JSON definition.
+  Status AddModel(const Json& definition);
+  // kNotFound naming the model when unknown.
+  Result<const ModelDefinition*> GetModel(const std::string& name) const;
+  std::vector<std::string> ModelNames() const;
+
+  Store* store() { return store_; }
+  const Environment& env() const { return env_; }
+  // Called after every committed batch (to persist or broadcast it).
+  void set_commit_listener(std::function<void(const CommittedBatch&)> listener) {
+    listener_ = std::move(listener);
+  }
+
+  // ---- reads
+  Result<std::optional<Json>> FindById(const std::string& model, const std::string& id);
+  // `filter` is a LoopBack filter object (or a JSON string of one); null = everything.
+  Result<std::vector<Json>> Find(const std::string& model, const Json& filter);
+  Result<std::optional<Json>> FindOne(const std::string& model, const Json& filter);
+  Result<size_t> Count(const std::string& model, const Json& where);
+  Result<bool> Exists(const std::string& model, const std::string& id);
+
+  // ---- LoopBack's write operations (revisions-e2e.json records their semantics)
+  // kConflict "Duplicate entry" when the id exists.
+  Result<Json> Create(const std::string& model, const Json& data);
+  // Merges `data` into the record; kNotFound when absent.
+  Result<Json> PatchAttributes(const std::string& model, const std::string& id, const Json& data);
+  // Drops absent properties and re-applies defaults; kNotFound when absent.
+  Result<Json> ReplaceById(const std::string& model, const std::string& id, const Json& data);
+  Result<Json> PatchOrCreate(const std::string& model, const Json& data);
+  Result<Json> ReplaceOrCreate(const std::string& model, const Json& data);
+  // Patches every matching record in one batch; returns the count.
+  Result<size_t> UpdateAll(const std::string& model, const Json& where, const Json& data);
+  // Patches the one matching record or creates one; kBadRequest when several match.
+  Result<Json> UpsertWithWhere(const std::string& model, const Json& where, const Json& data);
+  Result<size_t> DeleteById(const std::string& model, const std::string& id);
+  Result<size_t> DeleteAll(const std::string& model, const Json& where);
+
+  // ---- checkpoints (one sequence shared by every model of the database)
+  // Bumps and returns LoopBack's checkpoint object {"seq","time","id":1}.
+  Result<Json> Checkpoint();
+  Result<int64_t> CurrentCheckpoint();
+
+  // ---- the shared write path, also used by replication
+  // Writes `record` (nullopt: deletes) of `model` with its rectified change into `batch`.
+  Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Json> record,
+                  int64_t checkpoint, Batch* batch);
+  // Applies the batch and hands it to the listener.
+  Result<CommittedBatch> Commit(Batch batch);
+
+ private:
+  Result<Filter> ParseFilterFor(const ModelDefinition& model, const Json& filter) const;
+  Result<Json> WriteOne(const ModelDefinition& model, const std::string& id, Json record);
+  // LoopBack's upserts with persistUndefinedAsNull first set every unsent property to null.
+  Json PrefillNulls(const ModelDefinition& model, const Json& data) const;
+
+  Store* store_;
+  Environment env_;
+  std::map<std::string, std::unique_ptr<ModelDefinition>> models_;
+  std::function<void(const CommittedBatch&)> listener_;
+};
+
+}  // namespace replicore
+
+#endif  // REPLICORE_DATABASE_H_

@@ -1,0 +1,57 @@
+// All data in memory: the browser's store (persisted by the JS connectors from the
+// committed batches) and the server's --db :memory:.
+#ifndef REPLICORE_MEMORY_STORE_H_
+#define REPLICORE_MEMORY_STORE_H_
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "replicore/store.h"
+
+namespace replicore {
+
+class MemoryStore : public Store {
+ public:
+  MemoryStore();
+  ~MemoryStore() override;
+
+  Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override;
+  Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override;
+  Result<size_t> Count(const std::string& model, const Where& where) override;
+  Result<std::optional<Change>> GetChange(const std::string& model,
+                                          const std::string& model_id) override;
+  Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<int64_t> CurrentCheckpoint() override;
+  Result<std::optional<Json>> GetMeta(const std::string& key) override;
+  Result<CommittedBatch> Apply(Batch batch) override;
+
+  // Durability (ARCHITECTURE.md §3.4). With undo kept, every applied batch stays undoable
+  // until confirmed: a connector confirms what reached disk and undoes the rest, newest
+  // first, so memory equals disk after a failed persist.
+  void set_keep_undo(bool keep);
+  // Drops undo information of batches with seq <= `seq`.
+  void Confirm(uint64_t seq);
+  // Undoes the newest unconfirmed batch; kNotFound when there is none.
+  Status UndoLast();
+  size_t unconfirmed() const;
+
+ private:
+  struct ModelData;
+  struct Undo;
+  ModelData& Model(const std::string& model);
+  const ModelData* FindModel(const std::string& model) const;
+  void PutChange(ModelData& data, const std::string& model_id, std::optional<Change> change);
+
+  std::unordered_map<std::string, std::unique_ptr<ModelData>> models_;
+  std::map<std::string, Json> meta_;
+  int64_t checkpoint_ = 1;
+  uint64_t seq_ = 0;
+  bool keep_undo_ = false;
+  std::deque<Undo> undo_;  // oldest first
+};
+
+}  // namespace replicore
+
+#endif  // REPLICORE_MEMORY_STORE_H_

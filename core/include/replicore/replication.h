@@ -1,0 +1,58 @@
+// The replication operations of PROTOCOL.md §2.1, as one side answers them over its
+// Database. The server routes call these; the Replicator calls them for its local side.
+#ifndef REPLICORE_REPLICATION_H_
+#define REPLICORE_REPLICATION_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "replicore/database.h"
+
+namespace replicore {
+
+struct ChangesPage {
+  std::vector<Change> changes;
+  // (checkpoint, modelId) to resume after, when a limit cut the page short (§9.1).
+  std::optional<std::pair<int64_t, std::string>> next;
+};
+
+// GET /changes: changes with checkpoint >= since, ordered by (checkpoint, modelId); a change
+// is kept when it is a delete or its record matches `filter` (a LoopBack filter, null: all;
+// only its where is used). `unknown` changes (created and deleted between checkpoints) are
+// dropped. `after`/`limit` page by cursor.
+Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t since,
+                            const Json& filter,
+                            std::optional<std::pair<int64_t, std::string>> after = std::nullopt,
+                            std::optional<size_t> limit = std::nullopt);
+
+// POST /diff: compares the source's changes (a JSON array) with this side's change log
+// (rows with checkpoint >= since). Returns {"deltas": [...source changes...],
+// "conflicts": [...this side's rows...]}. Records match by modelId only.
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes);
+
+// POST /create-updates: [{type, change, data?}] for the deltas (deletes first). A delta
+// whose record is gone becomes a delete update (§8.10), never an error.
+Result<Json> CreateUpdates(Database& db, const std::string& model, const Json& deltas);
+
+struct BulkUpdateResult {
+  size_t applied = 0;
+  Json conflicts = Json::array();  // the source change objects of the conflicting updates
+};
+// POST /bulk-update: applies the non-conflicting updates in ONE batch (an `update` is a
+// replace guarded by prev) and reports the conflicting ones; any other error (a bad
+// update, validation) applies nothing.
+Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, const Json& updates);
+
+// GET /:id/changes/last: the change row as JSON, or null.
+Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id);
+// PUT /:id/changes/last: accepts only `prev` (and `rev` when it equals the record's computed
+// revision), stamps the current checkpoint so the resolution replicates (§8.3, §9.4).
+// kNotFound when the record has no change row.
+Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
+                              const Json& data);
+
+}  // namespace replicore
+
+#endif  // REPLICORE_REPLICATION_H_

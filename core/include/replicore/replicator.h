@@ -1,0 +1,147 @@
+// The replicate algorithm of PROTOCOL.md §5 as a sans-I/O state machine. It never calls
+// the other party: it hands out the next request as a value and is fed the response, so
+// the same code runs over fetch (JS), in-process (local <-> local) and over native HTTP.
+#ifndef REPLICORE_REPLICATOR_H_
+#define REPLICORE_REPLICATOR_H_
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "replicore/conflict.h"
+#include "replicore/database.h"
+
+namespace replicore {
+
+// What one party asks of the other. Args and results are JSON (LoopBack's wire values):
+//   kCheckpoint       {}                         -> {"seq", "time", "id"}
+//   kChanges          {since, filter?, limit?, after?: [checkpoint, modelId]}
+//                                                -> [Change...] or {"changes":[...], "next"}
+//   kDiff             {since, changes}           -> {"deltas", "conflicts"}
+//   kCreateUpdates    {deltas}                   -> [Update...]
+//   kBulkUpdate       {updates}                  -> null; 409 = kConflict with
+//                                                   details {"conflicts": [source changes]}
+//   kFindById         {id}                       -> record or null
+//   kFindLastChange   {id}                       -> Change or null
+//   kUpdateLastChange {id, data}                 -> Change
+//   kReplaceOrCreate  {data}                     -> record
+//   kDeleteById       {id}                       -> {"count"}
+enum class Op {
+  kCheckpoint, kChanges, kDiff, kCreateUpdates, kBulkUpdate,
+  kFindById, kFindLastChange, kUpdateLastChange, kReplaceOrCreate, kDeleteById,
+};
+const char* OpName(Op op);
+
+struct Request {
+  Op op;
+  Json args;
+};
+
+struct Response {
+  Status status;
+  Json result;
+};
+
+// Answers a request from `db` for `model`: the in-process party, and what a server does.
+Response Answer(Database& db, const std::string& model, const Request& request);
+
+struct Checkpoints {
+  int64_t source = -1;
+  int64_t target = -1;
+};
+
+struct ReplicatorOptions {
+  std::string model;
+  bool local_is_source = true;  // push; false: pull (the other party is the source)
+  // Names the other party: since and the unresolved set are kept per peer and direction.
+  std::string peer = "remote";
+  // Where to start; unset: what the last replicate with this peer stored, else -1.
+  std::optional<Checkpoints> since;
+  // diff / create-updates / bulk-update requests are cut at about this many bytes (§8.4).
+  size_t chunk_bytes = 64 * 1024;
+  // The peer pages /changes by cursor (replicore extension §9.1); page size.
+  bool cursor_changes = false;
+  size_t changes_page = 1000;
+  int max_attempts = 3;  // LoopBack re-runs an attempt that applied something
+};
+
+struct ReplicationResult {
+  Checkpoints checkpoints;  // what to pass as since next time (also stored per peer)
+  std::vector<Conflict> conflicts;
+  size_t applied = 0;  // updates applied on the target
+  int attempts = 0;
+};
+
+class Replicator {
+ public:
+  // Borrows `local` for the Replicator's lifetime.
+  Replicator(Database* local, ReplicatorOptions options);
+
+  // The request to send next; nullopt once done() or failed().
+  std::optional<Request> NextRequest();
+  // Feeds the other party's answer to the last request. An error status ends the
+  // replicate (failed()), except a bulk-update 409, which reports conflicts.
+  Status OnResponse(const Response& response);
+
+  bool done() const { return state_ == State::kDone; }
+  bool failed() const { return state_ == State::kFailed; }
+  const Status& error() const { return error_; }
+  const ReplicationResult& result() const { return result_; }
+
+ private:
+  enum class State {
+    kStart, kAwaitCheckpoint, kAwaitChanges, kAwaitDiff, kAwaitCreateUpdates,
+    kAwaitBulkUpdate, kDone, kFailed,
+  };
+  Status Start();
+  Status OnCheckpoint(const Json& result);
+  Status OnChanges(const Json& result);
+  Status OnDiff(const Json& result);
+  Status OnCreateUpdates(const Json& result);
+  Status OnBulkUpdate(const Response& response);
+  Status SendNextDiff();          // push
+  Status SendNextBulkUpdate();    // push
+  Status SendNextCreateUpdates(); // pull
+  void RequestChanges(int64_t since, const Json& filter);
+  Status FinishAttempt();
+  void AddConflict(const std::string& model_id, Json source_change, Json target_change);
+  std::string StateKey() const;
+  Status Fail(Status status);
+
+  Database* local_;
+  ReplicatorOptions options_;
+  State state_ = State::kStart;
+  Status error_;
+  std::optional<Request> pending_;
+  ReplicationResult result_;
+
+  // Per replicate.
+  Checkpoints since_;
+  std::set<std::string> unresolved_;  // ids that conflicted before (§8.3)
+  // Per attempt.
+  Checkpoints new_checkpoints_;
+  std::deque<Json> chunks_;  // push: change chunks to diff; pull: delta chunks
+  std::deque<Json> update_chunks_;  // push: updates to send
+  std::optional<Json> next_cursor_;  // pull: where the next /changes page starts
+  int64_t changes_since_ = -1;       // pull: the /changes query being paged
+  Json changes_filter_;
+  bool unresolved_fetched_ = false;
+  std::vector<Conflict> attempt_conflicts_;
+  size_t attempt_applied_ = 0;
+  std::set<std::string> conflict_ids_;
+  std::unordered_map<std::string, Json> source_changes_;  // pull: by modelId, for conflicts
+};
+
+// Runs a replicate in-process (local <-> local): the Replicator on `local` (source when
+// options.local_is_source, else target), `remote` answering, with a bound on the number
+// of requests. Since and the unresolved set are kept in `local`'s store per options.peer.
+Result<ReplicationResult> ReplicateLocal(Database* local, Database* remote,
+                                         ReplicatorOptions options, size_t max_requests = 1000000);
+
+}  // namespace replicore
+
+#endif  // REPLICORE_REPLICATOR_H_

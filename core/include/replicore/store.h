@@ -1,0 +1,88 @@
+// The synchronous storage interface of the core: records, their change log, the
+// checkpoint sequence and small metadata, written only through atomic batches.
+// Every Store passes tests/core/store_conformance.h.
+#ifndef REPLICORE_STORE_H_
+#define REPLICORE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "replicore/change.h"
+#include "replicore/filter.h"
+#include "replicore/status.h"
+
+namespace replicore {
+
+// One record write: `data` is the whole stored object, or nullopt to delete the record.
+struct RecordWrite {
+  std::string model;
+  std::string id;
+  std::optional<Json> data;
+};
+
+// A change-log write: `change` is the new row, or nullopt to remove the row of
+// (model, model_id) (LoopBack removes rows whose prev became "unknown").
+struct ChangeWrite {
+  std::string model;
+  std::string model_id;
+  std::optional<Change> change;
+};
+
+// Everything one write operation commits: all of it or none of it.
+struct Batch {
+  std::vector<RecordWrite> records;
+  std::vector<ChangeWrite> changes;
+  std::optional<int64_t> checkpoint;  // the new checkpoint seq, when bumped
+  std::vector<std::pair<std::string, Json>> meta;  // key -> value (null erases)
+
+  bool empty() const {
+    return records.empty() && changes.empty() && !checkpoint && meta.empty();
+  }
+};
+
+// A batch as committed, handed out for whoever persists or broadcasts it.
+struct CommittedBatch {
+  uint64_t seq = 0;  // per-store commit counter, 1, 2, ...
+  Batch batch;
+  int64_t checkpoint = 0;  // the checkpoint seq after the commit
+};
+
+// A page of the change log ordered by (checkpoint, model_id).
+struct ChangeQuery {
+  std::string model;
+  int64_t since = 0;  // checkpoint >= since (LoopBack is inclusive)
+  // Resume strictly after this (checkpoint, model_id); unset: from the start.
+  std::optional<std::pair<int64_t, std::string>> after;
+  std::optional<size_t> limit;  // unset: all
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The stored record, or nullopt when there is none.
+  virtual Result<std::optional<Json>> Get(const std::string& model, const std::string& id) = 0;
+  // Records matching filter.where, ordered, paged and projected per the filter. Without an
+  // order, records come in id order. A filter the store cannot evaluate is kBadFilter.
+  virtual Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) = 0;
+  virtual Result<size_t> Count(const std::string& model, const Where& where) = 0;
+
+  // The change row of a record, or nullopt.
+  virtual Result<std::optional<Change>> GetChange(const std::string& model,
+                                                  const std::string& model_id) = 0;
+  virtual Result<std::vector<Change>> Changes(const ChangeQuery& query) = 0;
+
+  // The current checkpoint seq; 1 before any bump (LoopBack's singleton starts at 1).
+  virtual Result<int64_t> CurrentCheckpoint() = 0;
+  // Metadata (checkpoint time, per-peer since, unresolved sets); nullopt when unset.
+  virtual Result<std::optional<Json>> GetMeta(const std::string& key) = 0;
+
+  // Commits all of `batch` or nothing. On success returns the committed batch as a value.
+  virtual Result<CommittedBatch> Apply(Batch batch) = 0;
+};
+
+}  // namespace replicore
+
+#endif  // REPLICORE_STORE_H_

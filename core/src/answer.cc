@@ -1,0 +1,101 @@
+// The answering party: maps a Replicator request onto the replication operations.
+#include "replicore/replication.h"
+#include "replicore/replicator.h"
+
+namespace replicore {
+
+const char* OpName(Op op) {
+  switch (op) {
+    case Op::kCheckpoint: return "checkpoint";
+    case Op::kChanges: return "changes";
+    case Op::kDiff: return "diff";
+    case Op::kCreateUpdates: return "createUpdates";
+    case Op::kBulkUpdate: return "bulkUpdate";
+    case Op::kFindById: return "findById";
+    case Op::kFindLastChange: return "findLastChange";
+    case Op::kUpdateLastChange: return "updateLastChange";
+    case Op::kReplaceOrCreate: return "replaceOrCreate";
+    case Op::kDeleteById: return "deleteById";
+  }
+  return "unknown";
+}
+
+namespace {
+
+Response From(Result<Json> result) {
+  if (!result.ok()) return Response{result.status(), nullptr};
+  return Response{Status::Ok(), std::move(result).value()};
+}
+
+int64_t SinceArg(const Json& args) {
+  auto it = args.find("since");
+  if (it == args.end() || !it->is_number()) return 0;  // LoopBack: Number(undefined) || 0
+  return it->get<int64_t>();
+}
+
+std::string IdArg(const Json& args) {
+  auto it = args.find("id");
+  return it != args.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Response AnswerChanges(Database& db, const std::string& model, const Json& args) {
+  std::optional<std::pair<int64_t, std::string>> after;
+  if (auto it = args.find("after"); it != args.end() && it->is_array() && it->size() == 2) {
+    after = std::make_pair((*it)[0].get<int64_t>(), (*it)[1].get<std::string>());
+  }
+  std::optional<size_t> limit;
+  if (auto it = args.find("limit"); it != args.end() && it->is_number_unsigned()) {
+    limit = it->get<size_t>();
+  }
+  auto page = Changes(db, model, SinceArg(args), args.value("filter", Json()), after, limit);
+  if (!page.ok()) return Response{page.status(), nullptr};
+  Json changes = Json::array();
+  for (const Change& change : page->changes) changes.push_back(change.ToJson());
+  if (!limit) return Response{Status::Ok(), std::move(changes)};
+  Json next = page->next ? Json::array({page->next->first, page->next->second}) : Json();
+  return Response{Status::Ok(), Json{{"changes", std::move(changes)}, {"next", next}}};
+}
+
+}  // namespace
+
+Response Answer(Database& db, const std::string& model, const Request& request) {
+  const Json& args = request.args;
+  switch (request.op) {
+    case Op::kCheckpoint:
+      return From(db.Checkpoint());
+    case Op::kChanges:
+      return AnswerChanges(db, model, args);
+    case Op::kDiff:
+      return From(Diff(db, model, SinceArg(args), args.value("changes", Json::array())));
+    case Op::kCreateUpdates:
+      return From(CreateUpdates(db, model, args.value("deltas", Json::array())));
+    case Op::kBulkUpdate: {
+      auto result = BulkUpdate(db, model, args.value("updates", Json()));
+      if (!result.ok()) return Response{result.status(), nullptr};
+      if (!result->conflicts.empty()) {
+        return Response{Status::Conflict("Conflict", Json{{"conflicts", result->conflicts}}),
+                        nullptr};
+      }
+      return Response{Status::Ok(), nullptr};
+    }
+    case Op::kFindById: {
+      auto record = db.FindById(model, IdArg(args));
+      if (!record.ok()) return Response{record.status(), nullptr};
+      return Response{Status::Ok(), record->has_value() ? **record : Json()};
+    }
+    case Op::kFindLastChange:
+      return From(FindLastChange(db, model, IdArg(args)));
+    case Op::kUpdateLastChange:
+      return From(UpdateLastChange(db, model, IdArg(args), args.value("data", Json::object())));
+    case Op::kReplaceOrCreate:
+      return From(db.ReplaceOrCreate(model, args.value("data", Json::object())));
+    case Op::kDeleteById: {
+      auto count = db.DeleteById(model, IdArg(args));
+      if (!count.ok()) return Response{count.status(), nullptr};
+      return Response{Status::Ok(), Json{{"count", *count}}};
+    }
+  }
+  return Response{Status::BadRequest("unknown request"), nullptr};
+}
+
+}  // namespace replicore

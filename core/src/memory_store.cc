@@ -1,0 +1,202 @@
+#include "replicore/memory_store.h"
+
+#include <set>
+
+namespace replicore {
+
+struct MemoryStore::ModelData {
+  std::map<std::string, Json> records;  // id order: the order of an unordered find
+  std::unordered_map<std::string, Change> changes;
+  std::set<std::pair<int64_t, std::string>> change_order;  // (checkpoint, model_id)
+};
+
+// What a batch overwrote, to put it back.
+struct MemoryStore::Undo {
+  uint64_t seq = 0;
+  std::vector<RecordWrite> records;  // old values
+  std::vector<ChangeWrite> changes;  // old rows
+  int64_t checkpoint = 0;
+  std::vector<std::pair<std::string, std::optional<Json>>> meta;
+};
+
+MemoryStore::MemoryStore() = default;
+MemoryStore::~MemoryStore() = default;
+
+MemoryStore::ModelData& MemoryStore::Model(const std::string& model) {
+  auto& slot = models_[model];
+  if (!slot) slot = std::make_unique<ModelData>();
+  return *slot;
+}
+
+const MemoryStore::ModelData* MemoryStore::FindModel(const std::string& model) const {
+  auto it = models_.find(model);
+  return it == models_.end() ? nullptr : it->second.get();
+}
+
+Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std::string& id) {
+  const ModelData* data = FindModel(model);
+  if (!data) return std::optional<Json>();
+  auto it = data->records.find(id);
+  if (it == data->records.end()) return std::optional<Json>();
+  return std::optional<Json>(it->second);
+}
+
+Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filter& filter) {
+  std::vector<const Json*> matching;
+  if (const ModelData* data = FindModel(model)) {
+    for (const auto& [id, record] : data->records) {
+      if (Matches(filter.where, record)) matching.push_back(&record);
+    }
+  }
+  return ApplyOrderPage(filter, std::move(matching));
+}
+
+Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
+  size_t count = 0;
+  if (const ModelData* data = FindModel(model)) {
+    for (const auto& entry : data->records) count += Matches(where, entry.second) ? 1 : 0;
+  }
+  return count;
+}
+
+Result<std::optional<Change>> MemoryStore::GetChange(const std::string& model,
+                                                     const std::string& model_id) {
+  const ModelData* data = FindModel(model);
+  if (!data) return std::optional<Change>();
+  auto it = data->changes.find(model_id);
+  if (it == data->changes.end()) return std::optional<Change>();
+  return std::optional<Change>(it->second);
+}
+
+Result<std::vector<Change>> MemoryStore::Changes(const ChangeQuery& query) {
+  std::vector<Change> out;
+  const ModelData* data = FindModel(query.model);
+  if (!data) return out;
+  auto it = data->change_order.lower_bound({query.since, std::string()});
+  if (query.after && *query.after >= std::make_pair(query.since, std::string())) {
+    it = data->change_order.upper_bound(*query.after);
+  }
+  for (; it != data->change_order.end(); ++it) {
+    if (query.limit && out.size() >= *query.limit) break;
+    out.push_back(data->changes.at(it->second));
+  }
+  return out;
+}
+
+Result<int64_t> MemoryStore::CurrentCheckpoint() { return checkpoint_; }
+
+Result<std::optional<Json>> MemoryStore::GetMeta(const std::string& key) {
+  auto it = meta_.find(key);
+  if (it == meta_.end()) return std::optional<Json>();
+  return std::optional<Json>(it->second);
+}
+
+void MemoryStore::PutChange(ModelData& data, const std::string& model_id,
+                            std::optional<Change> change) {
+  auto it = data.changes.find(model_id);
+  if (it != data.changes.end()) {
+    data.change_order.erase({it->second.checkpoint, model_id});
+    if (!change) {
+      data.changes.erase(it);
+      return;
+    }
+    it->second = std::move(*change);
+  } else {
+    if (!change) return;
+    it = data.changes.emplace(model_id, std::move(*change)).first;
+  }
+  data.change_order.insert({it->second.checkpoint, model_id});
+}
+
+Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
+  // Nothing below can fail, so the batch is all-or-nothing by construction.
+  Undo undo;
+  undo.checkpoint = checkpoint_;
+  for (const RecordWrite& write : batch.records) {
+    ModelData& data = Model(write.model);
+    auto it = data.records.find(write.id);
+    std::optional<Json> old;
+    if (it != data.records.end()) {
+      if (keep_undo_) old = it->second;
+      if (write.data) {
+        it->second = *write.data;
+      } else {
+        data.records.erase(it);
+      }
+    } else if (write.data) {
+      data.records.emplace(write.id, *write.data);
+    }
+    if (keep_undo_) undo.records.push_back({write.model, write.id, std::move(old)});
+  }
+  for (const ChangeWrite& write : batch.changes) {
+    ModelData& data = Model(write.model);
+    if (keep_undo_) {
+      auto it = data.changes.find(write.model_id);
+      std::optional<Change> old;
+      if (it != data.changes.end()) old = it->second;
+      undo.changes.push_back({write.model, write.model_id, std::move(old)});
+    }
+    PutChange(data, write.model_id, write.change);
+  }
+  if (batch.checkpoint) checkpoint_ = *batch.checkpoint;
+  for (const auto& [key, value] : batch.meta) {
+    auto it = meta_.find(key);
+    if (keep_undo_) {
+      undo.meta.push_back({key, it == meta_.end() ? std::optional<Json>() : it->second});
+    }
+    if (value.is_null()) {
+      if (it != meta_.end()) meta_.erase(it);
+    } else {
+      meta_[key] = value;
+    }
+  }
+  CommittedBatch committed;
+  committed.seq = ++seq_;
+  committed.checkpoint = checkpoint_;
+  if (keep_undo_) {
+    undo.seq = committed.seq;
+    undo_.push_back(std::move(undo));
+  }
+  committed.batch = std::move(batch);
+  return committed;
+}
+
+void MemoryStore::set_keep_undo(bool keep) {
+  keep_undo_ = keep;
+  if (!keep) undo_.clear();
+}
+
+void MemoryStore::Confirm(uint64_t seq) {
+  while (!undo_.empty() && undo_.front().seq <= seq) undo_.pop_front();
+}
+
+size_t MemoryStore::unconfirmed() const { return undo_.size(); }
+
+Status MemoryStore::UndoLast() {
+  if (undo_.empty()) return Status::NotFound("no unconfirmed batch to undo");
+  Undo undo = std::move(undo_.back());
+  undo_.pop_back();
+  // Reverse order, so a batch that wrote one key twice ends with its first old value.
+  for (auto it = undo.meta.rbegin(); it != undo.meta.rend(); ++it) {
+    if (it->second) {
+      meta_[it->first] = *it->second;
+    } else {
+      meta_.erase(it->first);
+    }
+  }
+  checkpoint_ = undo.checkpoint;
+  for (auto it = undo.changes.rbegin(); it != undo.changes.rend(); ++it) {
+    PutChange(Model(it->model), it->model_id, std::move(it->change));
+  }
+  for (auto it = undo.records.rbegin(); it != undo.records.rend(); ++it) {
+    ModelData& data = Model(it->model);
+    if (it->data) {
+      data.records[it->id] = std::move(*it->data);
+    } else {
+      data.records.erase(it->id);
+    }
+  }
+  return Status::Ok();  // seq_ stays: commit numbers are never reused
+}
+
+}  // namespace replicore

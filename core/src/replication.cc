@@ -1,0 +1,265 @@
+#include "replicore/replication.h"
+
+#include <unordered_map>
+
+#include "replicore/change_log.h"
+#include "replicore/json_canonical.h"
+
+namespace replicore {
+
+namespace {
+
+Status RequireArray(const Json& value) {
+  if (!value.is_array()) return Status::BadRequest("Value is not an array.");
+  return Status::Ok();
+}
+
+// The where of a /changes filter; nullopt when it selects everything.
+Result<std::optional<Where>> ChangeFilterWhere(const ModelDefinition& model, const Json& filter) {
+  if (filter.is_null()) return std::optional<Where>();
+  PropertyTypeLookup lookup = model.TypeLookup();
+  Result<Filter> parsed = ParseFilter(filter, &lookup);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->where.kind == Where::Kind::kAnd && parsed->where.children.empty()) {
+    return std::optional<Where>();
+  }
+  return std::optional<Where>(parsed->where);
+}
+
+std::optional<std::string> CurrentRev(const ModelDefinition& model,
+                                      const std::optional<Json>& record) {
+  if (!record) return std::nullopt;
+  return Revision(model.View(*record));
+}
+
+}  // namespace
+
+Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t since,
+                            const Json& filter, std::optional<std::pair<int64_t, std::string>> after,
+                            std::optional<size_t> limit) {
+  auto def = db.GetModel(model);
+  if (!def.ok()) return def.status();
+  auto where = ChangeFilterWhere(**def, filter);
+  if (!where.ok()) return where.status();
+  ChangesPage page;
+  ChangeQuery query{model, since, std::move(after), std::nullopt};
+  // Read in slices so a filter that drops rows still fills the page.
+  const size_t slice = limit ? std::max<size_t>(*limit, 64) : 0;
+  if (limit) query.limit = slice;
+  while (true) {
+    auto rows = db.store()->Changes(query);
+    if (!rows.ok()) return rows.status();
+    for (Change& change : *rows) {
+      query.after = std::make_pair(change.checkpoint, change.model_id);
+      ChangeType type = change.type();
+      bool keep = type == ChangeType::kDelete;
+      if (!keep && change.rev) {
+        if (!where->has_value()) {
+          keep = true;
+        } else {
+          auto record = db.store()->Get(model, change.model_id);
+          if (!record.ok()) return record.status();
+          keep = record->has_value() && Matches(**where, **record);
+        }
+      }
+      if (keep) page.changes.push_back(std::move(change));
+      if (limit && page.changes.size() == *limit) {
+        page.next = query.after;
+        return page;
+      }
+    }
+    if (!limit || rows->size() < slice) break;
+  }
+  return page;
+}
+
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes) {
+  auto def = db.GetModel(model);
+  if (!def.ok()) return def.status();
+  RC_RETURN_IF_ERROR(RequireArray(changes));
+  Json deltas = Json::array();
+  Json conflicts = Json::array();
+  for (const Json& item : changes) {
+    Result<Change> remote = Change::FromJson(item);
+    if (!remote.ok()) return remote.status();
+    auto local = db.store()->GetChange(model, remote->model_id);
+    if (!local.ok()) return local.status();
+    if (local->has_value() && (*local)->checkpoint >= since) {
+      const Change& mine = **local;
+      if (remote->rev == mine.rev) continue;
+      bool both_deleted = !remote->rev && !mine.rev;
+      bool source_based_on_target = remote->prev_set && remote->prev == mine.rev;
+      // Ours (§8.10): the target already descends from the source's revision.
+      bool target_based_on_source = mine.prev_set && mine.prev == remote->rev && remote->rev;
+      if (both_deleted || target_based_on_source) continue;
+      if (source_based_on_target) {
+        remote->id = ChangeId(remote->model_name, remote->model_id);
+        deltas.push_back(remote->ToJson());
+      } else {
+        conflicts.push_back(mine.ToJson());
+      }
+      continue;
+    }
+    // Not touched here since `since`: re-parent on what this side holds now.
+    Change delta = std::move(remote).value();
+    delta.prev = local->has_value() ? (*local)->rev : std::nullopt;
+    delta.prev_set = true;
+    delta.id = ChangeId(delta.model_name, delta.model_id);
+    if (delta.rev == delta.prev) continue;  // already equal: nothing to send
+    deltas.push_back(delta.ToJson());
+  }
+  return Json{{"deltas", std::move(deltas)}, {"conflicts", std::move(conflicts)}};
+}
+
+Result<Json> CreateUpdates(Database& db, const std::string& model, const Json& deltas) {
+  auto def = db.GetModel(model);
+  if (!def.ok()) return def.status();
+  RC_RETURN_IF_ERROR(RequireArray(deltas));
+  Json deletes = Json::array();
+  Json writes = Json::array();
+  for (const Json& item : deltas) {
+    Result<Change> change = Change::FromJson(item);
+    if (!change.ok()) return change.status();
+    ChangeType type = change->type();
+    if (type == ChangeType::kUnknown) continue;  // LoopBack drops them silently
+    if (type != ChangeType::kDelete) {
+      auto record = db.store()->Get(model, change->model_id);
+      if (!record.ok()) return record.status();
+      if (record->has_value()) {
+        writes.push_back(Json{{"type", ChangeTypeName(type)},
+                              {"change", change->ToJson()},
+                              {"data", std::move(**record)}});
+        continue;
+      }
+      // Gone since the diff: send its true state (§8.10).
+      change->rev.reset();
+    }
+    deletes.push_back(Json{{"type", "delete"}, {"change", change->ToJson()}});
+  }
+  for (Json& write : writes) deletes.push_back(std::move(write));
+  return deletes;
+}
+
+Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, const Json& updates) {
+  auto def = db.GetModel(model);
+  if (!def.ok()) return def.status();
+  const ModelDefinition& m = **def;
+  RC_RETURN_IF_ERROR(RequireArray(updates));
+  auto checkpoint = db.store()->CurrentCheckpoint();
+  if (!checkpoint.ok()) return checkpoint.status();
+  BulkUpdateResult result;
+  Batch batch;
+  // Records written earlier in this batch, so two updates of one id see each other.
+  std::unordered_map<std::string, std::optional<Json>> pending;
+  for (const Json& update : updates) {
+    if (!update.is_object() || !update.contains("change")) {
+      return Status::BadRequest("an update must be an object with `type` and `change`");
+    }
+    Result<Change> change = Change::FromJson(update["change"]);
+    if (!change.ok()) return change.status();
+    std::string type = update.value("type", "");
+    const std::string& id = change->model_id;
+    std::optional<Json> current;
+    if (auto it = pending.find(id); it != pending.end()) {
+      current = it->second;
+    } else {
+      auto stored = db.store()->Get(model, id);
+      if (!stored.ok()) return stored.status();
+      current = std::move(stored).value();
+    }
+    std::optional<std::string> current_rev = CurrentRev(m, current);
+    if (current_rev == change->rev) continue;  // already there: idempotent
+    bool conflict = false;
+    if (type == "create") {
+      conflict = current.has_value();
+    } else if (type == "update" || type == "delete") {
+      std::optional<std::string> prev = change->prev_set ? change->prev : std::nullopt;
+      conflict = current_rev != prev;
+    } else {
+      return Status::BadRequest("unknown update type \"" + type + "\" for id \"" + id + "\"");
+    }
+    if (conflict) {
+      result.conflicts.push_back(update["change"]);
+      continue;
+    }
+    std::optional<Json> record;
+    if (type != "delete") {
+      auto data = update.find("data");
+      if (data == update.end() || !data->is_object()) {
+        return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
+      }
+      Json replacement = *data;
+      replacement[m.id_property().name] =
+          current ? (*current)[m.id_property().name] : replacement.value(m.id_property().name, Json(id));
+      // A replace of the whole record (§8.2), validated but without defaults, so the
+      // revision equals the source's.
+      Result<Json> normalized = m.Normalize(replacement, db.env(), NormalizeOptions{false, false});
+      if (!normalized.ok()) return normalized.status();
+      record = std::move(normalized).value();
+    } else if (!current) {
+      continue;  // nothing to delete
+    }
+    RC_RETURN_IF_ERROR(db.AddWrite(m, id, record, *checkpoint, &batch));
+    pending[id] = record;
+    ++result.applied;
+  }
+  if (!batch.empty()) {
+    auto committed = db.Commit(std::move(batch));
+    if (!committed.ok()) return committed.status();
+  }
+  return result;
+}
+
+Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id) {
+  auto def = db.GetModel(model);
+  if (!def.ok()) return def.status();
+  auto change = db.store()->GetChange(model, id);
+  if (!change.ok()) return change.status();
+  if (!change->has_value()) return Json(nullptr);
+  return (*change)->ToJson();
+}
+
+Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
+                              const Json& data) {
+  auto def = db.GetModel(model);
+  if (!def.ok()) return def.status();
+  if (!data.is_object()) return Status::BadRequest("Value is not an object.");
+  auto existing = db.store()->GetChange(model, id);
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value()) {
+    return Status::NotFound("No change record found for " + model + " with id " + id);
+  }
+  Change change = std::move(**existing);
+  if (auto rev = data.find("rev"); rev != data.end()) {
+    auto record = db.store()->Get(model, id);
+    if (!record.ok()) return record.status();
+    std::optional<std::string> computed = CurrentRev(**def, *record);
+    std::optional<std::string> sent;
+    if (rev->is_string()) sent = rev->get<std::string>();
+    if (!rev->is_null() && !rev->is_string()) return Status::BadRequest("`rev` must be a string");
+    if (sent != computed) {
+      return Status::BadRequest("`rev` does not match the revision of " + model + " id " + id);
+    }
+  }
+  if (auto prev = data.find("prev"); prev != data.end()) {
+    if (prev->is_string()) {
+      change.prev = prev->get<std::string>();
+    } else if (prev->is_null()) {
+      change.prev.reset();
+    } else {
+      return Status::BadRequest("`prev` must be a string or null");
+    }
+    change.prev_set = true;
+  }
+  auto checkpoint = db.store()->CurrentCheckpoint();
+  if (!checkpoint.ok()) return checkpoint.status();
+  // The resolution bump (§9.4): a peer replicating with an advanced since still sees it.
+  change.checkpoint = *checkpoint;
+  Batch batch;
+  batch.changes.push_back({model, id, change});
+  auto committed = db.Commit(std::move(batch));
+  if (!committed.ok()) return committed.status();
+  return change.ToJson();
+}
+
+}  // namespace replicore

@@ -1,0 +1,357 @@
+// The whole transition table of a replicate lives here (h11's "Rule 1").
+//
+//   push (local = source):  [bump local] -> checkpoint -> {diff -> [createUpdates local]
+//                           -> bulkUpdate*}* per chunk of local changes -> finish
+//   pull (local = target):  checkpoint -> [bump local] -> {changes page -> [diff local]
+//                           -> {createUpdates -> [bulkUpdate local]}*}* -> finish
+//   finish: an attempt that applied something and met no conflict runs again from the new
+//   checkpoints (LoopBack: at most 3 attempts); then since + unresolved ids are stored.
+#include "replicore/replicator.h"
+
+#include "replicore/replication.h"
+
+namespace replicore {
+
+namespace {
+
+// Close enough to the serialized size to cut requests at a byte budget without dumping.
+size_t ApproxSize(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      size_t size = 2;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        size += it.key().size() + 4 + ApproxSize(it.value());
+      }
+      return size;
+    }
+    case Json::value_t::array: {
+      size_t size = 2;
+      for (const Json& item : value) size += ApproxSize(item) + 1;
+      return size;
+    }
+    case Json::value_t::string:
+      return value.get_ref<const std::string&>().size() + 2;
+    default:
+      return 8;
+  }
+}
+
+// Splits a JSON array into arrays of about `max_bytes` each (at least one item each).
+void ChunkByBytes(Json items, size_t max_bytes, std::deque<Json>* out) {
+  Json chunk = Json::array();
+  size_t bytes = 0;
+  for (Json& item : items) {
+    size_t size = ApproxSize(item);
+    if (!chunk.empty() && bytes + size > max_bytes) {
+      out->push_back(std::move(chunk));
+      chunk = Json::array();
+      bytes = 0;
+    }
+    bytes += size;
+    chunk.push_back(std::move(item));
+  }
+  if (!chunk.empty()) out->push_back(std::move(chunk));
+}
+
+Status Expect(bool condition, const char* what) {
+  if (condition) return Status::Ok();
+  return Status::BadRequest(std::string("unexpected response: ") + what);
+}
+
+const char kMetaPrefix[] = "replicate:";
+
+}  // namespace
+
+Replicator::Replicator(Database* local, ReplicatorOptions options)
+    : local_(local), options_(std::move(options)) {}
+
+std::string Replicator::StateKey() const {
+  return std::string(kMetaPrefix) + options_.peer + ":" + options_.model + ":" +
+         (options_.local_is_source ? "push" : "pull");
+}
+
+Status Replicator::Fail(Status status) {
+  state_ = State::kFailed;
+  pending_.reset();
+  error_ = status;
+  return status;
+}
+
+std::optional<Request> Replicator::NextRequest() {
+  if (state_ == State::kStart) {
+    Status started = Start();
+    if (!started.ok()) Fail(started);
+  }
+  return pending_;
+}
+
+Status Replicator::Start() {
+  if (result_.attempts == 0) {
+    auto model = local_->GetModel(options_.model);
+    if (!model.ok()) return model.status();
+    auto stored = local_->store()->GetMeta(StateKey());
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      const Json& state = **stored;
+      since_.source = state["since"].value("source", int64_t{-1});
+      since_.target = state["since"].value("target", int64_t{-1});
+      for (const Json& id : state.value("unresolved", Json::array())) {
+        unresolved_.insert(id.get<std::string>());
+      }
+    }
+    if (options_.since) since_ = *options_.since;
+  }
+  ++result_.attempts;
+  chunks_.clear();
+  update_chunks_.clear();
+  next_cursor_.reset();
+  unresolved_fetched_ = false;
+  attempt_conflicts_.clear();
+  conflict_ids_.clear();
+  source_changes_.clear();
+  attempt_applied_ = 0;
+  if (options_.local_is_source) {
+    // The source checkpoint is bumped first, then the target's (LoopBack's order).
+    auto bumped = local_->Checkpoint();
+    if (!bumped.ok()) return bumped.status();
+    new_checkpoints_.source = (*bumped)["seq"].get<int64_t>();
+  }
+  pending_ = Request{Op::kCheckpoint, Json::object()};
+  state_ = State::kAwaitCheckpoint;
+  return Status::Ok();
+}
+
+Status Replicator::OnResponse(const Response& response) {
+  if (!pending_) return Status::BadRequest("no request is waiting for a response");
+  pending_.reset();
+  if (!response.status.ok() && state_ != State::kAwaitBulkUpdate) return Fail(response.status);
+  Status status;
+  switch (state_) {
+    case State::kAwaitCheckpoint: status = OnCheckpoint(response.result); break;
+    case State::kAwaitChanges: status = OnChanges(response.result); break;
+    case State::kAwaitDiff: status = OnDiff(response.result); break;
+    case State::kAwaitCreateUpdates: status = OnCreateUpdates(response.result); break;
+    case State::kAwaitBulkUpdate: status = OnBulkUpdate(response); break;
+    default: status = Status::BadRequest("no request is waiting for a response");
+  }
+  if (!status.ok()) return Fail(status);
+  return status;
+}
+
+Status Replicator::OnCheckpoint(const Json& result) {
+  RC_RETURN_IF_ERROR(Expect(result.is_object() && result.contains("seq") &&
+                                result["seq"].is_number(), "checkpoint without seq"));
+  int64_t seq = result["seq"].get<int64_t>();
+  if (!options_.local_is_source) {
+    new_checkpoints_.source = seq;
+    auto bumped = local_->Checkpoint();
+    if (!bumped.ok()) return bumped.status();
+    new_checkpoints_.target = (*bumped)["seq"].get<int64_t>();
+    RequestChanges(since_.source, Json());
+    return Status::Ok();
+  }
+  new_checkpoints_.target = seq;
+  // Local changes since `since`, plus those of ids left unresolved last time (§8.3).
+  auto page = Changes(*local_, options_.model, since_.source, Json());
+  if (!page.ok()) return page.status();
+  Json changes = Json::array();
+  std::set<std::string> seen;
+  for (const Change& change : page->changes) {
+    seen.insert(change.model_id);
+    changes.push_back(change.ToJson());
+  }
+  for (const std::string& id : unresolved_) {
+    if (seen.count(id)) continue;
+    auto change = local_->store()->GetChange(options_.model, id);
+    if (!change.ok()) return change.status();
+    if (change->has_value()) changes.push_back((*change)->ToJson());
+  }
+  ChunkByBytes(std::move(changes), options_.chunk_bytes, &chunks_);
+  return SendNextDiff();
+}
+
+Status Replicator::SendNextDiff() {
+  if (chunks_.empty()) return FinishAttempt();
+  Json chunk = std::move(chunks_.front());
+  chunks_.pop_front();
+  source_changes_.clear();
+  for (const Json& change : chunk) source_changes_[change["modelId"].get<std::string>()] = change;
+  pending_ = Request{Op::kDiff, Json{{"since", since_.target}, {"changes", std::move(chunk)}}};
+  state_ = State::kAwaitDiff;
+  return Status::Ok();
+}
+
+Status Replicator::OnDiff(const Json& result) {
+  RC_RETURN_IF_ERROR(Expect(result.is_object() && result.value("deltas", Json()).is_array() &&
+                                result.value("conflicts", Json()).is_array(),
+                            "diff without deltas and conflicts"));
+  for (const Json& target_change : result["conflicts"]) {
+    std::string id = target_change.value("modelId", "");
+    auto it = source_changes_.find(id);
+    AddConflict(id, it == source_changes_.end() ? Json() : it->second, target_change);
+  }
+  if (result["deltas"].empty()) return SendNextDiff();
+  auto updates = CreateUpdates(*local_, options_.model, result["deltas"]);
+  if (!updates.ok()) return updates.status();
+  ChunkByBytes(std::move(updates).value(), options_.chunk_bytes, &update_chunks_);
+  return SendNextBulkUpdate();
+}
+
+Status Replicator::SendNextBulkUpdate() {
+  if (update_chunks_.empty()) return SendNextDiff();
+  Json chunk = std::move(update_chunks_.front());
+  update_chunks_.pop_front();
+  attempt_applied_ += chunk.size();  // minus the conflicts a 409 reports
+  pending_ = Request{Op::kBulkUpdate, Json{{"updates", std::move(chunk)}}};
+  state_ = State::kAwaitBulkUpdate;
+  return Status::Ok();
+}
+
+Status Replicator::OnBulkUpdate(const Response& response) {
+  if (!response.status.ok()) {
+    const Json& details = response.status.details();
+    if (response.status.code() != StatusCode::kConflict || !details.is_object() ||
+        !details.value("conflicts", Json()).is_array()) {
+      return response.status;
+    }
+    // Everything outside details.conflicts was applied (LoopBack's contract).
+    for (const Json& source_change : details["conflicts"]) {
+      AddConflict(source_change.value("modelId", ""), source_change, Json());
+      if (attempt_applied_ > 0) --attempt_applied_;
+    }
+  }
+  return options_.local_is_source ? SendNextBulkUpdate() : SendNextCreateUpdates();
+}
+
+void Replicator::RequestChanges(int64_t since, const Json& filter) {
+  changes_since_ = since;
+  changes_filter_ = filter;
+  Json args{{"since", since}};
+  if (!filter.is_null()) args["filter"] = filter;
+  if (options_.cursor_changes) {
+    args["limit"] = options_.changes_page;
+    if (next_cursor_) args["after"] = *next_cursor_;
+  }
+  pending_ = Request{Op::kChanges, std::move(args)};
+  state_ = State::kAwaitChanges;
+}
+
+Status Replicator::OnChanges(const Json& result) {
+  Json changes;
+  next_cursor_.reset();
+  if (result.is_array()) {
+    changes = result;
+  } else {
+    RC_RETURN_IF_ERROR(Expect(result.is_object() && result.value("changes", Json()).is_array(),
+                              "changes is not an array"));
+    changes = result["changes"];
+    if (result.value("next", Json()).is_array()) next_cursor_ = result["next"];
+  }
+  source_changes_.clear();
+  for (const Json& change : changes) {
+    if (change.is_object() && change.contains("modelId")) {
+      source_changes_[change["modelId"].is_string() ? change["modelId"].get<std::string>()
+                                                    : change["modelId"].dump()] = change;
+    }
+  }
+  auto diff = Diff(*local_, options_.model, since_.target, changes);
+  if (!diff.ok()) return diff.status();
+  for (const Json& target_change : (*diff)["conflicts"]) {
+    std::string id = target_change.value("modelId", "");
+    auto it = source_changes_.find(id);
+    AddConflict(id, it == source_changes_.end() ? Json() : it->second, target_change);
+  }
+  ChunkByBytes(std::move((*diff)["deltas"]), options_.chunk_bytes, &chunks_);
+  return SendNextCreateUpdates();
+}
+
+Status Replicator::SendNextCreateUpdates() {
+  if (!chunks_.empty()) {
+    Json chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    pending_ = Request{Op::kCreateUpdates, Json{{"deltas", std::move(chunk)}}};
+    state_ = State::kAwaitCreateUpdates;
+    return Status::Ok();
+  }
+  if (next_cursor_) {
+    RequestChanges(changes_since_, changes_filter_);  // the next page of the same query
+    return Status::Ok();
+  }
+  if (!unresolved_fetched_ && !unresolved_.empty()) {
+    // Ids that conflicted before are re-read whatever their checkpoint (§8.3).
+    unresolved_fetched_ = true;
+    auto model = local_->GetModel(options_.model);
+    if (!model.ok()) return model.status();
+    Json ids(unresolved_);
+    Json filter{{"where", {{(*model)->id_property().name, {{"inq", ids}}}}}};
+    RequestChanges(-1, filter);
+    return Status::Ok();
+  }
+  return FinishAttempt();
+}
+
+Status Replicator::OnCreateUpdates(const Json& result) {
+  RC_RETURN_IF_ERROR(Expect(result.is_array(), "create-updates is not an array"));
+  auto applied = BulkUpdate(*local_, options_.model, result);
+  if (!applied.ok()) return applied.status();
+  attempt_applied_ += applied->applied;
+  for (const Json& source_change : applied->conflicts) {
+    std::string id = source_change.value("modelId", "");
+    auto target = local_->store()->GetChange(options_.model, id);
+    if (!target.ok()) return target.status();
+    AddConflict(id, source_change, target->has_value() ? (*target)->ToJson() : Json());
+  }
+  return SendNextCreateUpdates();
+}
+
+void Replicator::AddConflict(const std::string& model_id, Json source_change,
+                             Json target_change) {
+  if (!conflict_ids_.insert(model_id).second) return;
+  Conflict conflict;
+  conflict.model_id = model_id;
+  conflict.source_change = std::move(source_change);
+  conflict.target_change = std::move(target_change);
+  conflict.local_is_source = options_.local_is_source;
+  attempt_conflicts_.push_back(std::move(conflict));
+}
+
+Status Replicator::FinishAttempt() {
+  result_.checkpoints = new_checkpoints_;
+  result_.conflicts = attempt_conflicts_;
+  result_.applied += attempt_applied_;
+  if (attempt_conflicts_.empty() && attempt_applied_ > 0 &&
+      result_.attempts < options_.max_attempts) {
+    since_ = new_checkpoints_;
+    state_ = State::kStart;
+    return Start();
+  }
+  // since advances as LoopBack's does; the unresolved set keeps conflicting ids in play.
+  Json unresolved = Json::array();
+  for (const Conflict& conflict : attempt_conflicts_) unresolved.push_back(conflict.model_id);
+  Batch batch;
+  batch.meta.push_back(
+      {StateKey(), Json{{"since", {{"source", new_checkpoints_.source},
+                                   {"target", new_checkpoints_.target}}},
+                        {"unresolved", std::move(unresolved)}}});
+  auto committed = local_->Commit(std::move(batch));
+  if (!committed.ok()) return committed.status();
+  state_ = State::kDone;
+  return Status::Ok();
+}
+
+Result<ReplicationResult> ReplicateLocal(Database* local, Database* remote,
+                                         ReplicatorOptions options, size_t max_requests) {
+  options.cursor_changes = true;
+  Replicator replicator(local, options);
+  for (size_t i = 0; i < max_requests; ++i) {
+    std::optional<Request> request = replicator.NextRequest();
+    if (!request) break;
+    Status status = replicator.OnResponse(Answer(*remote, options.model, *request));
+    if (!status.ok()) return status;
+  }
+  if (replicator.failed()) return replicator.error();
+  if (!replicator.done()) return Status::Storage("replicate did not finish within the step bound");
+  return replicator.result();
+}
+
+}  // namespace replicore
