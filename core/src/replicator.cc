@@ -103,6 +103,7 @@ Status Replicator::Start() {
   }
   ++result_.attempts;
   chunks_.clear();
+  chunk_since_.clear();
   update_chunks_.clear();
   next_cursor_.reset();
   unresolved_fetched_ = false;
@@ -151,22 +152,24 @@ Status Replicator::OnCheckpoint(const Json& result) {
     return Status::Ok();
   }
   new_checkpoints_.target = seq;
-  // Local changes since `since`, plus those of ids left unresolved last time (§8.3).
+  // Local changes since `since`; those of ids left unresolved last time are diffed
+  // separately against the target's whole log (since -1), whatever their checkpoint (§8.3).
   auto page = Changes(*local_, options_.model, since_.source, Json());
   if (!page.ok()) return page.status();
   Json changes = Json::array();
-  std::set<std::string> seen;
+  Json unresolved = Json::array();
   for (const Change& change : page->changes) {
-    seen.insert(change.model_id);
-    changes.push_back(change.ToJson());
+    if (!unresolved_.count(change.model_id)) changes.push_back(change.ToJson());
   }
   for (const std::string& id : unresolved_) {
-    if (seen.count(id)) continue;
     auto change = local_->store()->GetChange(options_.model, id);
     if (!change.ok()) return change.status();
-    if (change->has_value()) changes.push_back((*change)->ToJson());
+    if (change->has_value()) unresolved.push_back((*change)->ToJson());
   }
   ChunkByBytes(std::move(changes), options_.chunk_bytes, &chunks_);
+  chunk_since_.assign(chunks_.size(), since_.target);
+  ChunkByBytes(std::move(unresolved), options_.chunk_bytes, &chunks_);
+  chunk_since_.resize(chunks_.size(), -1);
   return SendNextDiff();
 }
 
@@ -174,9 +177,11 @@ Status Replicator::SendNextDiff() {
   if (chunks_.empty()) return FinishAttempt();
   Json chunk = std::move(chunks_.front());
   chunks_.pop_front();
+  int64_t since = chunk_since_.front();
+  chunk_since_.pop_front();
   source_changes_.clear();
   for (const Json& change : chunk) source_changes_[change["modelId"].get<std::string>()] = change;
-  pending_ = Request{Op::kDiff, Json{{"since", since_.target}, {"changes", std::move(chunk)}}};
+  pending_ = Request{Op::kDiff, Json{{"since", since}, {"changes", std::move(chunk)}}};
   state_ = State::kAwaitDiff;
   return Status::Ok();
 }
@@ -254,7 +259,9 @@ Status Replicator::OnChanges(const Json& result) {
                                                     : change["modelId"].dump()] = change;
     }
   }
-  auto diff = Diff(*local_, options_.model, since_.target, changes);
+  // The unresolved ids' changes are compared with this side's whole log (§8.3).
+  int64_t since = changes_since_ == -1 && unresolved_fetched_ ? -1 : since_.target;
+  auto diff = Diff(*local_, options_.model, since, changes);
   if (!diff.ok()) return diff.status();
   for (const Json& target_change : (*diff)["conflicts"]) {
     std::string id = target_change.value("modelId", "");

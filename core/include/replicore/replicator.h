@@ -125,6 +125,7 @@ class Replicator {
   // Per attempt.
   Checkpoints new_checkpoints_;
   std::deque<Json> chunks_;  // push: change chunks to diff; pull: delta chunks
+  std::deque<int64_t> chunk_since_;  // push: the since each diff chunk is sent with
   std::deque<Json> update_chunks_;  // push: updates to send
   std::optional<Json> next_cursor_;  // pull: where the next /changes page starts
   int64_t changes_since_ = -1;       // pull: the /changes query being paged

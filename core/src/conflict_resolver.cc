@@ -1,0 +1,142 @@
+#include "replicore/conflict_resolver.h"
+
+#include "replicore/replication.h"
+
+namespace replicore {
+
+namespace {
+Result<Json> Wrap(Result<std::optional<Json>> found) {
+  if (!found.ok()) return found.status();
+  return found->has_value() ? **found : Json();
+}
+}  // namespace
+
+ConflictResolver::ConflictResolver(Database* local, std::string model, Conflict conflict,
+                                   Resolution how, Json manual_data)
+    : local_(local),
+      model_(std::move(model)),
+      conflict_(std::move(conflict)),
+      how_(how),
+      manual_data_(std::move(manual_data)) {}
+
+std::optional<Request> ConflictResolver::NextRequest() {
+  if (!started_) {
+    started_ = true;
+    Status status = Begin();
+    if (!status.ok()) {
+      error_ = status;
+      pending_.reset();
+    }
+  }
+  return pending_;
+}
+
+Status ConflictResolver::OnResponse(const Response& response) {
+  if (!pending_ || !continuation_) return Status::BadRequest("no request is waiting");
+  pending_.reset();
+  Continuation next = std::move(continuation_);
+  continuation_ = nullptr;
+  Status status = response.status.ok() ? next(response.result) : response.status;
+  if (!status.ok()) {
+    error_ = status;
+    pending_.reset();
+  }
+  return status;
+}
+
+Status ConflictResolver::Step(bool on_local, const std::function<Result<Json>()>& local,
+                              Request request, Continuation next) {
+  if (on_local) {
+    Result<Json> result = local();
+    if (!result.ok()) return result.status();
+    return next(*result);
+  }
+  pending_ = std::move(request);
+  continuation_ = std::move(next);
+  return Status::Ok();
+}
+
+Status ConflictResolver::Begin() {
+  const std::string& id = conflict_.model_id;
+  const bool source_local = conflict_.local_is_source;
+  switch (how_) {
+    case Resolution::kUseSource:
+      return ReadTargetChangeThenResolve();
+    case Resolution::kUseTarget:
+      return Step(!source_local, [&] { return Wrap(local_->FindById(model_, id)); },
+                  Request{Op::kFindById, Json{{"id", id}}},
+                  [this](const Json& target) { return WriteSource(target, false); });
+    case Resolution::kManual:
+      if (manual_data_.is_null()) return WriteSource(Json(), false);
+      if (!manual_data_.is_object()) return Status::Validation("manual resolution data must be an object");
+      return Step(source_local, [&] { return Wrap(local_->FindById(model_, id)); },
+                  Request{Op::kFindById, Json{{"id", id}}}, [this](const Json& source) {
+                    // LoopBack: (source ?? target).setAttributes(data).save(); without a
+                    // source we start from the data alone.
+                    Json merged = source.is_object() ? source : Json::object();
+                    for (auto it = manual_data_.begin(); it != manual_data_.end(); ++it) {
+                      merged[it.key()] = *it;
+                    }
+                    auto model = local_->GetModel(model_);
+                    if (!model.ok()) return model.status();
+                    merged[(*model)->id_property().name] = conflict_.model_id;
+                    return WriteSource(merged, true);
+                  });
+  }
+  return Status::BadRequest("unknown resolution");
+}
+
+Status ConflictResolver::ReadTargetChangeThenResolve() {
+  const std::string& id = conflict_.model_id;
+  return Step(!conflict_.local_is_source, [&] { return FindLastChange(*local_, model_, id); },
+              Request{Op::kFindLastChange, Json{{"id", id}}},
+              [this](const Json& change) { return SetSourcePrev(change); });
+}
+
+Status ConflictResolver::SetSourcePrev(const Json& target_change) {
+  const std::string& id = conflict_.model_id;
+  Json prev = target_change.is_object() ? target_change.value("rev", Json()) : Json();
+  Json data{{"prev", prev}};
+  return Step(conflict_.local_is_source,
+              [&] { return UpdateLastChange(*local_, model_, id, data); },
+              Request{Op::kUpdateLastChange, Json{{"id", id}, {"data", data}}},
+              [this](const Json&) { return Finish(); });
+}
+
+Status ConflictResolver::WriteSource(const Json& record, bool then_resolve) {
+  const std::string& id = conflict_.model_id;
+  auto next = [this, then_resolve](const Json&) {
+    return then_resolve ? ReadTargetChangeThenResolve() : Finish();
+  };
+  if (record.is_null()) {
+    return Step(conflict_.local_is_source,
+                [&]() -> Result<Json> {
+                  auto count = local_->DeleteById(model_, id);
+                  if (!count.ok()) return count.status();
+                  return Json{{"count", *count}};
+                },
+                Request{Op::kDeleteById, Json{{"id", id}}}, next);
+  }
+  return Step(conflict_.local_is_source, [&] { return local_->ReplaceOrCreate(model_, record); },
+              Request{Op::kReplaceOrCreate, Json{{"data", record}}}, next);
+}
+
+Status ConflictResolver::Finish() {
+  done_ = true;
+  return Status::Ok();
+}
+
+Status ResolveLocal(Database* local, Database* remote, const std::string& model,
+                    const Conflict& conflict, Resolution how, Json manual_data) {
+  ConflictResolver resolver(local, model, conflict, how, std::move(manual_data));
+  for (int i = 0; i < 16; ++i) {
+    std::optional<Request> request = resolver.NextRequest();
+    if (!request) break;
+    RC_RETURN_IF_ERROR(resolver.OnResponse(Answer(*remote, model, *request)));
+  }
+  if (resolver.failed()) return resolver.error();
+  if (!resolver.done()) return Status::Storage("conflict resolution did not finish");
+  return Status::Ok();
+}
+
+}  // namespace replicore
