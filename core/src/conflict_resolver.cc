@@ -96,6 +96,13 @@ Status ConflictResolver::ReadTargetChangeThenResolve() {
 Status ConflictResolver::SetSourcePrev(const Json& target_change) {
   const std::string& id = conflict_.model_id;
   Json prev = target_change.is_object() ? target_change.value("rev", Json()) : Json();
+  if (prev.is_null()) {
+    // The target deleted the record. prev null ("based on the deletion") would also match
+    // a later deletion there (ABA), so the source's state is copied to the target instead.
+    return Step(conflict_.local_is_source, [&] { return Wrap(local_->FindById(model_, id)); },
+                Request{Op::kFindById, Json{{"id", id}}},
+                [this](const Json& source) { return WriteTarget(source); });
+  }
   Json data{{"prev", prev}};
   return Step(conflict_.local_is_source,
               [&] { return UpdateLastChange(*local_, model_, id, data); },
@@ -103,25 +110,46 @@ Status ConflictResolver::SetSourcePrev(const Json& target_change) {
               [this](const Json&) { return Finish(); });
 }
 
-Status ConflictResolver::WriteSource(const Json& record, bool then_resolve) {
+Status ConflictResolver::WriteTarget(const Json& record) {
+  return Write(!conflict_.local_is_source, record, [this](const Json&) { return Finish(); });
+}
+
+Status ConflictResolver::Write(bool on_local, const Json& record, Continuation next) {
   const std::string& id = conflict_.model_id;
-  auto next = [this, then_resolve](const Json&) {
-    return then_resolve ? ReadTargetChangeThenResolve() : Finish();
-  };
+  (on_local ? wrote_local_ : wrote_remote_) = true;
   if (record.is_null()) {
-    return Step(conflict_.local_is_source,
+    return Step(on_local,
                 [&]() -> Result<Json> {
                   auto count = local_->DeleteById(model_, id);
                   if (!count.ok()) return count.status();
                   return Json{{"count", *count}};
                 },
-                Request{Op::kDeleteById, Json{{"id", id}}}, next);
+                Request{Op::kDeleteById, Json{{"id", id}}}, std::move(next));
   }
-  return Step(conflict_.local_is_source, [&] { return local_->ReplaceOrCreate(model_, record); },
-              Request{Op::kReplaceOrCreate, Json{{"data", record}}}, next);
+  return Step(on_local, [&] { return local_->ReplaceOrCreate(model_, record); },
+              Request{Op::kReplaceOrCreate, Json{{"data", record}}}, std::move(next));
+}
+
+Status ConflictResolver::WriteSource(const Json& record, bool then_resolve) {
+  return Write(conflict_.local_is_source, record, [this, then_resolve](const Json&) {
+    return then_resolve ? ReadTargetChangeThenResolve() : Finish();
+  });
 }
 
 Status ConflictResolver::Finish() {
+  // A side that took the other's data moves to a new checkpoint, so its next edit records
+  // that revision as prev. Otherwise the copy and a later delete collapse into one
+  // invisible create+delete change, and the delete is never replicated.
+  if (wrote_local_) {
+    wrote_local_ = false;
+    auto bumped = local_->Checkpoint();
+    if (!bumped.ok()) return bumped.status();
+  }
+  if (wrote_remote_) {
+    wrote_remote_ = false;
+    return Step(false, nullptr, Request{Op::kCheckpoint, Json::object()},
+                [this](const Json&) { return Finish(); });
+  }
   done_ = true;
   return Status::Ok();
 }

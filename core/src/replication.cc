@@ -73,7 +73,8 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
   return page;
 }
 
-Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes) {
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes,
+                  const std::set<std::string>* compare_always) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireArray(changes));
@@ -84,11 +85,19 @@ Result<Json> Diff(Database& db, const std::string& model, int64_t since, const J
     if (!remote.ok()) return remote.status();
     auto local = db.store()->GetChange(model, remote->model_id);
     if (!local.ok()) return local.status();
-    if (local->has_value() && (*local)->checkpoint >= since) {
+    bool recent = local->has_value() &&
+                  ((*local)->checkpoint >= since ||
+                   (compare_always && compare_always->count(remote->model_id)));
+    if (recent) {
       const Change& mine = **local;
       if (remote->rev == mine.rev) continue;
       bool both_deleted = !remote->rev && !mine.rev;
-      bool source_based_on_target = remote->prev_set && remote->prev == mine.rev;
+      // Ours: "based on a deletion" (prev null) matches a deletion here only when this
+      // side never had the record; a deletion that happened here since `since` may be a
+      // later one than the source saw (delete, re-create, delete: ABA), so it conflicts.
+      bool deleted_here = !mine.rev && mine.prev_set && mine.prev;
+      bool source_based_on_target =
+          remote->prev_set && remote->prev == mine.rev && !(deleted_here && remote->rev);
       // Ours (§8.10): the target already descends from the source's revision.
       bool target_based_on_source = mine.prev_set && mine.prev == remote->rev && remote->rev;
       if (both_deleted || target_based_on_source) continue;

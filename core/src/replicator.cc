@@ -5,7 +5,9 @@
 //   pull (local = target):  checkpoint -> [bump local] -> {changes page -> [diff local]
 //                           -> {createUpdates -> [bulkUpdate local]}*}* -> finish
 //   finish: an attempt that applied something and met no conflict runs again from the new
-//   checkpoints (LoopBack: at most 3 attempts); then since + unresolved ids are stored.
+//   checkpoints (LoopBack: at most 3 attempts); otherwise a target that applied updates
+//   is bumped once more (push: one more checkpoint request); then since + unresolved ids
+//   are stored.
 #include "replicore/replicator.h"
 
 #include "replicore/replication.h"
@@ -65,9 +67,9 @@ const char kMetaPrefix[] = "replicate:";
 Replicator::Replicator(Database* local, ReplicatorOptions options)
     : local_(local), options_(std::move(options)) {}
 
-std::string Replicator::StateKey() const {
+std::string Replicator::StateKey(bool push) const {
   return std::string(kMetaPrefix) + options_.peer + ":" + options_.model + ":" +
-         (options_.local_is_source ? "push" : "pull");
+         (push ? "push" : "pull");
 }
 
 Status Replicator::Fail(Status status) {
@@ -89,7 +91,7 @@ Status Replicator::Start() {
   if (result_.attempts == 0) {
     auto model = local_->GetModel(options_.model);
     if (!model.ok()) return model.status();
-    auto stored = local_->store()->GetMeta(StateKey());
+    auto stored = local_->store()->GetMeta(StateKey(options_.local_is_source));
     if (!stored.ok()) return stored.status();
     if (stored->has_value()) {
       const Json& state = **stored;
@@ -99,8 +101,25 @@ Status Replicator::Start() {
         unresolved_.insert(id.get<std::string>());
       }
     }
+    // The target's changes that the source has not seen are those since the last
+    // replicate in the OTHER direction (its since.source), not since this direction's last
+    // run: LoopBack's since.target re-parents a target edit the source never received,
+    // and the source's update silently overwrites it. Ours; an explicit since keeps
+    // LoopBack's rule.
+    // Ids left unresolved in either direction were not applied on the other side: their
+    // changes are compared whatever their checkpoint. Only this direction's are re-sent.
+    auto other = local_->store()->GetMeta(StateKey(!options_.local_is_source));
+    if (!other.ok()) return other.status();
+    diff_since_ = other->has_value() ? (**other)["since"].value("source", int64_t{-1}) : -1;
+    compare_always_ = unresolved_;
+    if (other->has_value()) {
+      for (const Json& id : (**other).value("unresolved", Json::array())) {
+        compare_always_.insert(id.get<std::string>());
+      }
+    }
     if (options_.since) since_ = *options_.since;
   }
+  if (options_.since) diff_since_ = since_.target;
   ++result_.attempts;
   chunks_.clear();
   chunk_since_.clear();
@@ -133,6 +152,7 @@ Status Replicator::OnResponse(const Response& response) {
     case State::kAwaitDiff: status = OnDiff(response.result); break;
     case State::kAwaitCreateUpdates: status = OnCreateUpdates(response.result); break;
     case State::kAwaitBulkUpdate: status = OnBulkUpdate(response); break;
+    case State::kAwaitFinalCheckpoint: status = Complete(); break;
     default: status = Status::BadRequest("no request is waiting for a response");
   }
   if (!status.ok()) return Fail(status);
@@ -159,7 +179,11 @@ Status Replicator::OnCheckpoint(const Json& result) {
   Json changes = Json::array();
   Json unresolved = Json::array();
   for (const Change& change : page->changes) {
-    if (!unresolved_.count(change.model_id)) changes.push_back(change.ToJson());
+    if (!compare_always_.count(change.model_id)) {
+      changes.push_back(change.ToJson());
+    } else if (!unresolved_.count(change.model_id)) {
+      unresolved.push_back(change.ToJson());
+    }
   }
   for (const std::string& id : unresolved_) {
     auto change = local_->store()->GetChange(options_.model, id);
@@ -167,7 +191,7 @@ Status Replicator::OnCheckpoint(const Json& result) {
     if (change->has_value()) unresolved.push_back((*change)->ToJson());
   }
   ChunkByBytes(std::move(changes), options_.chunk_bytes, &chunks_);
-  chunk_since_.assign(chunks_.size(), since_.target);
+  chunk_since_.assign(chunks_.size(), diff_since_);
   ChunkByBytes(std::move(unresolved), options_.chunk_bytes, &chunks_);
   chunk_since_.resize(chunks_.size(), -1);
   return SendNextDiff();
@@ -260,8 +284,8 @@ Status Replicator::OnChanges(const Json& result) {
     }
   }
   // The unresolved ids' changes are compared with this side's whole log (§8.3).
-  int64_t since = changes_since_ == -1 && unresolved_fetched_ ? -1 : since_.target;
-  auto diff = Diff(*local_, options_.model, since, changes);
+  int64_t since = changes_since_ == -1 && unresolved_fetched_ ? -1 : diff_since_;
+  auto diff = Diff(*local_, options_.model, since, changes, &compare_always_);
   if (!diff.ok()) return diff.status();
   for (const Json& target_change : (*diff)["conflicts"]) {
     std::string id = target_change.value("modelId", "");
@@ -332,12 +356,30 @@ Status Replicator::FinishAttempt() {
     state_ = State::kStart;
     return Start();
   }
+  if (attempt_applied_ > 0) {
+    // Ours: the target moves to a new checkpoint after it applied updates, so its next
+    // local write records the replicated revision as prev instead of collapsing with it
+    // into one change (which would look like a conflict, or hide one). LoopBack gets this
+    // only from its re-run, which a conflict cuts short.
+    if (!options_.local_is_source) {
+      auto bumped = local_->Checkpoint();
+      if (!bumped.ok()) return bumped.status();
+    } else {
+      pending_ = Request{Op::kCheckpoint, Json::object()};
+      state_ = State::kAwaitFinalCheckpoint;
+      return Status::Ok();
+    }
+  }
+  return Complete();
+}
+
+Status Replicator::Complete() {
   // since advances as LoopBack's does; the unresolved set keeps conflicting ids in play.
   Json unresolved = Json::array();
   for (const Conflict& conflict : attempt_conflicts_) unresolved.push_back(conflict.model_id);
   Batch batch;
   batch.meta.push_back(
-      {StateKey(), Json{{"since", {{"source", new_checkpoints_.source},
+      {StateKey(options_.local_is_source), Json{{"since", {{"source", new_checkpoints_.source},
                                    {"target", new_checkpoints_.target}}},
                         {"unresolved", std::move(unresolved)}}});
   auto committed = local_->Commit(std::move(batch));

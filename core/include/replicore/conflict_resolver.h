@@ -1,7 +1,8 @@
 // Resolving a Conflict, sans-I/O like the Replicator: the reads and writes on the other
 // party come out as Requests; the local side is read and written directly.
 // LoopBack's Conflict methods (PROTOCOL.md §7.2):
-//   kUseSource  resolve()/resolveUsingSource(): source change.prev := target rev
+//   kUseSource  resolve()/resolveUsingSource(): source change.prev := target rev; when the
+//               target deleted the record, the source's data is copied to it instead
 //   kUseTarget  resolveUsingTarget(): the source takes the target's data (or is deleted)
 //   kManual     resolveManually(data): the source takes data (null: deleted), then resolve()
 // Every resolution is stamped with the current checkpoint, so it replicates (§8.3).
@@ -40,6 +41,9 @@ class ConflictResolver {
   Status ReadTargetChangeThenResolve();
   Status SetSourcePrev(const Json& target_change);
   Status WriteSource(const Json& record, bool then_resolve);
+  Status WriteTarget(const Json& record);
+  // Replaces (or, for null, deletes) the record on the local side or the other party.
+  Status Write(bool on_local, const Json& record, Continuation next);
   Status Finish();
 
   Database* local_;
@@ -49,6 +53,8 @@ class ConflictResolver {
   Json manual_data_;
   bool started_ = false;
   bool done_ = false;
+  bool wrote_local_ = false;   // data written here: bump before finishing
+  bool wrote_remote_ = false;  // data written there: ask it to bump
   Status error_;
   std::optional<Request> pending_;
   Continuation continuation_;

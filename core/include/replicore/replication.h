@@ -4,6 +4,7 @@
 #define REPLICORE_REPLICATION_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,8 +30,10 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
 
 // POST /diff: compares the source's changes (a JSON array) with this side's change log
 // (rows with checkpoint >= since). Returns {"deltas": [...source changes...],
-// "conflicts": [...this side's rows...]}. Records match by modelId only.
-Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes);
+// "conflicts": [...this side's rows...]}. Records match by modelId only. Rows of the ids in
+// `compare_always` are compared whatever their checkpoint (ids left unresolved).
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes,
+                  const std::set<std::string>* compare_always = nullptr);
 
 // POST /create-updates: [{type, change, data?}] for the deltas (deletes first). A delta
 // whose record is gone becomes a delete update (§8.10), never an error.

@@ -95,7 +95,7 @@ class Replicator {
  private:
   enum class State {
     kStart, kAwaitCheckpoint, kAwaitChanges, kAwaitDiff, kAwaitCreateUpdates,
-    kAwaitBulkUpdate, kDone, kFailed,
+    kAwaitBulkUpdate, kAwaitFinalCheckpoint, kDone, kFailed,
   };
   Status Start();
   Status OnCheckpoint(const Json& result);
@@ -108,8 +108,9 @@ class Replicator {
   Status SendNextCreateUpdates(); // pull
   void RequestChanges(int64_t since, const Json& filter);
   Status FinishAttempt();
+  Status Complete();
   void AddConflict(const std::string& model_id, Json source_change, Json target_change);
-  std::string StateKey() const;
+  std::string StateKey(bool push) const;
   Status Fail(Status status);
 
   Database* local_;
@@ -121,7 +122,9 @@ class Replicator {
 
   // Per replicate.
   Checkpoints since_;
+  int64_t diff_since_ = -1;  // the target's changes at or after it are compared
   std::set<std::string> unresolved_;  // ids that conflicted before (§8.3)
+  std::set<std::string> compare_always_;  // unresolved in either direction
   // Per attempt.
   Checkpoints new_checkpoints_;
   std::deque<Json> chunks_;  // push: change chunks to diff; pull: delta chunks
