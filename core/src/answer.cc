@@ -56,21 +56,29 @@ Response AnswerChanges(Database& db, const std::string& model, const Json& args)
   return Response{Status::Ok(), Json{{"changes", std::move(changes)}, {"next", next}}};
 }
 
+// The array `key` of the request's args, moved out (or an empty array).
+Json TakeArray(Json& args, const char* key) {
+  auto it = args.find(key);
+  if (it == args.end()) return Json::array();
+  return std::move(*it);
+}
+
 }  // namespace
 
-Response Answer(Database& db, const std::string& model, const Request& request) {
-  const Json& args = request.args;
+Response Answer(Database& db, const std::string& model, Request request) {
+  Json& args = request.args;
   switch (request.op) {
     case Op::kCheckpoint:
       return From(db.Checkpoint());
     case Op::kChanges:
       return AnswerChanges(db, model, args);
     case Op::kDiff:
-      return From(Diff(db, model, SinceArg(args), args.value("changes", Json::array())));
+      return From(Diff(db, model, SinceArg(args), TakeArray(args, "changes")));
     case Op::kCreateUpdates:
-      return From(CreateUpdates(db, model, args.value("deltas", Json::array())));
+      return From(CreateUpdates(db, model, TakeArray(args, "deltas")));
     case Op::kBulkUpdate: {
-      auto result = BulkUpdate(db, model, args.value("updates", Json()));
+      // A missing `updates` is a bad request, not an empty bulk update.
+      auto result = BulkUpdate(db, model, args.contains("updates") ? TakeArray(args, "updates") : Json());
       if (!result.ok()) return Response{result.status(), nullptr};
       if (!result->conflicts.empty()) {
         return Response{Status::Conflict("Conflict", Json{{"conflicts", result->conflicts}}),
@@ -86,9 +94,9 @@ Response Answer(Database& db, const std::string& model, const Request& request) 
     case Op::kFindLastChange:
       return From(FindLastChange(db, model, IdArg(args)));
     case Op::kUpdateLastChange:
-      return From(UpdateLastChange(db, model, IdArg(args), args.value("data", Json::object())));
+      return From(UpdateLastChange(db, model, IdArg(args), args.contains("data") ? args["data"] : Json::object()));
     case Op::kReplaceOrCreate:
-      return From(db.ReplaceOrCreate(model, args.value("data", Json::object())));
+      return From(db.ReplaceOrCreate(model, args.contains("data") ? args["data"] : Json::object()));
     case Op::kDeleteById: {
       auto count = db.DeleteById(model, IdArg(args));
       if (!count.ok()) return Response{count.status(), nullptr};

@@ -149,38 +149,44 @@ Result<Json> CreateUpdates(Database& db, const std::string& model, const Json& d
   return deletes;
 }
 
-Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, const Json& updates) {
+Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   const ModelDefinition& m = **def;
   RC_RETURN_IF_ERROR(RequireArray(updates));
   auto checkpoint = db.store()->CurrentCheckpoint();
   if (!checkpoint.ok()) return checkpoint.status();
+  const std::string& id_name = m.id_property().name;
   BulkUpdateResult result;
   Batch batch;
-  // Records written earlier in this batch, so two updates of one id see each other.
-  std::unordered_map<std::string, std::optional<Json>> pending;
-  for (const Json& update : updates) {
-    if (!update.is_object() || !update.contains("change")) {
+  // Where an id was written earlier in this batch, so two updates of one id see each other.
+  std::unordered_map<std::string, size_t> written;
+  for (Json& update : updates) {
+    auto change_json = update.is_object() ? update.find("change") : update.end();
+    if (change_json == update.end()) {
       return Status::BadRequest("an update must be an object with `type` and `change`");
     }
-    Result<Change> change = Change::FromJson(update["change"]);
+    Result<Change> change = Change::FromJson(*change_json);
     if (!change.ok()) return change.status();
-    std::string type = update.value("type", "");
+    auto type_json = update.find("type");
+    std::string type = type_json != update.end() && type_json->is_string()
+                           ? type_json->get<std::string>()
+                           : std::string();
     const std::string& id = change->model_id;
-    std::optional<Json> current;
-    if (auto it = pending.find(id); it != pending.end()) {
-      current = it->second;
+    std::optional<Json> stored;
+    const std::optional<Json>* current = &stored;
+    if (auto it = written.find(id); it != written.end()) {
+      current = &batch.records[it->second].data;
     } else {
-      auto stored = db.store()->Get(model, id);
-      if (!stored.ok()) return stored.status();
-      current = std::move(stored).value();
+      auto found = db.store()->Get(model, id);
+      if (!found.ok()) return found.status();
+      stored = std::move(found).value();
     }
-    std::optional<std::string> current_rev = CurrentRev(m, current);
+    std::optional<std::string> current_rev = CurrentRev(m, *current);
     if (current_rev == change->rev) continue;  // already there: idempotent
     bool conflict = false;
     if (type == "create") {
-      conflict = current.has_value();
+      conflict = current->has_value();
     } else if (type == "update" || type == "delete") {
       std::optional<std::string> prev = change->prev_set ? change->prev : std::nullopt;
       conflict = current_rev != prev;
@@ -188,7 +194,7 @@ Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, cons
       return Status::BadRequest("unknown update type \"" + type + "\" for id \"" + id + "\"");
     }
     if (conflict) {
-      result.conflicts.push_back(update["change"]);
+      result.conflicts.push_back(std::move(*change_json));
       continue;
     }
     std::optional<Json> record;
@@ -197,19 +203,22 @@ Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, cons
       if (data == update.end() || !data->is_object()) {
         return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
       }
-      Json replacement = *data;
-      replacement[m.id_property().name] =
-          current ? (*current)[m.id_property().name] : replacement.value(m.id_property().name, Json(id));
+      Json replacement = std::move(*data);
+      if (current->has_value()) {
+        replacement[id_name] = (**current)[id_name];
+      } else if (!replacement.contains(id_name)) {
+        replacement[id_name] = id;
+      }
       // A replace of the whole record (§8.2), validated but without defaults, so the
       // revision equals the source's.
       Result<Json> normalized = m.Normalize(replacement, db.env(), NormalizeOptions{false, false});
       if (!normalized.ok()) return normalized.status();
       record = std::move(normalized).value();
-    } else if (!current) {
+    } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    RC_RETURN_IF_ERROR(db.AddWrite(m, id, record, *checkpoint, &batch));
-    pending[id] = record;
+    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), *checkpoint, &batch));
+    written[id] = batch.records.size() - 1;
     ++result.applied;
   }
   if (!batch.empty()) {

@@ -75,6 +75,7 @@ std::string Replicator::StateKey(bool push) const {
 Status Replicator::Fail(Status status) {
   state_ = State::kFailed;
   pending_.reset();
+  awaiting_ = false;
   error_ = status;
   return status;
 }
@@ -82,9 +83,13 @@ Status Replicator::Fail(Status status) {
 std::optional<Request> Replicator::NextRequest() {
   if (state_ == State::kStart) {
     Status started = Start();
-    if (!started.ok()) Fail(started);
+    if (!started.ok()) (void)Fail(started);
   }
-  return pending_;
+  // Handed out once (moved: a request may carry a whole chunk of records).
+  std::optional<Request> request = std::move(pending_);
+  pending_.reset();
+  awaiting_ = request.has_value();
+  return request;
 }
 
 Status Replicator::Start() {
@@ -128,7 +133,6 @@ Status Replicator::Start() {
   unresolved_fetched_ = false;
   attempt_conflicts_.clear();
   conflict_ids_.clear();
-  source_changes_.clear();
   attempt_applied_ = 0;
   if (options_.local_is_source) {
     // The source checkpoint is bumped first, then the target's (LoopBack's order).
@@ -141,16 +145,16 @@ Status Replicator::Start() {
   return Status::Ok();
 }
 
-Status Replicator::OnResponse(const Response& response) {
-  if (!pending_) return Status::BadRequest("no request is waiting for a response");
-  pending_.reset();
+Status Replicator::OnResponse(Response response) {
+  if (!awaiting_) return Status::BadRequest("no request is waiting for a response");
+  awaiting_ = false;
   if (!response.status.ok() && state_ != State::kAwaitBulkUpdate) return Fail(response.status);
   Status status;
   switch (state_) {
     case State::kAwaitCheckpoint: status = OnCheckpoint(response.result); break;
     case State::kAwaitChanges: status = OnChanges(response.result); break;
     case State::kAwaitDiff: status = OnDiff(response.result); break;
-    case State::kAwaitCreateUpdates: status = OnCreateUpdates(response.result); break;
+    case State::kAwaitCreateUpdates: status = OnCreateUpdates(std::move(response.result)); break;
     case State::kAwaitBulkUpdate: status = OnBulkUpdate(response); break;
     case State::kAwaitFinalCheckpoint: status = Complete(); break;
     default: status = Status::BadRequest("no request is waiting for a response");
@@ -203,8 +207,6 @@ Status Replicator::SendNextDiff() {
   chunks_.pop_front();
   int64_t since = chunk_since_.front();
   chunk_since_.pop_front();
-  source_changes_.clear();
-  for (const Json& change : chunk) source_changes_[change["modelId"].get<std::string>()] = change;
   pending_ = Request{Op::kDiff, Json{{"since", since}, {"changes", std::move(chunk)}}};
   state_ = State::kAwaitDiff;
   return Status::Ok();
@@ -216,8 +218,10 @@ Status Replicator::OnDiff(const Json& result) {
                             "diff without deltas and conflicts"));
   for (const Json& target_change : result["conflicts"]) {
     std::string id = target_change.value("modelId", "");
-    auto it = source_changes_.find(id);
-    AddConflict(id, it == source_changes_.end() ? Json() : it->second, target_change);
+    auto source_change = local_->store()->GetChange(options_.model, id);
+    if (!source_change.ok()) return source_change.status();
+    AddConflict(id, source_change->has_value() ? (*source_change)->ToJson() : Json(),
+                target_change);
   }
   if (result["deltas"].empty()) return SendNextDiff();
   auto updates = CreateUpdates(*local_, options_.model, result["deltas"]);
@@ -266,31 +270,32 @@ void Replicator::RequestChanges(int64_t since, const Json& filter) {
 }
 
 Status Replicator::OnChanges(const Json& result) {
-  Json changes;
+  const Json* page = &result;  // LoopBack: a bare array; ours with a cursor: {changes, next}
   next_cursor_.reset();
-  if (result.is_array()) {
-    changes = result;
-  } else {
-    RC_RETURN_IF_ERROR(Expect(result.is_object() && result.value("changes", Json()).is_array(),
+  if (!result.is_array()) {
+    auto changes = result.is_object() ? result.find("changes") : result.end();
+    RC_RETURN_IF_ERROR(Expect(changes != result.end() && changes->is_array(),
                               "changes is not an array"));
-    changes = result["changes"];
-    if (result.value("next", Json()).is_array()) next_cursor_ = result["next"];
+    page = &*changes;
+    auto next = result.find("next");
+    if (next != result.end() && next->is_array()) next_cursor_ = *next;
   }
-  source_changes_.clear();
-  for (const Json& change : changes) {
-    if (change.is_object() && change.contains("modelId")) {
-      source_changes_[change["modelId"].is_string() ? change["modelId"].get<std::string>()
-                                                    : change["modelId"].dump()] = change;
-    }
-  }
+  const Json& changes = *page;
   // The unresolved ids' changes are compared with this side's whole log (§8.3).
   int64_t since = changes_since_ == -1 && unresolved_fetched_ ? -1 : diff_since_;
   auto diff = Diff(*local_, options_.model, since, changes, &compare_always_);
   if (!diff.ok()) return diff.status();
-  for (const Json& target_change : (*diff)["conflicts"]) {
-    std::string id = target_change.value("modelId", "");
-    auto it = source_changes_.find(id);
-    AddConflict(id, it == source_changes_.end() ? Json() : it->second, target_change);
+  if (!(*diff)["conflicts"].empty()) {
+    std::unordered_map<std::string, const Json*> by_id;
+    for (const Json& change : changes) {
+      auto id = change.find("modelId");
+      if (id != change.end() && id->is_string()) by_id[id->get<std::string>()] = &change;
+    }
+    for (const Json& target_change : (*diff)["conflicts"]) {
+      std::string id = target_change.value("modelId", "");
+      auto it = by_id.find(id);
+      AddConflict(id, it == by_id.end() ? Json() : *it->second, target_change);
+    }
   }
   ChunkByBytes(std::move((*diff)["deltas"]), options_.chunk_bytes, &chunks_);
   return SendNextCreateUpdates();
@@ -321,9 +326,9 @@ Status Replicator::SendNextCreateUpdates() {
   return FinishAttempt();
 }
 
-Status Replicator::OnCreateUpdates(const Json& result) {
+Status Replicator::OnCreateUpdates(Json result) {
   RC_RETURN_IF_ERROR(Expect(result.is_array(), "create-updates is not an array"));
-  auto applied = BulkUpdate(*local_, options_.model, result);
+  auto applied = BulkUpdate(*local_, options_.model, std::move(result));
   if (!applied.ok()) return applied.status();
   attempt_applied_ += applied->applied;
   for (const Json& source_change : applied->conflicts) {
@@ -395,7 +400,7 @@ Result<ReplicationResult> ReplicateLocal(Database* local, Database* remote,
   for (size_t i = 0; i < max_requests; ++i) {
     std::optional<Request> request = replicator.NextRequest();
     if (!request) break;
-    Status status = replicator.OnResponse(Answer(*remote, options.model, *request));
+    Status status = replicator.OnResponse(Answer(*remote, options.model, std::move(*request)));
     if (!status.ok()) return status;
   }
   if (replicator.failed()) return replicator.error();

@@ -46,7 +46,7 @@ struct BulkUpdateResult {
 // POST /bulk-update: applies the non-conflicting updates in ONE batch (an `update` is a
 // replace guarded by prev) and reports the conflicting ones; any other error (a bad
 // update, validation) applies nothing.
-Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, const Json& updates);
+Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates);
 
 // GET /:id/changes/last: the change row as JSON, or null.
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id);

@@ -47,7 +47,8 @@ struct Response {
 };
 
 // Answers a request from `db` for `model`: the in-process party, and what a server does.
-Response Answer(Database& db, const std::string& model, const Request& request);
+// Takes the request by value, so a caller that is done with it can move it in.
+Response Answer(Database& db, const std::string& model, Request request);
 
 struct Checkpoints {
   int64_t source = -1;
@@ -81,11 +82,12 @@ class Replicator {
   // Borrows `local` for the Replicator's lifetime.
   Replicator(Database* local, ReplicatorOptions options);
 
-  // The request to send next; nullopt once done() or failed().
+  // The request to send next, handed out once; nullopt while a response is awaited and
+  // once done() or failed().
   std::optional<Request> NextRequest();
   // Feeds the other party's answer to the last request. An error status ends the
   // replicate (failed()), except a bulk-update 409, which reports conflicts.
-  Status OnResponse(const Response& response);
+  Status OnResponse(Response response);
 
   bool done() const { return state_ == State::kDone; }
   bool failed() const { return state_ == State::kFailed; }
@@ -101,7 +103,7 @@ class Replicator {
   Status OnCheckpoint(const Json& result);
   Status OnChanges(const Json& result);
   Status OnDiff(const Json& result);
-  Status OnCreateUpdates(const Json& result);
+  Status OnCreateUpdates(Json result);
   Status OnBulkUpdate(const Response& response);
   Status SendNextDiff();          // push
   Status SendNextBulkUpdate();    // push
@@ -117,7 +119,8 @@ class Replicator {
   ReplicatorOptions options_;
   State state_ = State::kStart;
   Status error_;
-  std::optional<Request> pending_;
+  std::optional<Request> pending_;  // made, not yet handed out
+  bool awaiting_ = false;           // handed out, no response yet
   ReplicationResult result_;
 
   // Per replicate.
@@ -137,7 +140,6 @@ class Replicator {
   std::vector<Conflict> attempt_conflicts_;
   size_t attempt_applied_ = 0;
   std::set<std::string> conflict_ids_;
-  std::unordered_map<std::string, Json> source_changes_;  // pull: by modelId, for conflicts
 };
 
 // Runs a replicate in-process (local <-> local): the Replicator on `local` (source when
