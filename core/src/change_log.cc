@@ -56,13 +56,13 @@ Rectified Rectify(const std::optional<Change>& existing, const std::string& mode
   return out;
 }
 
-void AddToBatch(const Rectified& rectified, const std::string& model, const std::string& model_id,
+void AddToBatch(Rectified rectified, const std::string& model, const std::string& model_id,
                 Batch* batch) {
   switch (rectified.action) {
     case Rectified::Action::kUnchanged:
       return;
     case Rectified::Action::kSave:
-      batch->changes.push_back({model, model_id, rectified.change});
+      batch->changes.push_back({model, model_id, std::move(rectified.change)});
       return;
     case Rectified::Action::kRemove:
       batch->changes.push_back({model, model_id, std::nullopt});

@@ -106,7 +106,7 @@ Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
                           std::optional<Json> record, int64_t checkpoint, Batch* batch) {
   if (model.track_changes()) {
     std::optional<std::string> rev;
-    if (record) rev = Revision(model.View(*record));
+    if (record) rev = model.RevisionOf(*record);
     auto change = store_->GetChange(model.name(), id);
     if (!change.ok()) return change.status();
     AddToBatch(Rectify(*change, model.name(), id, rev, checkpoint), model.name(), id, batch);
@@ -116,6 +116,7 @@ Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
 }
 
 Result<CommittedBatch> Database::Commit(Batch batch) {
+  batch.hand_out = static_cast<bool>(listener_);
   Result<CommittedBatch> committed = store_->Apply(std::move(batch));
   if (committed.ok() && listener_) listener_(*committed);
   return committed;

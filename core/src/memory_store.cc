@@ -1,13 +1,16 @@
 #include "replicore/memory_store.h"
 
-#include <set>
+#include <algorithm>
 
 namespace replicore {
 
 struct MemoryStore::ModelData {
-  std::map<std::string, Json> records;  // id order: the order of an unordered find
+  // Hashed for the per-record lookups replication makes; Find sorts by id when asked for
+  // an unordered result (LoopBack's memory connector returns id order).
+  std::unordered_map<std::string, Json> records;
   std::unordered_map<std::string, Change> changes;
-  std::set<std::pair<int64_t, std::string>> change_order;  // (checkpoint, model_id)
+  // (checkpoint, model_id) -> the row in `changes` (node addresses are stable).
+  std::map<std::pair<int64_t, std::string>, const Change*> change_order;
 };
 
 // What a batch overwrote, to put it back.
@@ -42,13 +45,18 @@ Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std
 }
 
 Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filter& filter) {
-  std::vector<const Json*> matching;
+  std::vector<std::pair<const std::string*, const Json*>> matching;
   if (const ModelData* data = FindModel(model)) {
     for (const auto& [id, record] : data->records) {
-      if (Matches(filter.where, record)) matching.push_back(&record);
+      if (Matches(filter.where, record)) matching.push_back({&id, &record});
     }
   }
-  return ApplyOrderPage(filter, std::move(matching));
+  std::sort(matching.begin(), matching.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::vector<const Json*> records;
+  records.reserve(matching.size());
+  for (const auto& entry : matching) records.push_back(entry.second);
+  return ApplyOrderPage(filter, std::move(records));
 }
 
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
@@ -78,7 +86,7 @@ Result<std::vector<Change>> MemoryStore::Changes(const ChangeQuery& query) {
   }
   for (; it != data->change_order.end(); ++it) {
     if (query.limit && out.size() >= *query.limit) break;
-    out.push_back(data->changes.at(it->second));
+    out.push_back(*it->second);
   }
   return out;
 }
@@ -105,30 +113,30 @@ void MemoryStore::PutChange(ModelData& data, const std::string& model_id,
     if (!change) return;
     it = data.changes.emplace(model_id, std::move(*change)).first;
   }
-  data.change_order.insert({it->second.checkpoint, model_id});
+  data.change_order.emplace(std::make_pair(it->second.checkpoint, model_id), &it->second);
 }
 
 Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
   // Nothing below can fail, so the batch is all-or-nothing by construction.
   Undo undo;
   undo.checkpoint = checkpoint_;
-  for (const RecordWrite& write : batch.records) {
+  for (RecordWrite& write : batch.records) {
     ModelData& data = Model(write.model);
     auto it = data.records.find(write.id);
     std::optional<Json> old;
     if (it != data.records.end()) {
-      if (keep_undo_) old = it->second;
+      if (keep_undo_) old = std::move(it->second);
       if (write.data) {
-        it->second = *write.data;
+        it->second = batch.hand_out ? *write.data : std::move(*write.data);
       } else {
         data.records.erase(it);
       }
     } else if (write.data) {
-      data.records.emplace(write.id, *write.data);
+      data.records.emplace(write.id, batch.hand_out ? *write.data : std::move(*write.data));
     }
     if (keep_undo_) undo.records.push_back({write.model, write.id, std::move(old)});
   }
-  for (const ChangeWrite& write : batch.changes) {
+  for (ChangeWrite& write : batch.changes) {
     ModelData& data = Model(write.model);
     if (keep_undo_) {
       auto it = data.changes.find(write.model_id);
@@ -136,7 +144,7 @@ Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
       if (it != data.changes.end()) old = it->second;
       undo.changes.push_back({write.model, write.model_id, std::move(old)});
     }
-    PutChange(data, write.model_id, write.change);
+    PutChange(data, write.model_id, batch.hand_out ? write.change : std::move(write.change));
   }
   if (batch.checkpoint) checkpoint_ = *batch.checkpoint;
   for (const auto& [key, value] : batch.meta) {

@@ -1015,6 +1015,10 @@ Json ModelDefinition::View(const Json& stored) const {
   return view;
 }
 
+std::string ModelDefinition::RevisionOf(const Json& stored) const {
+  return hidden_.empty() ? Revision(stored) : Revision(View(stored));
+}
+
 Result<std::string> ModelDefinition::IdOf(const Json& record) const {
   const std::string& id_name = id_property().name;
   if (!record.is_object()) {

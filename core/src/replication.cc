@@ -29,7 +29,7 @@ Result<std::optional<Where>> ChangeFilterWhere(const ModelDefinition& model, con
 std::optional<std::string> CurrentRev(const ModelDefinition& model,
                                       const std::optional<Json>& record) {
   if (!record) return std::nullopt;
-  return Revision(model.View(*record));
+  return model.RevisionOf(*record);
 }
 
 }  // namespace
@@ -73,14 +73,14 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
   return page;
 }
 
-Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes,
-                  const std::set<std::string>* compare_always) {
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json changes,
+                  const std::set<std::string>* compare_always, Json* source_conflicts) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireArray(changes));
   Json deltas = Json::array();
   Json conflicts = Json::array();
-  for (const Json& item : changes) {
+  for (Json& item : changes) {
     Result<Change> remote = Change::FromJson(item);
     if (!remote.ok()) return remote.status();
     auto local = db.store()->GetChange(model, remote->model_id);
@@ -88,6 +88,8 @@ Result<Json> Diff(Database& db, const std::string& model, int64_t since, const J
     bool recent = local->has_value() &&
                   ((*local)->checkpoint >= since ||
                    (compare_always && compare_always->count(remote->model_id)));
+    // Deltas echo the source's change as sent (LoopBack recomputes a missing id).
+    if (remote->id.empty()) item["id"] = ChangeId(remote->model_name, remote->model_id);
     if (recent) {
       const Change& mine = **local;
       if (remote->rev == mine.rev) continue;
@@ -102,31 +104,29 @@ Result<Json> Diff(Database& db, const std::string& model, int64_t since, const J
       bool target_based_on_source = mine.prev_set && mine.prev == remote->rev && remote->rev;
       if (both_deleted || target_based_on_source) continue;
       if (source_based_on_target) {
-        remote->id = ChangeId(remote->model_name, remote->model_id);
-        deltas.push_back(remote->ToJson());
+        deltas.push_back(std::move(item));
       } else {
         conflicts.push_back(mine.ToJson());
+        if (source_conflicts) source_conflicts->push_back(std::move(item));
       }
       continue;
     }
     // Not touched here since `since`: re-parent on what this side holds now.
-    Change delta = std::move(remote).value();
-    delta.prev = local->has_value() ? (*local)->rev : std::nullopt;
-    delta.prev_set = true;
-    delta.id = ChangeId(delta.model_name, delta.model_id);
-    if (delta.rev == delta.prev) continue;  // already equal: nothing to send
-    deltas.push_back(delta.ToJson());
+    std::optional<std::string> prev = local->has_value() ? (*local)->rev : std::nullopt;
+    if (remote->rev == prev) continue;  // already equal: nothing to send
+    item["prev"] = prev ? Json(*prev) : Json(nullptr);
+    deltas.push_back(std::move(item));
   }
   return Json{{"deltas", std::move(deltas)}, {"conflicts", std::move(conflicts)}};
 }
 
-Result<Json> CreateUpdates(Database& db, const std::string& model, const Json& deltas) {
+Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireArray(deltas));
   Json deletes = Json::array();
   Json writes = Json::array();
-  for (const Json& item : deltas) {
+  for (Json& item : deltas) {
     Result<Change> change = Change::FromJson(item);
     if (!change.ok()) return change.status();
     ChangeType type = change->type();
@@ -136,14 +136,14 @@ Result<Json> CreateUpdates(Database& db, const std::string& model, const Json& d
       if (!record.ok()) return record.status();
       if (record->has_value()) {
         writes.push_back(Json{{"type", ChangeTypeName(type)},
-                              {"change", change->ToJson()},
+                              {"change", std::move(item)},
                               {"data", std::move(**record)}});
         continue;
       }
       // Gone since the diff: send its true state (§8.10).
-      change->rev.reset();
+      item["rev"] = nullptr;
     }
-    deletes.push_back(Json{{"type", "delete"}, {"change", change->ToJson()}});
+    deletes.push_back(Json{{"type", "delete"}, {"change", std::move(item)}});
   }
   for (Json& write : writes) deletes.push_back(std::move(write));
   return deletes;

@@ -152,8 +152,8 @@ Status Replicator::OnResponse(Response response) {
   Status status;
   switch (state_) {
     case State::kAwaitCheckpoint: status = OnCheckpoint(response.result); break;
-    case State::kAwaitChanges: status = OnChanges(response.result); break;
-    case State::kAwaitDiff: status = OnDiff(response.result); break;
+    case State::kAwaitChanges: status = OnChanges(std::move(response.result)); break;
+    case State::kAwaitDiff: status = OnDiff(std::move(response.result)); break;
     case State::kAwaitCreateUpdates: status = OnCreateUpdates(std::move(response.result)); break;
     case State::kAwaitBulkUpdate: status = OnBulkUpdate(response); break;
     case State::kAwaitFinalCheckpoint: status = Complete(); break;
@@ -212,7 +212,7 @@ Status Replicator::SendNextDiff() {
   return Status::Ok();
 }
 
-Status Replicator::OnDiff(const Json& result) {
+Status Replicator::OnDiff(Json result) {
   RC_RETURN_IF_ERROR(Expect(result.is_object() && result.value("deltas", Json()).is_array() &&
                                 result.value("conflicts", Json()).is_array(),
                             "diff without deltas and conflicts"));
@@ -224,7 +224,7 @@ Status Replicator::OnDiff(const Json& result) {
                 target_change);
   }
   if (result["deltas"].empty()) return SendNextDiff();
-  auto updates = CreateUpdates(*local_, options_.model, result["deltas"]);
+  auto updates = CreateUpdates(*local_, options_.model, std::move(result["deltas"]));
   if (!updates.ok()) return updates.status();
   ChunkByBytes(std::move(updates).value(), options_.chunk_bytes, &update_chunks_);
   return SendNextBulkUpdate();
@@ -269,33 +269,29 @@ void Replicator::RequestChanges(int64_t since, const Json& filter) {
   state_ = State::kAwaitChanges;
 }
 
-Status Replicator::OnChanges(const Json& result) {
-  const Json* page = &result;  // LoopBack: a bare array; ours with a cursor: {changes, next}
+Status Replicator::OnChanges(Json result) {
+  Json changes;  // LoopBack: a bare array; ours with a cursor: {changes, next}
   next_cursor_.reset();
-  if (!result.is_array()) {
-    auto changes = result.is_object() ? result.find("changes") : result.end();
-    RC_RETURN_IF_ERROR(Expect(changes != result.end() && changes->is_array(),
-                              "changes is not an array"));
-    page = &*changes;
+  if (result.is_array()) {
+    changes = std::move(result);
+  } else {
+    auto page = result.is_object() ? result.find("changes") : result.end();
+    RC_RETURN_IF_ERROR(
+        Expect(page != result.end() && page->is_array(), "changes is not an array"));
+    changes = std::move(*page);
     auto next = result.find("next");
     if (next != result.end() && next->is_array()) next_cursor_ = *next;
   }
-  const Json& changes = *page;
   // The unresolved ids' changes are compared with this side's whole log (§8.3).
   int64_t since = changes_since_ == -1 && unresolved_fetched_ ? -1 : diff_since_;
-  auto diff = Diff(*local_, options_.model, since, changes, &compare_always_);
+  Json source_conflicts = Json::array();
+  auto diff = Diff(*local_, options_.model, since, std::move(changes), &compare_always_,
+                   &source_conflicts);
   if (!diff.ok()) return diff.status();
-  if (!(*diff)["conflicts"].empty()) {
-    std::unordered_map<std::string, const Json*> by_id;
-    for (const Json& change : changes) {
-      auto id = change.find("modelId");
-      if (id != change.end() && id->is_string()) by_id[id->get<std::string>()] = &change;
-    }
-    for (const Json& target_change : (*diff)["conflicts"]) {
-      std::string id = target_change.value("modelId", "");
-      auto it = by_id.find(id);
-      AddConflict(id, it == by_id.end() ? Json() : *it->second, target_change);
-    }
+  const Json& target_conflicts = (*diff)["conflicts"];
+  for (size_t i = 0; i < target_conflicts.size(); ++i) {
+    AddConflict(target_conflicts[i].value("modelId", ""), source_conflicts[i],
+                target_conflicts[i]);
   }
   ChunkByBytes(std::move((*diff)["deltas"]), options_.chunk_bytes, &chunks_);
   return SendNextCreateUpdates();

@@ -27,7 +27,7 @@ Rectified Rectify(const std::optional<Change>& existing, const std::string& mode
                   int64_t checkpoint);
 
 // Adds the write of `rectified` (if any) to `batch`.
-void AddToBatch(const Rectified& rectified, const std::string& model, const std::string& model_id,
+void AddToBatch(Rectified rectified, const std::string& model, const std::string& model_id,
                 Batch* batch);
 
 }  // namespace replicore

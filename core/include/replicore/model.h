@@ -85,6 +85,8 @@ class ModelDefinition {
 
   // The view LoopBack hashes: the stored record without hidden properties.
   Json View(const Json& stored) const;
+  // Revision(View(stored)), without copying the record when nothing is hidden.
+  std::string RevisionOf(const Json& stored) const;
 
   // The record's id as a string (numbers as JS prints them); kValidation if absent/null.
   Result<std::string> IdOf(const Json& record) const;

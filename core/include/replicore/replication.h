@@ -31,13 +31,15 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
 // POST /diff: compares the source's changes (a JSON array) with this side's change log
 // (rows with checkpoint >= since). Returns {"deltas": [...source changes...],
 // "conflicts": [...this side's rows...]}. Records match by modelId only. Rows of the ids in
-// `compare_always` are compared whatever their checkpoint (ids left unresolved).
-Result<Json> Diff(Database& db, const std::string& model, int64_t since, const Json& changes,
-                  const std::set<std::string>* compare_always = nullptr);
+// `compare_always` are compared whatever their checkpoint (ids left unresolved). When
+// `source_conflicts` is set, the source changes that conflicted are appended to it.
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json changes,
+                  const std::set<std::string>* compare_always = nullptr,
+                  Json* source_conflicts = nullptr);
 
 // POST /create-updates: [{type, change, data?}] for the deltas (deletes first). A delta
 // whose record is gone becomes a delete update (§8.10), never an error.
-Result<Json> CreateUpdates(Database& db, const std::string& model, const Json& deltas);
+Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas);
 
 struct BulkUpdateResult {
   size_t applied = 0;

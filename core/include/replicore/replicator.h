@@ -101,8 +101,8 @@ class Replicator {
   };
   Status Start();
   Status OnCheckpoint(const Json& result);
-  Status OnChanges(const Json& result);
-  Status OnDiff(const Json& result);
+  Status OnChanges(Json result);
+  Status OnDiff(Json result);
   Status OnCreateUpdates(Json result);
   Status OnBulkUpdate(const Response& response);
   Status SendNextDiff();          // push

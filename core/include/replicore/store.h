@@ -36,6 +36,9 @@ struct Batch {
   std::vector<ChangeWrite> changes;
   std::optional<int64_t> checkpoint;  // the new checkpoint seq, when bumped
   std::vector<std::pair<std::string, Json>> meta;  // key -> value (null erases)
+  // Whether the committed batch must still carry the record data. When nobody persists or
+  // broadcasts batches, a store may move the records in instead of copying them.
+  bool hand_out = true;
 
   bool empty() const {
     return records.empty() && changes.empty() && !checkpoint && meta.empty();
