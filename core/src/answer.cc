@@ -65,7 +65,20 @@ Json TakeArray(Json& args, const char* key) {
 
 }  // namespace
 
+static Response AnswerUnguarded(Database& db, const std::string& model, Request request);
+
 Response Answer(Database& db, const std::string& model, Request request) {
+  try {
+    if (!request.args.is_object()) return Response{Status::BadRequest("request args must be an object"), nullptr};
+    return AnswerUnguarded(db, model, std::move(request));
+  } catch (const std::exception& e) {
+    return Response{Status::BadRequest(std::string(OpName(request.op)) +
+                                       ": malformed request (" + e.what() + ")"),
+                    nullptr};
+  }
+}
+
+static Response AnswerUnguarded(Database& db, const std::string& model, Request request) {
   Json& args = request.args;
   switch (request.op) {
     case Op::kCheckpoint:

@@ -1,5 +1,6 @@
 #include "replicore/conflict_resolver.h"
 
+#include "guard.h"
 #include "replicore/replication.h"
 
 namespace replicore {
@@ -22,7 +23,7 @@ ConflictResolver::ConflictResolver(Database* local, std::string model, Conflict 
 std::optional<Request> ConflictResolver::NextRequest() {
   if (!started_) {
     started_ = true;
-    Status status = Begin();
+    Status status = Guard("conflict", [&]() -> Status { return Begin(); });
     if (!status.ok()) {
       error_ = status;
       pending_.reset();
@@ -36,7 +37,9 @@ Status ConflictResolver::OnResponse(const Response& response) {
   pending_.reset();
   Continuation next = std::move(continuation_);
   continuation_ = nullptr;
-  Status status = response.status.ok() ? next(response.result) : response.status;
+  Status status = response.status.ok()
+                      ? Guard("response", [&]() -> Status { return next(response.result); })
+                      : response.status;
   if (!status.ok()) {
     error_ = status;
     pending_.reset();

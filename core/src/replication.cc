@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "replicore/change_log.h"
+#include "guard.h"
 #include "replicore/json_canonical.h"
 
 namespace replicore {
@@ -34,7 +35,7 @@ std::optional<std::string> CurrentRev(const ModelDefinition& model,
 
 }  // namespace
 
-Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t since,
+static Result<ChangesPage> ChangesUnguarded(Database& db, const std::string& model, int64_t since,
                             const Json& filter, std::optional<std::pair<int64_t, std::string>> after,
                             std::optional<size_t> limit) {
   auto def = db.GetModel(model);
@@ -73,7 +74,7 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
   return page;
 }
 
-Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json changes,
+static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_t since, Json changes,
                   const std::set<std::string>* compare_always, Json* source_conflicts) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
@@ -120,7 +121,7 @@ Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json ch
   return Json{{"deltas", std::move(deltas)}, {"conflicts", std::move(conflicts)}};
 }
 
-Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas) {
+static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& model, Json deltas) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireArray(deltas));
@@ -149,7 +150,7 @@ Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas) 
   return deletes;
 }
 
-Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates) {
+static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   const ModelDefinition& m = **def;
@@ -237,7 +238,7 @@ Result<Json> FindLastChange(Database& db, const std::string& model, const std::s
   return (*change)->ToJson();
 }
 
-Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
+static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
@@ -278,6 +279,30 @@ Result<Json> UpdateLastChange(Database& db, const std::string& model, const std:
   auto committed = db.Commit(std::move(batch));
   if (!committed.ok()) return committed.status();
   return change.ToJson();
+}
+
+Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t since,
+                            const Json& filter, std::optional<std::pair<int64_t, std::string>> after,
+                            std::optional<size_t> limit) {
+  return Guard("changes", [&]() -> Result<ChangesPage> { return ChangesUnguarded(db, model, since, filter, std::move(after), limit); });
+}
+
+Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json changes,
+                  const std::set<std::string>* compare_always, Json* source_conflicts) {
+  return Guard("diff", [&]() -> Result<Json> { return DiffUnguarded(db, model, since, std::move(changes), compare_always, source_conflicts); });
+}
+
+Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas) {
+  return Guard("create-updates", [&]() -> Result<Json> { return CreateUpdatesUnguarded(db, model, std::move(deltas)); });
+}
+
+Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates) {
+  return Guard("bulk-update", [&]() -> Result<BulkUpdateResult> { return BulkUpdateUnguarded(db, model, std::move(updates)); });
+}
+
+Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
+                              const Json& data) {
+  return Guard("updateLastChange", [&]() -> Result<Json> { return UpdateLastChangeUnguarded(db, model, id, data); });
 }
 
 }  // namespace replicore

@@ -10,6 +10,7 @@
 //   are stored.
 #include "replicore/replicator.h"
 
+#include "guard.h"
 #include "replicore/replication.h"
 
 namespace replicore {
@@ -82,7 +83,8 @@ Status Replicator::Fail(Status status) {
 
 std::optional<Request> Replicator::NextRequest() {
   if (state_ == State::kStart) {
-    Status started = Start();
+    // The stored state may have been persisted by other code (JS): read it guarded.
+    Status started = Guard("replication state", [&]() -> Status { return Start(); });
     if (!started.ok()) (void)Fail(started);
   }
   // Handed out once (moved: a request may carry a whole chunk of records).
@@ -146,6 +148,12 @@ Status Replicator::Start() {
 }
 
 Status Replicator::OnResponse(Response response) {
+  Status status = Guard("response", [&]() -> Status { return HandleResponse(std::move(response)); });
+  if (!status.ok() && state_ != State::kFailed) return Fail(status);
+  return status;
+}
+
+Status Replicator::HandleResponse(Response response) {
   if (!awaiting_) return Status::BadRequest("no request is waiting for a response");
   awaiting_ = false;
   if (!response.status.ok() && state_ != State::kAwaitBulkUpdate) return Fail(response.status);

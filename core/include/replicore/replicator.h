@@ -100,6 +100,7 @@ class Replicator {
     kAwaitBulkUpdate, kAwaitFinalCheckpoint, kDone, kFailed,
   };
   Status Start();
+  Status HandleResponse(Response response);
   Status OnCheckpoint(const Json& result);
   Status OnChanges(Json result);
   Status OnDiff(Json result);
