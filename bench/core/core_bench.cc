@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/test_util.h"
 #include "replicore/database.h"
 #include "replicore/json_canonical.h"
 #include "replicore/memory_store.h"
@@ -22,28 +23,8 @@ namespace replicore {
 namespace {
 
 // tests/core/test_util.h's FakeEnvironment and TodoModel (tests/ is not on the include path).
-struct FakeEnvironment {
-  double now = 1700000000000;
-  int next_guid = 1;
-  Environment Get() {
-    return Environment{[this] { return now; },
-                       [this] { return "guid-" + std::to_string(next_guid++); }};
-  }
-};
-
-Json TodoModel() {
-  return Json{{"name", "Todo"},
-              {"plural", "Todos"},
-              {"strict", "throw"},
-              {"trackChanges", true},
-              {"properties",
-               {{"id", {{"type", "string"}, {"id", true}, {"defaultFn", "guid"}}},
-                {"title", "string"},
-                {"completed", {{"type", "boolean"}, {"default", false}}},
-                {"created", {{"type", "number"}, {"defaultFn", "now"}}},
-                {"dueAt", {{"type", "date"}}},
-                {"meta", {{"type", "object"}}}}}};
-}
+using testing::FakeEnvironment;
+using testing::TodoModel;
 
 void Check(const Status& status, const char* what) {
   if (!status.ok()) {

@@ -157,17 +157,23 @@ Result<Json> Database::Create(const std::string& model, const Json& data) {
   return WriteOne(**def, *id, std::move(record).value());
 }
 
-Result<Json> Database::PatchAttributes(const std::string& model, const std::string& id,
-                                       const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
-  RC_RETURN_IF_ERROR(RequireObject(data));
+Result<Json> Database::GetExisting(const std::string& model, const std::string& id) {
   auto existing = store_->Get(model, id);
   if (!existing.ok()) return existing.status();
   if (!existing->has_value()) {
     return Status::NotFound("Unknown \"" + model + "\" id \"" + id + "\".");
   }
-  Json merged = Merge(**existing, data, (*def)->id_property().name);
+  return std::move(**existing);
+}
+
+Result<Json> Database::PatchAttributes(const std::string& model, const std::string& id,
+                                       const Json& data) {
+  auto def = GetModel(model);
+  if (!def.ok()) return def.status();
+  RC_RETURN_IF_ERROR(RequireObject(data));
+  auto existing = GetExisting(model, id);
+  if (!existing.ok()) return existing.status();
+  Json merged = Merge(*existing, data, (*def)->id_property().name);
   Result<Json> record = (*def)->Normalize(merged, env_, NormalizeOptions{false, false});
   if (!record.ok()) return record.status();
   return WriteOne(**def, id, std::move(record).value());
@@ -178,14 +184,11 @@ Result<Json> Database::ReplaceById(const std::string& model, const std::string& 
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireObject(data));
-  auto existing = store_->Get(model, id);
+  auto existing = GetExisting(model, id);
   if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) {
-    return Status::NotFound("Unknown \"" + model + "\" id \"" + id + "\".");
-  }
   Json replacement = data;
   // Keep the stored id value (and its type) whatever the body says.
-  replacement[(*def)->id_property().name] = (**existing)[(*def)->id_property().name];
+  replacement[(*def)->id_property().name] = (*existing)[(*def)->id_property().name];
   Result<Json> record = (*def)->Normalize(replacement, env_);
   if (!record.ok()) return record.status();
   return WriteOne(**def, id, std::move(record).value());

@@ -107,7 +107,9 @@ TEST_F(RevisionsE2eTest, EveryStepGivesLoopBacksChangeRows) {
         instance["meta"]["added"] = {1, 2};
         keep(db_.ReplaceById(model, "e2e-8", instance));
       } else if (name == "destroyById" || name == "destroyById-after-checkpoint") {
-        if (name == "destroyById-after-checkpoint") ASSERT_TRUE(db_.Checkpoint().ok());
+        if (name == "destroyById-after-checkpoint") {
+          ASSERT_TRUE(db_.Checkpoint().ok());
+        }
         auto count = db_.DeleteById(model, step["modelId"]);
         status = count.status();
         if (count.ok()) result = Json{{"count", *count}};

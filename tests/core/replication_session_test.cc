@@ -7,9 +7,17 @@
 // exactly. The Replicator is driven by hand: every Request it emits is recorded and
 // answered with Answer(server, "Todo", request), then held to the captured HTTP exchange
 // of the same position: same operation, same change objects (by modelId: id, rev, prev,
-// checkpoint), same updates (type, change, data), same results. Checkpoint numbers are
-// compared through the map "LoopBack seq -> our seq" built from the POST /checkpoint
-// pairs, since replicore's extra attempts (listed below) shift later numbers.
+// checkpoint), same updates (type, change, data), same results.
+//
+// Checkpoint numbers are compared through two maps "LoopBack seq -> our seq", one for the
+// client's sequence and one for the server's: replicore's extra attempts and its extra
+// checkpoint bumps (listed below) shift later numbers, and not on both sides alike, so the
+// two sequences no longer move in lockstep as LoopBack's do. Server seqs are paired from
+// the POST /checkpoint responses; client seqs from the client's own bump of the same
+// attempt (LoopBack bumps both sides once per attempt, so its client seq of an attempt is
+// the seq of that attempt's POST /checkpoint; ExpectSameResult checks that the capture's
+// newCheckpoints agree), which the Replicator's result checkpoints confirm (source for a
+// push, target for a pull).
 //
 // The scenarios run in order on one server and one client (later ones depend on earlier
 // ones); each TEST plays the scenarios before it first if they have not run yet.
@@ -17,6 +25,19 @@
 // Where replicore answers better on purpose (PROTOCOL.md §8), the exchange or step is
 // listed in kDifferences with its reason; the test then asserts what replicore does
 // instead. Everything else is held to LoopBack.
+//
+// Deliberate behaviours that this session never reaches, so they have no entry (an entry
+// must be met by the replay) and the replay would fail on them as undeclared (extra
+// requests, other changes or results):
+//  - the end-of-replicate bump of a target that applied updates (a push's extra POST
+//    /checkpoint after the last bulk-update, a pull's extra local bump): every replicate
+//    here that applied something ran again and its last attempt applied nothing;
+//  - resolveUsingSource against a target that deleted the record (the source's data is
+//    copied to the target, then the target is asked for a checkpoint): the three
+//    resolveUsingSource here meet a target that updated;
+//  - a diff that refuses to fast-forward a create (prev null) onto a real deletion in
+//    the window: no create here meets a deletion;
+//  - ids left unresolved by a pull: no pull here reports a conflict.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,6 +48,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -67,13 +89,21 @@ struct Difference {
 
 constexpr char kAll[] = "*";
 constexpr char kEveryDiff[] = "every POST /diff";
+constexpr char kPushDiffSince[] = "the since of a push's POST /diff";
 constexpr char kResolveStamp[] = "conflict.resolveUsingSource()";
+constexpr char kResolveBump[] = "conflict.resolveUsingTarget()";
 
 constexpr Difference kDifferences[] = {
     {kAll, kEveryDiff,
      "replicore's client always sends `since` with a diff (PROTOCOL.md §8.7): a server "
      "checkpoint of an earlier replicate, or -1 for the ids of the unresolved set (§8.3). "
      "LoopBack's connector drops it and the server uses 0."},
+    {kAll, kPushDiffSince,
+     "a push diffs its changes against the server changes this client has not pulled yet: "
+     "since = the last PULL's since.source (-1 before any pull), not LoopBack's since.target "
+     "of the last push, which lets a push overwrite a server edit the client never received "
+     "(a pull's local diff likewise uses the last push's since.source; not on the wire, and "
+     "the pulls here come out the same). An explicit since keeps LoopBack's since.target."},
     {kA, "005-diff",
      "the confirming second attempt has no local change to diff: replicore finishes the "
      "attempt without sending an empty POST /diff [] (one round trip less)."},
@@ -83,13 +113,21 @@ constexpr Difference kDifferences[] = {
     {kC1, "009-diff",
      "a-1 is in the unresolved set, so push#2 re-diffs it against the server's whole log "
      "(since -1) and pushes it (bulk-update, then a confirming attempt). LoopBack diffs [] "
-     "with the advanced since and silently never propagates resolveUsingSource (§8.3)."},
+     "with the advanced since and silently never propagates resolveUsingSource (§8.3). "
+     "Ids unresolved in either direction are compared whatever their checkpoint; a push "
+     "re-sends only the push's own."},
     {kC1, "011-changes",
      "after push#2 the server holds the client's a-1 (same revision), so the pull finds no "
      "conflict; LoopBack reports the unresolved conflict again."},
     {kC1, "015-get-a-1",
      "the server's a-1 is the client's version (resolveUsingSource took effect); LoopBack's "
      "server still holds its own edit."},
+    {kC2, kResolveBump,
+     "after the resolution wrote the server's a-2 into the client, the client bumps its "
+     "checkpoint (one client seq LoopBack does not have): otherwise the client's next edit "
+     "of a-2 collapses with the copy into one change whose prev is a revision the server "
+     "never had (a spurious or hidden conflict; a copy then a delete would be an invisible "
+     "create+delete). No request is sent: the server took no data."},
     {kC3, "005-diff", "as a/005-diff: no empty POST /diff in the confirming attempt."},
     {kC3, kResolveStamp, "as c1: the resolution stamps the current checkpoint (§9.4)."},
     {kC3, "017-diff",
@@ -97,6 +135,9 @@ constexpr Difference kDifferences[] = {
      "ends, against the whole log (since -1); revisions are equal, so nothing is sent. "
      "LoopBack posts []."},
     {kD1, "005-diff", "as a/005-diff: no empty POST /diff in the confirming attempt."},
+    {kE, kResolveBump,
+     "as c2: the resolution deleted b-1 on the client (the server's state), so the client "
+     "bumps its checkpoint after it; no request is sent."},
     {kE2, kResolveStamp, "as c1: the resolution stamps the current checkpoint (§9.4)."},
     {kE2, "009-diff",
      "a-2 is in the unresolved set: the resolved delete is re-diffed against the whole log "
@@ -224,7 +265,14 @@ std::set<std::string> Keys(const std::map<std::string, Json>& map) {
 struct Recorded {
   Request request;
   Response response;
+  // The client's current checkpoint once the response was taken in: after a replicate
+  // attempt's POST /checkpoint, the client's bump of that attempt (-1 outside a replicate).
+  int64_t client_checkpoint = -1;
 };
+
+// The two checkpoint sequences, mapped separately (see the top of the file).
+enum class Side { kClient, kServer };
+const char* SideName(Side side) { return side == Side::kClient ? "client" : "server"; }
 
 class Session {
  public:
@@ -257,7 +305,9 @@ class Session {
     model["plural"] = std::string(kClientModel) + "s";
     added = client_.AddModel(model);
     EXPECT_TRUE(added.ok()) << added.ToString();
-    seq_map_[1] = 1;  // both sides start at checkpoint 1
+    // Both sides start at checkpoint 1.
+    seq_map_[Side::kClient][1] = 1;
+    seq_map_[Side::kServer][1] = 1;
   }
 
   void Play(const std::string& name);
@@ -300,25 +350,36 @@ class Session {
   }
 
   // ---- checkpoints
-  int64_t Map(int64_t lb_seq) {
+  int64_t Map(Side side, int64_t lb_seq) {
     if (lb_seq == -1) return -1;
-    auto it = seq_map_.find(lb_seq);
-    if (it == seq_map_.end()) {
-      ADD_FAILURE() << "LoopBack checkpoint " << lb_seq << " was never paired with ours";
+    const auto& map = seq_map_[side];
+    auto it = map.find(lb_seq);
+    if (it == map.end()) {
+      ADD_FAILURE() << "LoopBack " << SideName(side) << " checkpoint " << lb_seq
+                    << " was never paired with ours";
       return lb_seq;
     }
     return it->second;
   }
-  void Pair(int64_t lb_seq, int64_t our_seq) {
-    auto [it, inserted] = seq_map_.emplace(lb_seq, our_seq);
-    EXPECT_EQ(it->second, our_seq) << "LoopBack checkpoint " << lb_seq << " paired twice";
+  void Pair(Side side, int64_t lb_seq, int64_t our_seq) {
+    auto [it, inserted] = seq_map_[side].emplace(lb_seq, our_seq);
+    EXPECT_EQ(it->second, our_seq)
+        << "LoopBack " << SideName(side) << " checkpoint " << lb_seq << " paired twice";
     (void)inserted;
   }
-  Checkpoints MapSince(const Json& lb_since) {
-    return Checkpoints{Map(lb_since["source"].get<int64_t>()),
-                       Map(lb_since["target"].get<int64_t>())};
+  // The since of a replicate call: source and target are the client's and the server's
+  // for a push, the other way round for a pull.
+  Checkpoints MapSince(const Json& lb_since, bool push) {
+    if (!lb_since.is_object()) {
+      int64_t lb = lb_since.get<int64_t>();
+      return Checkpoints{Map(push ? Side::kClient : Side::kServer, lb),
+                         Map(push ? Side::kServer : Side::kClient, lb)};
+    }
+    return Checkpoints{Map(push ? Side::kClient : Side::kServer, lb_since["source"].get<int64_t>()),
+                       Map(push ? Side::kServer : Side::kClient, lb_since["target"].get<int64_t>())};
   }
-  // A change's checkpoint as we expect it: LoopBack's mapped, or a resolution's stamp.
+  // A change's checkpoint as we expect it: LoopBack's mapped (on the row's side), or a
+  // resolution's stamp.
   int64_t ExpectedCheckpoint(const Json& lb_change, bool client_row) {
     int64_t lb = lb_change["checkpoint"].get<int64_t>();
     std::string id = lb_change["modelId"].get<std::string>();
@@ -329,7 +390,17 @@ class Session {
         return it->second.our_checkpoint;
       }
     }
-    return Map(lb);
+    return Map(client_row ? Side::kClient : Side::kServer, lb);
+  }
+  int64_t ClientCheckpoint() {
+    auto current = client_.CurrentCheckpoint();
+    EXPECT_TRUE(current.ok());
+    return current.ok() ? *current : -1;
+  }
+  int64_t ServerCheckpoint() {
+    auto current = server_.CurrentCheckpoint();
+    EXPECT_TRUE(current.ok());
+    return current.ok() ? *current : -1;
   }
 
   // ---- driving
@@ -343,6 +414,9 @@ class Session {
       recorded.push_back({*request, response});
       Status status = machine->OnResponse(response);
       EXPECT_TRUE(status.ok()) << OpName(request->op) << ": " << status.ToString();
+      if constexpr (std::is_same_v<Machine, Replicator>) {
+        recorded.back().client_checkpoint = ClientCheckpoint();
+      }
     }
     EXPECT_TRUE(machine->done());
     return recorded;
@@ -361,12 +435,21 @@ class Session {
     Run run;
     run.exchanges = Drive(&replicator);
     run.result = replicator.result();
-    // What the replicator keeps in play next time (§8.3).
-    if (push) {
-      unresolved_push_.clear();
-      for (const Conflict& c : run.result.conflicts) unresolved_push_.insert(c.model_id);
-      push_since_target_ = run.result.checkpoints.target;
+    // No bump of either side after the last attempt: the end-of-replicate bump of a target
+    // that applied updates is not reached here (see the top of the file).
+    int64_t last_server_seq = -1;
+    for (const Recorded& exchange : run.exchanges) {
+      if (exchange.request.op == Op::kCheckpoint) {
+        last_server_seq = exchange.response.result.value("seq", int64_t{-1});
+      }
     }
+    EXPECT_EQ(last_server_seq, push ? run.result.checkpoints.target : run.result.checkpoints.source);
+    EXPECT_EQ(ClientCheckpoint(), push ? run.result.checkpoints.source : run.result.checkpoints.target);
+    // What the replicator keeps for the next replicate in each direction (§8.3).
+    std::set<std::string>& unresolved = push ? unresolved_push_ : unresolved_pull_;
+    unresolved.clear();
+    for (const Conflict& c : run.result.conflicts) unresolved.insert(c.model_id);
+    (push ? last_push_since_ : last_pull_since_) = run.result.checkpoints;
     return run;
   }
   std::vector<Recorded> Resolve(const Conflict& conflict, Resolution how) {
@@ -380,10 +463,27 @@ class Session {
     ASSERT_TRUE(change.ok() && change->has_value());
     auto current = client_.CurrentCheckpoint();
     ASSERT_TRUE(current.ok());
+    // The stamp is the current checkpoint: no data was written, so no bump after it.
     EXPECT_EQ((*change)->checkpoint, *current);
-    EXPECT_GE((*change)->checkpoint, Map(lb_source_change["checkpoint"].get<int64_t>()));
+    EXPECT_GE((*change)->checkpoint,
+              Map(Side::kClient, lb_source_change["checkpoint"].get<int64_t>()));
     stamped_[id] = Stamp{lb_source_change.value("rev", Json()),
                          lb_source_change["checkpoint"].get<int64_t>(), (*change)->checkpoint};
+  }
+  // A resolution that wrote the server's state into the client (a listed difference): the
+  // written change carries the checkpoint current before it, and the client bumped once
+  // after it. The server took no data and was asked for nothing but the read.
+  void ExpectResolutionBump(const std::string& id, int64_t client_before, int64_t server_before,
+                            const std::vector<Recorded>& exchanges) {
+    Differs(kResolveBump);
+    auto change = client_.store()->GetChange(kClientModel, id);
+    ASSERT_TRUE(change.ok() && change->has_value());
+    EXPECT_EQ((*change)->checkpoint, client_before);
+    EXPECT_EQ(ClientCheckpoint(), client_before + 1);
+    EXPECT_EQ(ServerCheckpoint(), server_before);
+    for (const Recorded& exchange : exchanges) {
+      EXPECT_STRNE(OpName(exchange.request.op), OpName(Op::kCheckpoint));
+    }
   }
 
   // ---- comparing with the capture
@@ -434,11 +534,16 @@ class Session {
         EXPECT_TRUE(result["time"].is_string());
         EXPECT_EQ(result["id"], body["id"]);
         EXPECT_EQ(result.size(), body.size()) << result;
-        Pair(body["seq"].get<int64_t>(), result["seq"].get<int64_t>());
+        Pair(Side::kServer, body["seq"].get<int64_t>(), result["seq"].get<int64_t>());
+        // LoopBack's client seq of this attempt is the same number (lockstep); ours is
+        // the client's bump of the attempt.
+        ASSERT_NE(ours.client_checkpoint, -1) << "a checkpoint outside a replicate";
+        Pair(Side::kClient, body["seq"].get<int64_t>(), ours.client_checkpoint);
         break;
       case Op::kChanges: {
         EXPECT_EQ(args.value("since", Json()),
-                  Json(Map(std::stoll(request["query"]["since"].get<std::string>()))));
+                  Json(Map(Side::kServer,
+                           std::stoll(request["query"]["since"].get<std::string>()))));
         // LoopBack's client sends filter={}; absent means the same.
         Json lb_filter = Json::parse(request["query"]["filter"].get<std::string>());
         Json our_filter = args.value("filter", Json::object());
@@ -477,8 +582,10 @@ class Session {
     }
   }
 
-  // LoopBack's diff carries no since (a listed difference); ours carries the push's
-  // since.target, or -1 for the unresolved set's chunk.
+  // LoopBack's diff carries no since (a listed difference); ours carries -1 for the chunk
+  // of ids left unresolved (in either direction), else the last pull's since.source (a
+  // listed difference: LoopBack's replicate uses the push's since.target), or with an
+  // explicit since its since.target (LoopBack's rule).
   void ExpectDiffSince(const Json& args, const Json& request) {
     Differs(kEveryDiff);
     EXPECT_FALSE(request.contains("query") && request["query"].contains("since"));
@@ -490,14 +597,19 @@ class Session {
     int64_t since = args["since"].get<int64_t>();
     if (all_unresolved) {
       EXPECT_EQ(since, -1);
-    } else {
-      // A checkpoint the server handed out before this push (since.target, or the last
-      // pull's since.source: which one is the Replicator's choice, not LoopBack's).
-      auto current = server_.CurrentCheckpoint();
-      ASSERT_TRUE(current.ok());
-      EXPECT_GE(since, since_target_before_ == -1 ? -1 : 1);
-      EXPECT_LE(since, *current);
+      return;
     }
+    for (const Json& change : args["changes"]) {
+      EXPECT_EQ(unresolved_before_.count(change["modelId"].get<std::string>()), 0u)
+          << "an unresolved id in a chunk diffed with since " << since;
+    }
+    int64_t loopback_since = explicit_since_ ? explicit_since_->target : since_before_.target;
+    if (explicit_since_) {
+      EXPECT_EQ(since, loopback_since);
+      return;
+    }
+    EXPECT_EQ(since, pull_since_before_.source);
+    if (since != loopback_since) Differs(kPushDiffSince);
   }
 
   void ExpectSameChange(const Json& lb, const Json& ours, bool client_row) {
@@ -544,8 +656,12 @@ class Session {
   // the checkpoints to pass next time).
   void ExpectSameResult(const Json& lb, const ReplicationResult& ours, bool push) {
     SCOPED_TRACE(lb["call"].get<std::string>());
-    EXPECT_EQ(ours.checkpoints.source, Map(lb["newCheckpoints"]["source"].get<int64_t>()));
-    EXPECT_EQ(ours.checkpoints.target, Map(lb["newCheckpoints"]["target"].get<int64_t>()));
+    // The capture's client and server sequences move in lockstep (the client seqs are
+    // paired on that ground, see the top of the file); ours do not.
+    EXPECT_EQ(lb["newCheckpoints"]["source"], lb["newCheckpoints"]["target"]);
+    Checkpoints expected = MapSince(lb["newCheckpoints"], push);
+    EXPECT_EQ(ours.checkpoints.source, expected.source);
+    EXPECT_EQ(ours.checkpoints.target, expected.target);
     EXPECT_EQ(lb["sinceAfter"], lb["newCheckpoints"]);
     ASSERT_EQ(ours.conflicts.size(), lb["conflicts"].size());
     for (size_t i = 0; i < ours.conflicts.size(); ++i) {
@@ -656,10 +772,13 @@ class Session {
     }
   }
 
-  // Before a replicate: what its diffs should carry as since (see ExpectDiffSince).
+  // Before a push: what its diffs should carry as since (see ExpectDiffSince).
   void BeforePush(std::optional<Checkpoints> since) {
     unresolved_before_ = unresolved_push_;
-    since_target_before_ = since ? since->target : push_since_target_;
+    unresolved_before_.insert(unresolved_pull_.begin(), unresolved_pull_.end());
+    explicit_since_ = since;
+    since_before_ = last_push_since_;
+    pull_since_before_ = last_pull_since_;
   }
   // The since a scenario passed: "replicate(since=-1, ..." or "replicate(since={...}, ...".
   static Json CallSince(const Json& lb_result) {
@@ -668,20 +787,28 @@ class Session {
     if (call[at] == '{') return Json::parse(call.substr(at, call.find('}', at) - at + 1));
     return Json(std::stoll(call.substr(at)));
   }
-  static int64_t CallSinceTarget(const Json& lb_result) {
-    Json since = CallSince(lb_result);
-    return since.is_object() ? since["target"].get<int64_t>() : since.get<int64_t>();
+  // The scenario passes the checkpoints of the last replicate in the same direction,
+  // which is what the Replicator stored for this peer: use the stored since, and check it
+  // is the same.
+  void ExpectStoredSince(const Json& lb_result, bool push) {
+    SCOPED_TRACE(lb_result["call"].get<std::string>());
+    Checkpoints expected = MapSince(CallSince(lb_result), push);
+    const Checkpoints& stored = push ? last_push_since_ : last_pull_since_;
+    EXPECT_EQ(stored.source, expected.source);
+    EXPECT_EQ(stored.target, expected.target);
   }
   Run Push(const Json& lb_result) {
-    // The scenario passes the checkpoints of the last push, which is what the Replicator
-    // stored for this peer: use the stored since, and check it is the same.
-    EXPECT_EQ(push_since_target_, Map(CallSinceTarget(lb_result)));
+    ExpectStoredSince(lb_result, true);
     BeforePush(std::nullopt);
     return Replicate(true);
   }
+  Run Pull(const Json& lb_result) {
+    ExpectStoredSince(lb_result, false);
+    return Replicate(false);
+  }
   // Where an extra attempt of ours (a listed difference) moved the checkpoints that the
   // next replicate starts from: LoopBack's returned seq stands for ours.
-  void Remap(int64_t lb_seq, int64_t our_seq) { seq_map_[lb_seq] = our_seq; }
+  void Remap(Side side, int64_t lb_seq, int64_t our_seq) { seq_map_[side][lb_seq] = our_seq; }
 
   testing::FakeEnvironment env_;
   MemoryStore client_store_;
@@ -692,17 +819,23 @@ class Session {
   std::set<std::string> played_;
   std::string scenario_;
   ScenarioVectors vectors_;
-  std::map<int64_t, int64_t> seq_map_;  // LoopBack checkpoint -> ours
+  std::map<Side, std::map<int64_t, int64_t>> seq_map_;  // per side: LoopBack seq -> ours
   struct Stamp {
     Json rev;
     int64_t lb_checkpoint;
     int64_t our_checkpoint;
   };
   std::map<std::string, Stamp> stamped_;  // client changes stamped by a resolution
+  // What the Replicator stored after the last replicate in each direction (ours).
   std::set<std::string> unresolved_push_;
-  int64_t push_since_target_ = -1;
-  std::set<std::string> unresolved_before_;
-  int64_t since_target_before_ = -1;
+  std::set<std::string> unresolved_pull_;
+  Checkpoints last_push_since_;  // {client, server}; -1 before any push
+  Checkpoints last_pull_since_;  // {server, client}; -1 before any pull
+  // Taken before a push, for its diffs (ExpectDiffSince).
+  std::set<std::string> unresolved_before_;  // either direction
+  std::optional<Checkpoints> explicit_since_;
+  Checkpoints since_before_;
+  Checkpoints pull_since_before_;
 
  public:
   std::set<const Difference*> used_differences_;
@@ -745,7 +878,7 @@ void Session::PlayA() {
 void Session::PlayB() {
   ApplyServerWrites("setup");
   const Json& lb = Result(0, "RemoteTodo.replicate(since=-1");
-  Run run = Replicate(false);
+  Run run = Pull(lb);
   Compare(Step("RemoteTodo.replicate"), run.exchanges);
   EXPECT_EQ(run.result.applied, 2u);
   ExpectSameResult(lb, run.result, false);
@@ -790,20 +923,24 @@ void Session::PlayC1() {
   EXPECT_EQ(second.exchanges[4].response.result, EmptyDiff());
   EXPECT_TRUE(second.result.conflicts.empty());
   EXPECT_EQ(second.result.applied, 1u);
-  // The checkpoints are those of our second attempt (LoopBack's + one).
+  // The checkpoints are those of our second attempt (LoopBack's + one on each side).
   EXPECT_EQ(second.result.checkpoints.target,
             second.exchanges[3].response.result["seq"].get<int64_t>());
-  EXPECT_EQ(second.result.checkpoints.source, second.result.checkpoints.target);
-  Remap(push2["newCheckpoints"]["target"].get<int64_t>(), second.result.checkpoints.target);
+  EXPECT_EQ(second.result.checkpoints.source, second.exchanges[3].client_checkpoint);
+  Remap(Side::kClient, push2["newCheckpoints"]["source"].get<int64_t>(),
+        second.result.checkpoints.source);
+  Remap(Side::kServer, push2["newCheckpoints"]["target"].get<int64_t>(),
+        second.result.checkpoints.target);
   EXPECT_EQ(Record(server_, kServerModel, "a-1"), push1["conflicts"][0]["sourceModel"]);
 
   // pull: the server's a-1 now has the client's revision, so no conflict (011-changes).
   const Json& pull = Result(2, "RemoteTodo.replicate");
-  Run third = Replicate(false);
+  Run third = Pull(pull);
   at = Compare(Step(" pull:"), third.exchanges);
   ASSERT_EQ(at, 1u);
   ASSERT_EQ(third.exchanges.size(), 2u);
-  EXPECT_EQ(third.exchanges[1].request.args["since"], Map(CallSince(pull)["source"].get<int64_t>()));
+  EXPECT_EQ(third.exchanges[1].request.args["since"],
+            Map(Side::kServer, CallSince(pull)["source"].get<int64_t>()));
   const Json& changes = third.exchanges[1].response.result;
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0]["modelId"], "a-1");
@@ -811,7 +948,11 @@ void Session::PlayC1() {
   EXPECT_TRUE(third.result.conflicts.empty());
   EXPECT_EQ(third.result.checkpoints.source,
             third.exchanges[0].response.result["seq"].get<int64_t>());
-  Pair(pull["newCheckpoints"]["source"].get<int64_t>(), third.result.checkpoints.source);
+  EXPECT_EQ(third.result.checkpoints.target, third.exchanges[0].client_checkpoint);
+  Pair(Side::kServer, pull["newCheckpoints"]["source"].get<int64_t>(),
+       third.result.checkpoints.source);
+  Pair(Side::kClient, pull["newCheckpoints"]["target"].get<int64_t>(),
+       third.result.checkpoints.target);
 
   // Final (015-get-a-1): both sides hold the client's a-1.
   Differs("015-get-a-1");
@@ -829,8 +970,13 @@ void Session::PlayC2() {
   ExpectSameResult(push1, run.result, true);
   ASSERT_EQ(run.result.conflicts.size(), 1u);
 
-  Compare(Step("conflict.resolveUsingTarget()"),
-          Resolve(run.result.conflicts[0], Resolution::kUseTarget));
+  // resolveUsingTarget: GET /:id on the server, written into the client; then the
+  // client bumps its checkpoint (kResolveBump).
+  int64_t client_before = ClientCheckpoint();
+  int64_t server_before = ServerCheckpoint();
+  std::vector<Recorded> resolution = Resolve(run.result.conflicts[0], Resolution::kUseTarget);
+  Compare(Step("conflict.resolveUsingTarget()"), resolution);
+  ExpectResolutionBump("a-2", client_before, server_before, resolution);
   ExpectClientState(vectors_.states.at(0));
 
   const Json& push2 = Result(1, "LocalTodo.replicate");
@@ -839,7 +985,7 @@ void Session::PlayC2() {
   ExpectSameResult(push2, second.result, true);
 
   const Json& pull = Result(2, "RemoteTodo.replicate");
-  Run third = Replicate(false);
+  Run third = Pull(pull);
   Compare(Step(" pull:"), third.exchanges);
   ExpectSameResult(pull, third.result, false);
   ExpectVerified("verify");
@@ -872,7 +1018,7 @@ void Session::PlayC3() {
 
   // push#2 keeps the old since, as the scenario passes it.
   const Json& push2 = Result(1, "LocalTodo.replicate(since={\"source\":13");
-  Checkpoints kept = MapSince(CallSince(push2));
+  Checkpoints kept = MapSince(CallSince(push2), true);
   BeforePush(kept);
   Run second = Replicate(true, kept);
   at = Compare(Step("push#2"), second.exchanges);
@@ -887,7 +1033,7 @@ void Session::PlayC3() {
   ExpectSameResult(push2, second.result, true);
 
   const Json& pull = Result(2, "RemoteTodo.replicate");
-  Run third = Replicate(false);
+  Run third = Pull(pull);
   Compare(Step(" pull:"), third.exchanges);
   ExpectSameResult(pull, third.result, false);
   ExpectVerified("verify");
@@ -911,7 +1057,7 @@ void Session::PlayD1() {
   EXPECT_TRUE(Record(server_, kServerModel, id).is_null());
 
   const Json& pull = Result(1, "RemoteTodo.replicate");
-  Run second = Replicate(false);
+  Run second = Pull(pull);
   Compare(Step("d1 pull"), second.exchanges);
   ExpectSameResult(pull, second.result, false);
   ExpectClientState(vectors_.states.at(0));
@@ -922,7 +1068,7 @@ void Session::PlayD1() {
 void Session::PlayD2() {
   ApplyServerWrites("setup");
   const Json& pull = Result(0, "RemoteTodo.replicate");
-  Run run = Replicate(false);
+  Run run = Pull(pull);
   Compare(Step("d2: RemoteTodo.replicate"), run.exchanges);
   ExpectSameResult(pull, run.result, false);
   ExpectClientState(vectors_.states.at(0));
@@ -939,8 +1085,13 @@ void Session::PlayE() {
   ExpectSameResult(push1, run.result, true);
   ASSERT_EQ(run.result.conflicts.size(), 1u);
 
-  Compare(Step("conflict.resolveUsingTarget()"),
-          Resolve(run.result.conflicts[0], Resolution::kUseTarget));
+  // resolveUsingTarget: GET /:id is null, so b-1 is deleted on the client; then the
+  // client bumps its checkpoint (kResolveBump).
+  int64_t client_before = ClientCheckpoint();
+  int64_t server_before = ServerCheckpoint();
+  std::vector<Recorded> resolution = Resolve(run.result.conflicts[0], Resolution::kUseTarget);
+  Compare(Step("conflict.resolveUsingTarget()"), resolution);
+  ExpectResolutionBump("b-1", client_before, server_before, resolution);
   ExpectClientState(vectors_.states.at(0));
 
   const Json& push2 = Result(1, "LocalTodo.replicate");
@@ -949,7 +1100,7 @@ void Session::PlayE() {
   ExpectSameResult(push2, second.result, true);
 
   const Json& pull = Result(2, "RemoteTodo.replicate");
-  Run third = Replicate(false);
+  Run third = Pull(pull);
   Compare(Step("e pull"), third.exchanges);
   ExpectSameResult(pull, third.result, false);
   ExpectClientState(vectors_.states.at(1));
@@ -987,7 +1138,14 @@ void Session::PlayE2() {
   EXPECT_TRUE(second.exchanges[2].response.status.ok());
   EXPECT_TRUE(second.result.conflicts.empty());
   EXPECT_EQ(second.result.applied, 1u);
-  Remap(push2["newCheckpoints"]["target"].get<int64_t>(), second.result.checkpoints.target);
+  // The checkpoints are those of our second attempt (LoopBack's + one on each side).
+  EXPECT_EQ(second.result.checkpoints.target,
+            second.exchanges[3].response.result["seq"].get<int64_t>());
+  EXPECT_EQ(second.result.checkpoints.source, second.exchanges[3].client_checkpoint);
+  Remap(Side::kClient, push2["newCheckpoints"]["source"].get<int64_t>(),
+        second.result.checkpoints.source);
+  Remap(Side::kServer, push2["newCheckpoints"]["target"].get<int64_t>(),
+        second.result.checkpoints.target);
 
   // 010-get-a-2-exists: LoopBack's server kept a-2; the client's delete won here.
   std::vector<Json> verify = Step("verify");

@@ -72,6 +72,8 @@ class Database {
 
  private:
   Result<Filter> ParseFilterFor(const ModelDefinition& model, const Json& filter) const;
+  // The stored record, or LoopBack's MODEL_NOT_FOUND as kNotFound.
+  Result<Json> GetExisting(const std::string& model, const std::string& id);
   Result<Json> WriteOne(const ModelDefinition& model, const std::string& id, Json record);
   // LoopBack's upserts with persistUndefinedAsNull first set every unsent property to null.
   Json PrefillNulls(const ModelDefinition& model, const Json& data) const;
