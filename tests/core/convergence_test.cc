@@ -83,6 +83,7 @@ class World {
     auto result = ReplicateLocal(&db(c), &server(), options, 100000);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return 0;
+    NoteServerTitles();
     if (resolve) {
       for (const Conflict& conflict : result->conflicts) {
         int source = conflict.local_is_source ? c : 0;
@@ -165,11 +166,18 @@ void RunSeed(uint32_t seed) {
   for (int step = 0; step < kSteps; ++step) {
     int action = pick(10);
     if (action < 6) {
+      // One pick per statement: argument evaluation order differs between compilers,
+      // and a seed must replay the same run natively and in wasm.
       int replica = pick(kClients + 1);
-      world.Write(replica, "id" + std::to_string(pick(kIds)), pick(5) == 0);
+      int id = pick(kIds);
+      bool remove = pick(5) == 0;
+      world.Write(replica, "id" + std::to_string(id), remove);
     } else if (action < 9) {
+      int client = 1 + pick(kClients);
+      bool push = pick(2) == 0;
       // Sometimes conflicts are left unresolved, for the unresolved set to carry them.
-      world.Replicate(1 + pick(kClients), pick(2) == 0, pick(3) != 0);
+      bool resolve = pick(3) != 0;
+      world.Replicate(client, push, resolve);
     } else {
       ASSERT_TRUE(world.db(pick(kClients + 1)).Checkpoint().ok());
     }
