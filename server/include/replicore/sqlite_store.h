@@ -1,0 +1,44 @@
+// A Store over one SQLite file (WAL): the server's default storage.
+#ifndef REPLICORE_SQLITE_STORE_H_
+#define REPLICORE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "replicore/store.h"
+
+namespace replicore {
+
+struct SqliteStoreOptions {
+  std::string path;             // a file, or ":memory:"
+  bool synchronous_full = false;  // --sync full: power-loss durability (NORMAL survives kill -9)
+  int busy_timeout_ms = 5000;
+};
+
+// Thread-safe: Apply() runs on one writer connection behind a mutex; reads use a reader
+// connection per thread. Every batch is one transaction (records, Changes, checkpoint,
+// meta). Filters become SQL with bound parameters only; JSON1 reaches nested properties.
+class SqliteStore : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+  ~SqliteStore() override;
+
+  Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override;
+  Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override;
+  Result<size_t> Count(const std::string& model, const Where& where) override;
+  Result<std::optional<Change>> GetChange(const std::string& model,
+                                          const std::string& model_id) override;
+  Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<int64_t> CurrentCheckpoint() override;
+  Result<std::optional<Json>> GetMeta(const std::string& key) override;
+  Result<CommittedBatch> Apply(Batch batch) override;
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace replicore
+
+#endif  // REPLICORE_SQLITE_STORE_H_
