@@ -130,6 +130,7 @@ Status Replicator::Start() {
   ++result_.attempts;
   chunks_.clear();
   chunk_since_.clear();
+  resent_.clear();
   update_chunks_.clear();
   next_cursor_.reset();
   unresolved_fetched_ = false;
@@ -184,32 +185,47 @@ Status Replicator::OnCheckpoint(const Json& result) {
     return Status::Ok();
   }
   new_checkpoints_.target = seq;
-  // Local changes since `since`; those of ids left unresolved last time are diffed
-  // separately against the target's whole log (since -1), whatever their checkpoint (§8.3).
-  auto page = Changes(*local_, options_.model, since_.source, Json());
+  local_cursor_.reset();
+  local_exhausted_ = false;
+  return SendNextDiff();
+}
+
+Status Replicator::ReadLocalChanges() {
+  // One page of local changes since `since`, so memory stays bounded by the page. Those
+  // of ids left unresolved are diffed separately against the target's whole log (since
+  // -1), whatever their checkpoint (§8.3); the ones never re-read come last.
+  auto page = Changes(*local_, options_.model, since_.source, Json(), local_cursor_,
+                      options_.changes_page);
   if (!page.ok()) return page.status();
   Json changes = Json::array();
   Json unresolved = Json::array();
   for (const Change& change : page->changes) {
     if (!compare_always_.count(change.model_id)) {
       changes.push_back(change.ToJson());
-    } else if (!unresolved_.count(change.model_id)) {
+    } else {
+      resent_.insert(change.model_id);
       unresolved.push_back(change.ToJson());
     }
   }
-  for (const std::string& id : unresolved_) {
-    auto change = local_->store()->GetChange(options_.model, id);
-    if (!change.ok()) return change.status();
-    if (change->has_value()) unresolved.push_back((*change)->ToJson());
+  local_cursor_ = page->next;
+  local_exhausted_ = !page->next;
+  if (local_exhausted_) {
+    for (const std::string& id : unresolved_) {
+      if (resent_.count(id)) continue;
+      auto change = local_->store()->GetChange(options_.model, id);
+      if (!change.ok()) return change.status();
+      if (change->has_value()) unresolved.push_back((*change)->ToJson());
+    }
   }
   ChunkByBytes(std::move(changes), options_.chunk_bytes, &chunks_);
-  chunk_since_.assign(chunks_.size(), diff_since_);
+  chunk_since_.resize(chunks_.size(), diff_since_);
   ChunkByBytes(std::move(unresolved), options_.chunk_bytes, &chunks_);
   chunk_since_.resize(chunks_.size(), -1);
-  return SendNextDiff();
+  return Status::Ok();
 }
 
 Status Replicator::SendNextDiff() {
+  while (chunks_.empty() && !local_exhausted_) RC_RETURN_IF_ERROR(ReadLocalChanges());
   if (chunks_.empty()) return FinishAttempt();
   Json chunk = std::move(chunks_.front());
   chunks_.pop_front();

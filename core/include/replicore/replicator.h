@@ -64,7 +64,8 @@ struct ReplicatorOptions {
   std::optional<Checkpoints> since;
   // diff / create-updates / bulk-update requests are cut at about this many bytes (§8.4).
   size_t chunk_bytes = 64 * 1024;
-  // The peer pages /changes by cursor (replicore extension §9.1); page size.
+  // The peer pages /changes by cursor (replicore extension §9.1); page size (also the
+  // page size in which a push reads the local change log).
   bool cursor_changes = false;
   size_t changes_page = 1000;
   int max_attempts = 3;  // LoopBack re-runs an attempt that applied something
@@ -106,6 +107,7 @@ class Replicator {
   Status OnDiff(Json result);
   Status OnCreateUpdates(Json result);
   Status OnBulkUpdate(const Response& response);
+  Status ReadLocalChanges();      // push: the next page of the local change log
   Status SendNextDiff();          // push
   Status SendNextBulkUpdate();    // push
   Status SendNextCreateUpdates(); // pull
@@ -133,6 +135,9 @@ class Replicator {
   Checkpoints new_checkpoints_;
   std::deque<Json> chunks_;  // push: change chunks to diff; pull: delta chunks
   std::deque<int64_t> chunk_since_;  // push: the since each diff chunk is sent with
+  std::optional<std::pair<int64_t, std::string>> local_cursor_;  // push: local log position
+  bool local_exhausted_ = true;      // push: every local change page was read
+  std::set<std::string> resent_;     // push: unresolved ids already read from the log
   std::deque<Json> update_chunks_;  // push: updates to send
   std::optional<Json> next_cursor_;  // pull: where the next /changes page starts
   int64_t changes_since_ = -1;       // pull: the /changes query being paged
