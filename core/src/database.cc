@@ -207,7 +207,14 @@ Result<Json> Database::PatchOrCreate(const std::string& model, const Json& data)
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return PatchAttributes(model, *id, patch);
   }
-  return Create(model, patch);
+  Result<Json> created = Create(model, patch);
+  if (!created.ok()) return created;
+  // LoopBack answers an upsert that creates with the data as sent (coerced, without the
+  // defaults it stored): revisions-e2e "upsert-new", capture 022.
+  Result<Json> sent = (*def)->Normalize(patch, env_, NormalizeOptions{false, false});
+  if (!sent.ok()) return created;
+  (*sent)[id_name] = (*created)[id_name];
+  return sent;
 }
 
 Result<Json> Database::ReplaceOrCreate(const std::string& model, const Json& data) {

@@ -89,8 +89,8 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
     bool recent = local->has_value() &&
                   ((*local)->checkpoint >= since ||
                    (compare_always && compare_always->count(remote->model_id)));
-    // Deltas echo the source's change as sent (LoopBack recomputes a missing id).
-    if (remote->id.empty()) item["id"] = ChangeId(remote->model_name, remote->model_id);
+    // Deltas echo the source's change as sent, with the id LoopBack's getter recomputes.
+    item["id"] = ChangeId(remote->model_name, remote->model_id);
     if (recent) {
       const Change& mine = **local;
       if (remote->rev == mine.rev) continue;
@@ -132,6 +132,9 @@ static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& mode
     if (!change.ok()) return change.status();
     ChangeType type = change->type();
     if (type == ChangeType::kUnknown) continue;  // LoopBack drops them silently
+    // LoopBack's Change computes its id from modelName and modelId, whatever was sent.
+    item["id"] = ChangeId(change->model_name.empty() ? model : change->model_name,
+                          change->model_id);
     if (type != ChangeType::kDelete) {
       auto record = db.store()->Get(model, change->model_id);
       if (!record.ok()) return record.status();

@@ -129,8 +129,13 @@ TEST_F(RevisionsE2eTest, EveryStepGivesLoopBacksChangeRows) {
         continue;
       }
       ASSERT_TRUE(status.ok()) << status.ToString();
-      if (step.contains("result") && result.contains("count")) {
-        EXPECT_EQ(result, step["result"]);
+      // What the operation answered (varying values are injected, so all compare).
+      if (step.value("result", Json()).is_object()) {
+        if (name.rfind("bump-checkpoint", 0) == 0) {
+          EXPECT_EQ(result["seq"], step["result"]["seq"]);
+        } else {
+          EXPECT_EQ(result, step["result"]);
+        }
       }
       if (stored.is_object()) {
         auto found = db_.FindById(model, step["modelId"]);

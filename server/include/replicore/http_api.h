@@ -1,0 +1,77 @@
+// The REST layer of replicore-server without the socket: LoopBack 3 routes under
+// <api-root>/<plural> mapped onto the core's Database and replication operations
+// (PROTOCOL.md §2, §9), with LoopBack's error shape. http_server.cc feeds it from
+// cpp-httplib; tests may call it directly.
+#ifndef REPLICORE_HTTP_API_H_
+#define REPLICORE_HTTP_API_H_
+
+#include <map>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "replicore/database.h"
+
+namespace replicore {
+namespace http {
+
+struct ApiRequest {
+  std::string method;        // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", ...
+  std::string path;          // the raw (still percent-encoded) path, e.g. /api/Todos/t-1
+  std::string query;         // the raw query string after '?', or ""
+  std::string content_type;  // the Content-Type header, or ""
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;  // JSON text; empty for 204 and HEAD answers without body
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // The content of `body` is JSON (Content-Type application/json; charset=utf-8).
+  bool json = true;
+  // Not an API path (outside the api root): the caller may serve a static file first.
+  bool outside_api = false;
+  // For logs: the real cause of a 5xx (the body hides it, as LoopBack in production).
+  std::string internal_error;
+};
+
+// JSON text as JSON.stringify writes it: numbers in JavaScript's form, no whitespace.
+std::string ToJsonText(const Json& value);
+void AppendJsonText(const Json& value, std::string* out);
+
+// {"error":{"statusCode","name","message",["code"],["details"]}}; 5xx hide everything
+// but the status, as LoopBack does in production.
+ApiResponse ErrorResponse(int status, const std::string& name, const std::string& message,
+                          const std::string& code = "", const Json& details = nullptr);
+// A core Status mapped with HttpStatusFor and LoopBack's error names.
+ApiResponse StatusResponse(const Status& status, const std::string& code = "");
+// 404 "Cannot GET /path" (Express's answer outside every route).
+ApiResponse CannotResponse(const std::string& method, const std::string& path);
+
+// {"protocol":"loopback3","extensions":[...]} of GET <api-root>/replicore/capabilities.
+Json Capabilities();
+
+class Api {
+ public:
+  // Borrows `db` (its models must be added before). `api_root` like "/api" ("" or "/" = root).
+  Api(Database* db, std::string api_root);
+
+  // Thread-safe: reads run under a shared lock, writes under an exclusive one.
+  ApiResponse Handle(const ApiRequest& request);
+
+ private:
+  ApiResponse Route(const ApiRequest& request);
+  ApiResponse RouteModel(const ApiRequest& request, const ModelDefinition& model,
+                         const std::vector<std::string>& rest, const std::string& rest_raw);
+
+  Database* db_;
+  std::string api_root_;
+  std::map<std::string, const ModelDefinition*> by_plural_;
+  std::shared_mutex mu_;
+};
+
+}  // namespace http
+}  // namespace replicore
+
+#endif  // REPLICORE_HTTP_API_H_

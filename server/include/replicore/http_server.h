@@ -1,0 +1,53 @@
+// replicore-server's HTTP front: cpp-httplib configured for load, feeding http::Api.
+#ifndef REPLICORE_HTTP_SERVER_H_
+#define REPLICORE_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "replicore/database.h"
+
+namespace replicore {
+namespace http {
+
+enum class LogLevel { kOff = 0, kError = 1, kWarn = 2, kInfo = 3, kDebug = 4 };
+// "off", "error", "warn", "info", "debug"; nullopt-like false when unknown.
+bool ParseLogLevel(const std::string& text, LogLevel* level);
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 3000;                     // 0: any free port
+  std::string static_dir;              // served at "/" when set
+  std::string api_root = "/api";
+  size_t max_body = 32u * 1024 * 1024;  // bytes; larger bodies get 413
+  LogLevel log_level = LogLevel::kInfo;
+  int threads = 64;
+  size_t keep_alive_max_count = 10000;
+  int keep_alive_timeout_s = 5;
+};
+
+class Server {
+ public:
+  // Borrows `db` (models already added) for the server's lifetime.
+  Server(Database* db, ServerOptions options);
+  ~Server();
+
+  // Binds the socket; returns the bound port, or a Status naming the problem.
+  Result<int> Bind();
+  // "http://host:port" once bound.
+  std::string Url() const;
+  // Serves until Stop(); returns false if the server failed.
+  bool Run();
+  // Thread-safe and signal-thread-safe (not async-signal-safe: call from a thread).
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace http
+}  // namespace replicore
+
+#endif  // REPLICORE_HTTP_SERVER_H_

@@ -1,0 +1,741 @@
+// LoopBack 3 REST routes over the core (PROTOCOL.md §2.1, §2.2, §9). Only HTTP mapping
+// lives here: every rule of data, revisions and replication is the core's.
+#include "replicore/http_api.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <optional>
+
+#include "replicore/filter.h"
+#include "replicore/json_canonical.h"
+#include "replicore/replication.h"
+
+namespace replicore {
+namespace http {
+
+// ---------------------------------------------------------------- JSON text
+
+namespace {
+
+void AppendString(const std::string& s, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+void AppendJsonText(const Json& value, std::string* out) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      out->append("null");
+      return;
+    case Json::value_t::boolean:
+      out->append(value.get<bool>() ? "true" : "false");
+      return;
+    case Json::value_t::number_integer:
+      out->append(std::to_string(value.get<int64_t>()));
+      return;
+    case Json::value_t::number_unsigned:
+      out->append(std::to_string(value.get<uint64_t>()));
+      return;
+    case Json::value_t::number_float: {
+      double d = value.get<double>();
+      out->append(std::isfinite(d) ? JsNumberToString(d) : "null");
+      return;
+    }
+    case Json::value_t::string:
+      AppendString(value.get_ref<const std::string&>(), out);
+      return;
+    case Json::value_t::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const Json& item : value) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonText(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Json::value_t::object: {
+      out->push_back('{');
+      bool first = true;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendString(it.key(), out);
+        out->push_back(':');
+        AppendJsonText(it.value(), out);
+      }
+      out->push_back('}');
+      return;
+    }
+    default:
+      out->append("null");
+      return;
+  }
+}
+
+std::string ToJsonText(const Json& value) {
+  std::string out;
+  AppendJsonText(value, &out);
+  return out;
+}
+
+// ---------------------------------------------------------------- responses
+
+namespace {
+
+ApiResponse JsonResponse(int status, const Json& body) {
+  ApiResponse response;
+  response.status = status;
+  response.body = ToJsonText(body);
+  return response;
+}
+
+ApiResponse NoContent() {
+  ApiResponse response;
+  response.status = 204;
+  response.json = false;
+  return response;
+}
+
+}  // namespace
+
+ApiResponse ErrorResponse(int status, const std::string& name, const std::string& message,
+                          const std::string& code, const Json& details) {
+  // Written by hand to keep LoopBack's key order: statusCode, name, message, code, details.
+  ApiResponse response;
+  response.status = status;
+  std::string& out = response.body;
+  out = "{\"error\":{\"statusCode\":" + std::to_string(status);
+  if (status >= 500) {
+    out += ",\"message\":\"Internal Server Error\"}}";
+    response.internal_error = message;
+    return response;
+  }
+  out += ",\"name\":";
+  AppendJsonText(name, &out);
+  out += ",\"message\":";
+  AppendJsonText(message, &out);
+  if (!code.empty()) {
+    out += ",\"code\":";
+    AppendJsonText(code, &out);
+  }
+  if (!details.is_null()) {
+    out += ",\"details\":";
+    AppendJsonText(details, &out);
+  }
+  out += "}}";
+  return response;
+}
+
+ApiResponse StatusResponse(const Status& status, const std::string& code) {
+  int http_status = HttpStatusFor(status.code());
+  std::string name = "Error";
+  if (status.code() == StatusCode::kValidation) name = "ValidationError";
+  if (status.code() == StatusCode::kTooLarge) name = "PayloadTooLargeError";
+  return ErrorResponse(http_status, name, status.message(), code, status.details());
+}
+
+ApiResponse CannotResponse(const std::string& method, const std::string& path) {
+  return ErrorResponse(404, "Error", "Cannot " + method + " " + path);
+}
+
+Json Capabilities() {
+  return Json{{"protocol", "loopback3"},
+              {"extensions", Json::array({"cursor-changes", "atomic-bulk-update", "replace"})}};
+}
+
+// ---------------------------------------------------------------- request parsing
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A path segment as Express decodes a route parameter (%XX only; '+' stays).
+std::string DecodeSegment(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]);
+      int lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::vector<std::string> SplitPath(const std::string& raw) {
+  std::vector<std::string> segments;
+  size_t start = 0;
+  while (start <= raw.size()) {
+    size_t slash = raw.find('/', start);
+    if (slash == std::string::npos) slash = raw.size();
+    if (slash > start) segments.push_back(DecodeSegment(raw.substr(start, slash - start)));
+    start = slash + 1;
+  }
+  return segments;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The media type of a Content-Type header, lowercased, without parameters.
+std::string MediaType(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
+  size_t first = 0;
+  while (first < type.size() && std::isspace(static_cast<unsigned char>(type[first]))) ++first;
+  return Lower(type.substr(first));
+}
+
+enum class BodyKind { kObject, kArray };
+
+// The request body as JSON: application/json (any JSON value, as body-parser's
+// strict:false), or a urlencoded form (qs "extended" decoding). An empty body is {} or
+// [] by `kind`. Any other content type with a body is 415, never an empty create.
+std::optional<ApiResponse> ParseBody(const ApiRequest& request, BodyKind kind, Json* out) {
+  bool blank = true;
+  for (char c : request.body) {
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      blank = false;
+      break;
+    }
+  }
+  std::string type = MediaType(request.content_type);
+  bool is_json = type == "application/json" ||
+                 (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
+  bool is_form = type == "application/x-www-form-urlencoded";
+  if (blank) {
+    *out = kind == BodyKind::kArray ? Json::array() : Json::object();
+    return std::nullopt;
+  }
+  if (is_json) {
+    try {
+      *out = Json::parse(request.body);
+    } catch (const Json::parse_error& e) {
+      std::string message = e.what();
+      size_t bracket = message.find("] ");
+      if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
+        message = message.substr(bracket + 2);
+      }
+      return ErrorResponse(400, "SyntaxError", "Unexpected JSON in the request body: " + message);
+    }
+    return std::nullopt;
+  }
+  if (is_form) {
+    Result<Json> form = ParseQueryString(request.body);
+    if (!form.ok()) return ErrorResponse(400, "Error", form.status().message());
+    *out = std::move(form).value();
+    return std::nullopt;
+  }
+  std::string shown = type.empty() ? std::string("none") : "\"" + type + "\"";
+  return ErrorResponse(415, "UnsupportedMediaTypeError",
+                       "Unsupported content type " + shown +
+                           ": send the body as application/json or "
+                           "application/x-www-form-urlencoded");
+}
+
+// An object argument of the query (filter, where): a JSON string or the bracket form.
+// Absent or empty: null. Anything else is LoopBack's "Value is not an object.".
+std::optional<ApiResponse> ObjectArg(const Json& query, const char* name, Json* out) {
+  *out = nullptr;
+  auto it = query.find(name);
+  if (it == query.end() || it->is_null()) return std::nullopt;
+  if (it->is_object()) {
+    *out = *it;
+    return std::nullopt;
+  }
+  if (it->is_string()) {
+    const std::string& text = it->get_ref<const std::string&>();
+    if (text.empty()) return std::nullopt;
+    Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) {
+      *out = std::move(parsed);
+      return std::nullopt;
+    }
+  }
+  return ErrorResponse(400, "Error", "Value is not an object.");
+}
+
+// A number argument of the query (since): absent or empty -> nullopt.
+std::optional<ApiResponse> NumberArg(const Json& query, const char* name,
+                                     std::optional<double>* out) {
+  *out = std::nullopt;
+  auto it = query.find(name);
+  if (it == query.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) {
+    std::string text = it->get<std::string>();
+    size_t a = 0, b = text.size();
+    while (a < b && std::isspace(static_cast<unsigned char>(text[a]))) ++a;
+    while (b > a && std::isspace(static_cast<unsigned char>(text[b - 1]))) --b;
+    text = text.substr(a, b - a);
+    if (text.empty()) return std::nullopt;
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() + text.size() && std::isfinite(value)) {
+      *out = value;
+      return std::nullopt;
+    }
+  }
+  return ErrorResponse(400, "Error", "Value is not a number.");
+}
+
+int64_t SinceValue(double since) {
+  // checkpoint >= since over integer checkpoints.
+  double up = std::ceil(since);
+  if (up < -9.0e15) return static_cast<int64_t>(-9.0e15);
+  if (up > 9.0e15) return static_cast<int64_t>(9.0e15);
+  return static_cast<int64_t>(up);
+}
+
+// §9.1 cursor: "<checkpoint>:<modelId>" with the modelId percent-encoded.
+std::string EncodeCursor(int64_t checkpoint, const std::string& model_id) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = std::to_string(checkpoint) + ":";
+  for (unsigned char c : model_id) {
+    if (c > 0x20 && c < 0x7f && c != '%') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool DecodeCursor(const std::string& text, std::pair<int64_t, std::string>* out) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string number = text.substr(0, colon);
+  char* end = nullptr;
+  long long checkpoint = std::strtoll(number.c_str(), &end, 10);
+  if (end != number.c_str() + number.size()) return false;
+  out->first = checkpoint;
+  out->second = DecodeSegment(text.substr(colon + 1));
+  return true;
+}
+
+std::string RouteLabel(const std::string& rest_raw) {
+  return rest_raw.empty() ? std::string("/") : rest_raw;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the routes
+
+Api::Api(Database* db, std::string api_root) : db_(db), api_root_(std::move(api_root)) {
+  while (!api_root_.empty() && api_root_.back() == '/') api_root_.pop_back();
+  if (!api_root_.empty() && api_root_.front() != '/') api_root_.insert(api_root_.begin(), '/');
+  for (const std::string& name : db_->ModelNames()) {
+    auto model = db_->GetModel(name);
+    if (model.ok()) by_plural_.emplace((*model)->plural(), *model);
+  }
+}
+
+ApiResponse Api::Handle(const ApiRequest& request) {
+  try {
+    return Route(request);
+  } catch (const std::exception& e) {
+    return ErrorResponse(500, "Error", std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    return ErrorResponse(500, "Error", "unexpected exception");
+  }
+}
+
+ApiResponse Api::Route(const ApiRequest& request) {
+  const std::string& path = request.path;
+  std::string under;  // the raw path below the api root, "" or "/..."
+  if (api_root_.empty()) {
+    under = path == "/" ? std::string() : path;
+  } else if (path == api_root_ || path.rfind(api_root_ + "/", 0) == 0) {
+    under = path.substr(api_root_.size());
+  } else {
+    ApiResponse response = CannotResponse(request.method, path);
+    response.outside_api = true;
+    return response;
+  }
+  std::vector<std::string> segments = SplitPath(under);
+  if (segments.size() == 2 && segments[0] == "replicore" && segments[1] == "capabilities" &&
+      (request.method == "GET" || request.method == "HEAD")) {
+    return JsonResponse(200, Capabilities());
+  }
+  std::string shown = under.empty() ? std::string("/") : under;
+  if (segments.empty()) {
+    return ErrorResponse(404, "Error", "There is no method to handle " + request.method + " " + shown);
+  }
+  auto it = by_plural_.find(segments[0]);
+  if (it == by_plural_.end()) {
+    return ErrorResponse(404, "Error", "There is no method to handle " + request.method + " " + shown);
+  }
+  // The raw rest after the plural, for LoopBack's "has no method handling" message.
+  size_t after_plural = under.find('/', 1);
+  std::string rest_raw = after_plural == std::string::npos ? std::string() : under.substr(after_plural);
+  if (rest_raw == "/") rest_raw.clear();
+  std::vector<std::string> rest(segments.begin() + 1, segments.end());
+  return RouteModel(request, *it->second, rest, rest_raw);
+}
+
+ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& model,
+                            const std::vector<std::string>& rest, const std::string& rest_raw) {
+  const std::string& method = request.method;
+  const std::string& name = model.name();
+  auto no_method = [&] {
+    return ErrorResponse(404, "Error", "Shared class \"" + name + "\" has no method handling " +
+                                           method + " " + RouteLabel(rest_raw));
+  };
+  Result<Json> query_result = ParseQueryString(request.query);
+  if (!query_result.ok()) return ErrorResponse(400, "Error", query_result.status().message());
+  const Json& query = *query_result;
+  bool get = method == "GET" || method == "HEAD";
+
+  auto read_lock = [&] { return std::shared_lock<std::shared_mutex>(mu_); };
+  auto write_lock = [&] { return std::unique_lock<std::shared_mutex>(mu_); };
+  auto with_body = [&](BodyKind kind, Json* body) { return ParseBody(request, kind, body); };
+  auto not_object = [] { return ErrorResponse(400, "Error", "Value is not an object."); };
+  auto record_not_found = [&](const std::string& id) {
+    return ErrorResponse(404, "Error", "Unknown \"" + name + "\" id \"" + id + "\".",
+                         "MODEL_NOT_FOUND");
+  };
+
+  // ------------------------------------------------ collection routes
+  if (rest.empty()) {
+    if (get) {  // find
+      Json filter;
+      if (auto error = ObjectArg(query, "filter", &filter)) return *error;
+      auto lock = read_lock();
+      auto found = db_->Find(name, filter);
+      if (!found.ok()) return StatusResponse(found.status());
+      Json array = Json::array();
+      for (Json& record : *found) array.push_back(std::move(record));
+      return JsonResponse(200, array);
+    }
+    if (method == "POST" || method == "PUT" || method == "PATCH") {
+      Json body;
+      if (auto error = with_body(BodyKind::kObject, &body)) return *error;
+      if (method == "POST" && body.is_array()) {  // create many
+        for (const Json& item : body) {
+          if (!item.is_object()) return not_object();
+        }
+        auto lock = write_lock();
+        Json created = Json::array();
+        for (const Json& item : body) {
+          auto record = db_->Create(name, item);
+          if (!record.ok()) return StatusResponse(record.status());
+          created.push_back(std::move(record).value());
+        }
+        return JsonResponse(200, created);
+      }
+      if (!body.is_object()) return not_object();
+      auto lock = write_lock();
+      Result<Json> record = method == "POST"  ? db_->Create(name, body)
+                            : method == "PUT" ? db_->ReplaceOrCreate(name, body)
+                                              : db_->PatchOrCreate(name, body);
+      if (!record.ok()) return StatusResponse(record.status());
+      return JsonResponse(200, *record);
+    }
+    return no_method();
+  }
+
+  // ------------------------------------------------ named one-segment routes
+  if (rest.size() == 1) {
+    const std::string& op = rest[0];
+    if (get && op == "count") {
+      Json where;
+      if (auto error = ObjectArg(query, "where", &where)) return *error;
+      auto lock = read_lock();
+      auto count = db_->Count(name, where.is_null() ? Json::object() : where);
+      if (!count.ok()) return StatusResponse(count.status());
+      return JsonResponse(200, Json{{"count", *count}});
+    }
+    if (get && op == "findOne") {
+      Json filter;
+      if (auto error = ObjectArg(query, "filter", &filter)) return *error;
+      auto lock = read_lock();
+      auto found = db_->FindOne(name, filter);
+      if (!found.ok()) return StatusResponse(found.status());
+      if (!found->has_value()) return record_not_found("undefined");
+      return JsonResponse(200, **found);
+    }
+    if (get && op == "changes") {
+      std::optional<double> since;
+      if (auto error = NumberArg(query, "since", &since)) return *error;
+      Json filter;
+      if (auto error = ObjectArg(query, "filter", &filter)) return *error;
+      std::optional<size_t> limit;
+      std::optional<double> limit_number;
+      if (auto error = NumberArg(query, "limit", &limit_number)) return *error;
+      if (limit_number) {
+        if (*limit_number < 1 || *limit_number != std::floor(*limit_number)) {
+          return ErrorResponse(400, "Error", "The limit parameter must be a positive integer.");
+        }
+        limit = static_cast<size_t>(std::min(*limit_number, 1.0e9));
+      }
+      std::optional<std::pair<int64_t, std::string>> after;
+      if (auto it = query.find("after"); it != query.end() && !it->is_null()) {
+        std::pair<int64_t, std::string> cursor;
+        if (!it->is_string() || !DecodeCursor(it->get<std::string>(), &cursor)) {
+          return ErrorResponse(400, "Error",
+                               "The after parameter must be <checkpoint>:<modelId>.");
+        }
+        after = std::move(cursor);
+      }
+      // LoopBack: no since filters with `checkpoint >= undefined` and answers [].
+      if (!since) return JsonResponse(200, Json::array());
+      Result<ChangesPage> page = [&] {
+        auto lock = read_lock();
+        return Changes(*db_, name, SinceValue(*since), filter, after, limit);
+      }();
+      if (!page.ok()) return StatusResponse(page.status());
+      ApiResponse response;
+      response.body.reserve(page->changes.size() * 160 + 2);
+      response.body.push_back('[');
+      for (size_t i = 0; i < page->changes.size(); ++i) {
+        if (i) response.body.push_back(',');
+        AppendJsonText(page->changes[i].ToJson(), &response.body);
+      }
+      response.body.push_back(']');
+      if (page->next) {
+        response.headers.emplace_back("X-Replicore-Next",
+                                      EncodeCursor(page->next->first, page->next->second));
+      }
+      return response;
+    }
+    if (op == "checkpoint" && get) {
+      auto lock = read_lock();
+      auto current = db_->CurrentCheckpoint();
+      if (!current.ok()) return StatusResponse(current.status());
+      return JsonResponse(200, *current);
+    }
+    if (op == "checkpoint" && method == "POST") {
+      auto lock = write_lock();
+      auto checkpoint = db_->Checkpoint();
+      if (!checkpoint.ok()) return StatusResponse(checkpoint.status());
+      return JsonResponse(200, *checkpoint);
+    }
+    if (method == "POST" && op == "diff") {
+      std::optional<double> since;
+      if (auto error = NumberArg(query, "since", &since)) return *error;
+      Json body;
+      if (auto error = with_body(BodyKind::kArray, &body)) return *error;
+      auto lock = read_lock();
+      auto diff = Diff(*db_, name, since ? SinceValue(*since) : 0, std::move(body));
+      if (!diff.ok()) return StatusResponse(diff.status());
+      return JsonResponse(200, *diff);
+    }
+    if (method == "POST" && op == "create-updates") {
+      Json body;
+      if (auto error = with_body(BodyKind::kArray, &body)) return *error;
+      auto lock = read_lock();
+      auto updates = CreateUpdates(*db_, name, std::move(body));
+      if (!updates.ok()) return StatusResponse(updates.status());
+      return JsonResponse(200, *updates);
+    }
+    if (method == "POST" && op == "bulk-update") {
+      Json body;
+      if (auto error = with_body(BodyKind::kObject, &body)) return *error;
+      if (body.is_array()) {
+        // LoopBack answers a bare array with a 500 (TypeError); the body is {"updates": [...]}.
+        return ErrorResponse(400, "Error",
+                             "The body must be an object {\"updates\": [...]}, not an array.");
+      }
+      if (!body.is_object()) return not_object();
+      Json updates = body.contains("updates") ? std::move(body["updates"]) : Json();
+      auto lock = write_lock();
+      auto result = BulkUpdate(*db_, name, std::move(updates));
+      if (!result.ok()) return StatusResponse(result.status());
+      if (!result->conflicts.empty()) {
+        return ErrorResponse(409, "Error", "Conflict", "",
+                             Json{{"conflicts", std::move(result->conflicts)}});
+      }
+      return NoContent();
+    }
+    if (method == "POST" && (op == "replaceOrCreate" || op == "upsertWithWhere" || op == "update")) {
+      Json where;
+      if (op != "replaceOrCreate") {
+        if (auto error = ObjectArg(query, "where", &where)) return *error;
+      }
+      Json body;
+      if (auto error = with_body(BodyKind::kObject, &body)) return *error;
+      if (!body.is_object()) return not_object();
+      auto lock = write_lock();
+      if (op == "replaceOrCreate") {
+        auto record = db_->ReplaceOrCreate(name, body);
+        if (!record.ok()) return StatusResponse(record.status());
+        return JsonResponse(200, *record);
+      }
+      if (where.is_null()) where = Json::object();
+      if (op == "upsertWithWhere") {
+        auto record = db_->UpsertWithWhere(name, where, body);
+        if (!record.ok()) return StatusResponse(record.status());
+        return JsonResponse(200, *record);
+      }
+      auto count = db_->UpdateAll(name, where, body);
+      if (!count.ok()) return StatusResponse(count.status());
+      return JsonResponse(200, Json{{"count", *count}});
+    }
+    if (method == "POST") return no_method();
+
+    // ---------------------------------------------- /:id
+    const std::string& id = op;
+    if (method == "HEAD") {
+      auto lock = read_lock();
+      auto exists = db_->Exists(name, id);
+      if (!exists.ok()) return StatusResponse(exists.status());
+      if (!*exists) {
+        ApiResponse response;
+        response.status = 404;
+        return response;
+      }
+      return JsonResponse(200, Json{{"exists", true}});
+    }
+    if (method == "GET") {  // findById, with an optional filter (fields, where)
+      Json filter;
+      if (auto error = ObjectArg(query, "filter", &filter)) return *error;
+      auto lock = read_lock();
+      if (filter.is_null()) {
+        auto record = db_->FindById(name, id);
+        if (!record.ok()) return StatusResponse(record.status());
+        if (!record->has_value()) return record_not_found(id);
+        return JsonResponse(200, **record);
+      }
+      Json by_id = Json{{model.id_property().name, id}};
+      auto where = filter.find("where");
+      if (where != filter.end() && !where->is_null() && !(where->is_object() && where->empty())) {
+        filter["where"] = Json{{"and", Json::array({by_id, *where})}};
+      } else {
+        filter["where"] = by_id;
+      }
+      filter["limit"] = 1;
+      filter.erase("skip");
+      filter.erase("offset");
+      auto found = db_->FindOne(name, filter);
+      if (!found.ok()) return StatusResponse(found.status());
+      if (!found->has_value()) return record_not_found(id);
+      return JsonResponse(200, **found);
+    }
+    if (method == "PUT" || method == "PATCH") {
+      Json body;
+      if (auto error = with_body(BodyKind::kObject, &body)) return *error;
+      if (!body.is_object()) return not_object();
+      auto lock = write_lock();
+      if (method == "PUT") {
+        auto record = db_->ReplaceById(name, id, body);
+        if (!record.ok()) {
+          if (record.status().code() == StatusCode::kNotFound) {
+            return ErrorResponse(404, "Error",
+                                 "Could not replace. Object with id " + id + " does not exist!");
+          }
+          return StatusResponse(record.status());
+        }
+        return JsonResponse(200, *record);
+      }
+      auto record = db_->PatchAttributes(name, id, body);
+      if (!record.ok()) {
+        if (record.status().code() == StatusCode::kNotFound) {
+          return ErrorResponse(404, "Error", "could not find a model with id " + id,
+                               "MODEL_NOT_FOUND");
+        }
+        return StatusResponse(record.status());
+      }
+      return JsonResponse(200, *record);
+    }
+    if (method == "DELETE") {
+      auto lock = write_lock();
+      auto count = db_->DeleteById(name, id);
+      if (!count.ok()) return StatusResponse(count.status());
+      return JsonResponse(200, Json{{"count", *count}});
+    }
+    return no_method();
+  }
+
+  // ------------------------------------------------ /:id/exists, /:id/replace
+  if (rest.size() == 2) {
+    const std::string& id = rest[0];
+    if (get && rest[1] == "exists") {
+      auto lock = read_lock();
+      auto exists = db_->Exists(name, id);
+      if (!exists.ok()) return StatusResponse(exists.status());
+      return JsonResponse(200, Json{{"exists", *exists}});
+    }
+    if (method == "POST" && rest[1] == "replace") {
+      Json body;
+      if (auto error = with_body(BodyKind::kObject, &body)) return *error;
+      if (!body.is_object()) return not_object();
+      auto lock = write_lock();
+      auto record = db_->ReplaceById(name, id, body);
+      if (!record.ok()) {
+        if (record.status().code() == StatusCode::kNotFound) {
+          return ErrorResponse(404, "Error",
+                               "Could not replace. Object with id " + id + " does not exist!");
+        }
+        return StatusResponse(record.status());
+      }
+      return JsonResponse(200, *record);
+    }
+    return no_method();
+  }
+
+  // ------------------------------------------------ /:id/changes/last
+  if (rest.size() == 3 && rest[1] == "changes" && rest[2] == "last") {
+    const std::string& id = rest[0];
+    if (get) {
+      auto lock = read_lock();
+      auto change = FindLastChange(*db_, name, id);
+      if (!change.ok()) return StatusResponse(change.status());
+      return JsonResponse(200, *change);
+    }
+    if (method == "PUT") {
+      Json body;
+      if (auto error = with_body(BodyKind::kObject, &body)) return *error;
+      if (!body.is_object()) return not_object();
+      auto lock = write_lock();
+      auto change = UpdateLastChange(*db_, name, id, body);
+      if (!change.ok()) return StatusResponse(change.status());
+      return JsonResponse(200, *change);
+    }
+  }
+  return no_method();
+}
+
+}  // namespace http
+}  // namespace replicore

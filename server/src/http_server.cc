@@ -1,0 +1,204 @@
+// cpp-httplib (Debian's 0.11) wired to http::Api. Its defaults (no TCP_NODELAY, a pool of
+// max(8, cores-1) threads, 5 requests per keep-alive connection) stall under load, so
+// the server sets TCP_NODELAY, a 64-thread pool and long keep-alive (issue 13).
+#include "replicore/http_server.h"
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "replicore/http_api.h"
+
+namespace replicore {
+namespace http {
+
+bool ParseLogLevel(const std::string& text, LogLevel* level) {
+  if (text == "off" || text == "none") *level = LogLevel::kOff;
+  else if (text == "error") *level = LogLevel::kError;
+  else if (text == "warn" || text == "warning") *level = LogLevel::kWarn;
+  else if (text == "info") *level = LogLevel::kInfo;
+  else if (text == "debug") *level = LogLevel::kDebug;
+  else return false;
+  return true;
+}
+
+namespace {
+
+constexpr const char* kJsonType = "application/json; charset=utf-8";
+thread_local std::chrono::steady_clock::time_point request_start;
+
+std::string ReasonOf(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
+    case 431: return "Request Header Fields Too Large";
+    default: return "HTTP " + std::to_string(status);
+  }
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(Database* db, ServerOptions opts) : options(std::move(opts)), api(db, options.api_root) {}
+
+  ServerOptions options;
+  Api api;
+  httplib::Server server;
+  int port = 0;
+  int listen_fd = -1;  // captured from the socket options callback
+  std::mutex log_mu;
+
+  void Log(LogLevel level, const std::string& line) {
+    if (level > options.log_level || options.log_level == LogLevel::kOff) return;
+    std::lock_guard<std::mutex> lock(log_mu);
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+  }
+
+  void Serve(const httplib::Request& req, httplib::Response& res) {
+    ApiRequest request;
+    request.method = req.method;
+    const std::string& target = req.target.empty() ? req.path : req.target;
+    size_t question = target.find('?');
+    request.path = target.substr(0, question);
+    if (question != std::string::npos) request.query = target.substr(question + 1);
+    request.content_type = req.get_header_value("Content-Type");
+    request.body = req.body;
+    ApiResponse response = api.Handle(request);
+    if (!response.internal_error.empty()) {
+      Log(LogLevel::kError, req.method + " " + request.path + ": " + response.internal_error);
+    }
+    res.status = response.status;
+    for (auto& header : response.headers) res.set_header(header.first.c_str(), header.second);
+    if (response.json) {
+      if (response.body.empty()) {
+        res.set_header("Content-Type", kJsonType);
+      } else {
+        res.set_content(std::move(response.body), kJsonType);
+      }
+    }
+  }
+};
+
+Server::Server(Database* db, ServerOptions options)
+    : impl_(std::make_unique<Impl>(db, std::move(options))) {
+  httplib::Server& svr = impl_->server;
+  Impl* impl = impl_.get();
+  const ServerOptions& opts = impl->options;
+
+  int threads = opts.threads > 0 ? opts.threads : 64;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  svr.set_tcp_nodelay(true);
+  // httplib 0.11 listens with a backlog of 5, which resets connections when many clients
+  // connect at once; the socket is captured here and re-listened with a deep backlog.
+  svr.set_socket_options([impl](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+    impl->listen_fd = sock;
+  });
+  svr.set_keep_alive_max_count(opts.keep_alive_max_count);
+  svr.set_keep_alive_timeout(opts.keep_alive_timeout_s);
+  svr.set_payload_max_length(opts.max_body);
+  if (!opts.static_dir.empty()) svr.set_mount_point("/", opts.static_dir);
+
+  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
+    impl->Serve(req, res);
+  };
+  svr.Get(".*", handler);  // also HEAD
+  svr.Post(".*", handler);
+  svr.Put(".*", handler);
+  svr.Patch(".*", handler);
+  svr.Delete(".*", handler);
+  svr.Options(".*", handler);
+
+  // Errors httplib answers itself (413 over --max-body, 400 malformed request, ...) get
+  // LoopBack's error body; answers that already have one are left alone.
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty() || req.method == "HEAD") {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
+    ApiResponse response;
+    if (res.status == 413) {
+      response = ErrorResponse(413, "PayloadTooLargeError", "request entity too large");
+    } else if (res.status == 404) {
+      response = CannotResponse(req.method, req.path);
+    } else {
+      response = ErrorResponse(res.status, "Error", ReasonOf(res.status));
+    }
+    res.set_content(response.body, kJsonType);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  svr.set_exception_handler(
+      [impl](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        impl->Log(LogLevel::kError, req.method + " " + req.path + ": " + what);
+        ApiResponse response = ErrorResponse(500, "Error", what);
+        res.status = 500;
+        res.set_content(response.body, kJsonType);
+      });
+  svr.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
+    LogLevel level = res.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+    if (level > impl->options.log_level) return;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                          request_start)
+                    .count();
+    char timing[32];
+    std::snprintf(timing, sizeof timing, "%.2fms", ms);
+    const std::string& target = req.target.empty() ? req.path : req.target;
+    impl->Log(level, req.remote_addr + " " + req.method + " " + target + " " +
+                         std::to_string(res.status) + " " + std::to_string(res.body.size()) +
+                         "B " + timing);
+  });
+}
+
+Server::~Server() = default;
+
+Result<int> Server::Bind() {
+  httplib::Server& svr = impl_->server;
+  const ServerOptions& opts = impl_->options;
+  if (opts.port == 0) {
+    int port = svr.bind_to_any_port(opts.host);
+    if (port <= 0) return Status::BadRequest("cannot bind to " + opts.host + " (any port)");
+    impl_->port = port;
+  } else {
+    if (!svr.bind_to_port(opts.host, opts.port)) {
+      return Status::BadRequest("cannot bind to " + opts.host + ":" + std::to_string(opts.port));
+    }
+    impl_->port = opts.port;
+  }
+  if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, SOMAXCONN);
+  return impl_->port;
+}
+
+std::string Server::Url() const {
+  const std::string& host = impl_->options.host;
+  std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "http://" + shown + ":" + std::to_string(impl_->port);
+}
+
+bool Server::Run() { return impl_->server.listen_after_bind(); }
+
+void Server::Stop() { impl_->server.stop(); }
+
+}  // namespace http
+}  // namespace replicore

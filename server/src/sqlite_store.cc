@@ -1,0 +1,951 @@
+// SqliteStore: the Store contract over one SQLite file in WAL mode.
+//
+// Layout (all WITHOUT ROWID, clustered on the primary key):
+//   records(model, id, data JSON text)                      PRIMARY KEY(model, id)
+//   changes(model, model_id, id, rev, prev, prev_set, checkpoint, model_name)
+//                                                           PRIMARY KEY(model, model_id)
+//     + INDEX changes_by_checkpoint(model, checkpoint, model_id): Changes() is a range scan
+//   meta(key, value JSON text)                              PRIMARY KEY(key)
+//   checkpoint(id = 1, seq)                                 one row, starts at 1
+//
+// Concurrency: Apply() runs on one writer connection behind a mutex, one BEGIN IMMEDIATE ...
+// COMMIT per batch (ROLLBACK on any error). Reads run on a reader connection per thread and
+// store (WAL readers see the last committed snapshot and never block the writer). A
+// ":memory:" (or "") database is private to its connection, so there every read uses the
+// writer connection under the writer mutex.
+//
+// Filters (sqlite_store.cc, "Filter translation" below) become SQL with bound parameters only.
+// The where tree is evaluated in SQL for scalar values; where LoopBack's semantics depend on
+// the shape of the stored JSON (array-valued properties matched element-wise, paths through
+// arrays, keys a JSON path cannot spell) the condition calls rc_match(data, ?), a registered
+// function that runs replicore::Matches on that one condition, so results equal MemoryStore's
+// by construction. See the report in the lead's task for every semantic decision.
+#include "replicore/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <regex>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace replicore {
+namespace {
+
+constexpr const char* kWherePointerType = "replicore.where";
+
+// ---------------------------------------------------------------------------------------
+// Comparison helpers registered with SQLite.
+
+uint32_t DecodeUtf8(std::string_view s, size_t* i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  uint32_t c = byte(*i);
+  size_t extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+  uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k <= extra && *i + k < s.size(); ++k) cp = (cp << 6) | (byte(*i + k) & 0x3F);
+  *i += extra + 1;
+  return cp;
+}
+
+// JavaScript string order (UTF-16 code units), the same as core/src/filter.cc CompareUtf16.
+int CompareUtf16(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  if (i == n) return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+  size_t start = i;
+  while (start > 0 && (static_cast<unsigned char>(a[start]) & 0xC0) == 0x80) --start;
+  size_t ia = start, ib = start;
+  uint32_t ca = DecodeUtf8(a, &ia);
+  uint32_t cb = DecodeUtf8(b, &ib);
+  auto first_unit = [](uint32_t cp) -> uint32_t {
+    return cp >= 0x10000 ? 0xD800 + ((cp - 0x10000) >> 10) : cp;
+  };
+  uint32_t ua = first_unit(ca), ub = first_unit(cb);
+  if (ua != ub) return ua < ub ? -1 : 1;
+  return ca < cb ? -1 : 1;
+}
+
+// COLLATE rc_utf16: strings in JavaScript order.
+int CollateUtf16(void*, int na, const void* a, int nb, const void* b) {
+  return CompareUtf16(std::string_view(static_cast<const char*>(a), static_cast<size_t>(na)),
+                      std::string_view(static_cast<const char*>(b), static_cast<size_t>(nb)));
+}
+
+// COLLATE rc_json: JSON texts (arrays/objects) in nlohmann's operator< order, which is what
+// ApplyOrderPage uses for array and object values.
+int CollateJson(void*, int na, const void* a, int nb, const void* b) {
+  const char* pa = static_cast<const char*>(a);
+  const char* pb = static_cast<const char*>(b);
+  Json ja = Json::parse(pa, pa + na, nullptr, /*allow_exceptions=*/false);
+  Json jb = Json::parse(pb, pb + nb, nullptr, /*allow_exceptions=*/false);
+  if (ja.is_discarded() || jb.is_discarded()) {
+    return CollateUtf16(nullptr, na, a, nb, b);
+  }
+  if (ja < jb) return -1;
+  if (jb < ja) return 1;
+  return 0;
+}
+
+// Per-connection cache of the last record parsed by rc_match (several conditions of one
+// row parse it once).
+struct ParseCache {
+  std::string text;
+  Json parsed;
+  bool valid = false;
+};
+
+// rc_match(data, where_pointer): replicore::Matches of one bound Where node on the record.
+void FnMatch(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const Where* where =
+      static_cast<const Where*>(sqlite3_value_pointer(argv[1], kWherePointerType));
+  if (where == nullptr) {
+    sqlite3_result_error(ctx, "rc_match: no condition bound", -1);
+    return;
+  }
+  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  int bytes = sqlite3_value_bytes(argv[0]);
+  if (text == nullptr) {
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  auto* cache = static_cast<ParseCache*>(sqlite3_user_data(ctx));
+  try {
+    std::string_view view(text, static_cast<size_t>(bytes));
+    if (!cache->valid || cache->text != view) {
+      cache->valid = false;
+      cache->parsed = Json::parse(view);
+      cache->text.assign(view);
+      cache->valid = true;
+    }
+    sqlite3_result_int(ctx, Matches(*where, cache->parsed) ? 1 : 0);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+// rc_regexp(value, source, flags): std::regex ECMAScript search, flags "i" (icase), "m"
+// (multiline), "g" (ignored), compiled once per statement (auxdata). Non-text values: 0.
+// like/ilike use it too with the pattern ParseWhere translated (Where::regex_source), so
+// like is case-sensitive, unanchored, % and _ wildcards, exactly as in MemoryStore.
+void FnRegexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  try {
+    auto* cached = static_cast<std::regex*>(sqlite3_get_auxdata(ctx, 1));
+    std::unique_ptr<std::regex> compiled;
+    if (cached == nullptr) {
+      const char* source = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+      const char* flags = reinterpret_cast<const char*>(sqlite3_value_text(argv[2]));
+      std::string src = source ? std::string(source, sqlite3_value_bytes(argv[1])) : "";
+      std::string fl = flags ? flags : "";
+      auto syntax = std::regex::ECMAScript;
+      if (fl.find('i') != std::string::npos) syntax |= std::regex::icase;
+      if (fl.find('m') != std::string::npos) syntax |= std::regex::multiline;
+      compiled = std::make_unique<std::regex>(src, syntax);
+      cached = compiled.get();
+    }
+    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    int bytes = sqlite3_value_bytes(argv[0]);
+    bool found = std::regex_search(text, text + bytes, *cached);
+    if (compiled) {
+      sqlite3_set_auxdata(ctx, 1, compiled.release(),
+                          [](void* p) { delete static_cast<std::regex*>(p); });
+    }
+    sqlite3_result_int(ctx, found ? 1 : 0);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections and statements.
+
+struct Connection {
+  sqlite3* db = nullptr;
+  ParseCache parse_cache;
+  std::unordered_map<std::string, sqlite3_stmt*> fixed;    // never evicted
+  std::unordered_map<std::string, sqlite3_stmt*> dynamic;  // filter queries, bounded
+
+  ~Connection() {
+    for (auto& entry : fixed) sqlite3_finalize(entry.second);
+    for (auto& entry : dynamic) sqlite3_finalize(entry.second);
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+
+  Status Error(const std::string& what) const {
+    return Status::Storage("sqlite: " + what + ": " +
+                           (db != nullptr ? sqlite3_errmsg(db) : "cannot allocate"));
+  }
+
+  Status Exec(const char* sql) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+      std::string text = message ? message : sqlite3_errstr(rc);
+      sqlite3_free(message);
+      return Status::Storage(std::string("sqlite: ") + sql + ": " + text);
+    }
+    return Status::Ok();
+  }
+
+  // A cached prepared statement; dynamic ones (one per distinct filter shape) are dropped
+  // all at once past 64 so a stream of different filters cannot grow the cache unbounded.
+  Result<sqlite3_stmt*> Prepare(const std::string& sql, bool is_dynamic) {
+    auto& cache = is_dynamic ? dynamic : fixed;
+    auto it = cache.find(sql);
+    if (it != cache.end()) return it->second;
+    if (is_dynamic && dynamic.size() >= 64) {
+      for (auto& entry : dynamic) sqlite3_finalize(entry.second);
+      dynamic.clear();
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return Error("prepare");
+    }
+    cache.emplace(sql, stmt);
+    return stmt;
+  }
+};
+
+// Resets a statement and drops its bindings (bound pointers included) when a call ends.
+class StmtUse {
+ public:
+  explicit StmtUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~StmtUse() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  StmtUse(const StmtUse&) = delete;
+  StmtUse& operator=(const StmtUse&) = delete;
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+void BindText(sqlite3_stmt* stmt, int index, const std::string& text) {
+  sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+std::string ColumnText(sqlite3_stmt* stmt, int column) {
+  const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  if (text == nullptr) return std::string();
+  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+std::optional<std::string> ColumnOptionalText(sqlite3_stmt* stmt, int column) {
+  if (sqlite3_column_type(stmt, column) == SQLITE_NULL) return std::nullopt;
+  return ColumnText(stmt, column);
+}
+
+Result<Json> ParseStored(const std::string& text) {
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Status::Storage("sqlite: stored JSON is malformed");
+  return parsed;
+}
+
+Result<std::string> Serialize(const Json& value) {
+  try {
+    return value.dump();
+  } catch (const std::exception& e) {
+    return Status::Storage(std::string("cannot serialize JSON: ") + e.what());
+  }
+}
+
+bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
+
+Result<std::shared_ptr<Connection>> OpenConnection(const SqliteStoreOptions& options) {
+  auto conn = std::make_shared<Connection>();
+  int rc = sqlite3_open_v2(options.path.c_str(), &conn->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) return conn->Error("open " + options.path);
+  sqlite3_extended_result_codes(conn->db, 1);
+  sqlite3_busy_timeout(conn->db, options.busy_timeout_ms);
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  if (sqlite3_create_function_v2(conn->db, "rc_match", 2, flags, &conn->parse_cache, FnMatch,
+                                 nullptr, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function_v2(conn->db, "rc_regexp", 3, flags, nullptr, FnRegexp, nullptr,
+                                 nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_collation_v2(conn->db, "rc_utf16", SQLITE_UTF8, nullptr, CollateUtf16,
+                                  nullptr) != SQLITE_OK ||
+      sqlite3_create_collation_v2(conn->db, "rc_json", SQLITE_UTF8, nullptr, CollateJson,
+                                  nullptr) != SQLITE_OK) {
+    return conn->Error("register functions");
+  }
+  RC_RETURN_IF_ERROR(conn->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                         : "PRAGMA synchronous=NORMAL"));
+  return conn;
+}
+
+// ---------------------------------------------------------------------------------------
+// Filter translation.
+
+// One bound parameter of a generated statement.
+struct Param {
+  enum class Kind { kInt, kDouble, kText, kPointer } kind;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+  const void* p = nullptr;
+};
+
+class SqlBuilder {
+ public:
+  std::string Int(int64_t v) { return Push(Param{Param::Kind::kInt, v, 0, {}, nullptr}); }
+  std::string Double(double v) { return Push(Param{Param::Kind::kDouble, 0, v, {}, nullptr}); }
+  std::string Text(std::string v) {
+    return Push(Param{Param::Kind::kText, 0, 0, std::move(v), nullptr});
+  }
+  std::string Pointer(const void* v) { return Push(Param{Param::Kind::kPointer, 0, 0, {}, v}); }
+
+  void Bind(sqlite3_stmt* stmt) const {
+    for (size_t i = 0; i < params_.size(); ++i) {
+      int index = static_cast<int>(i + 1);
+      const Param& p = params_[i];
+      switch (p.kind) {
+        case Param::Kind::kInt: sqlite3_bind_int64(stmt, index, p.i); break;
+        case Param::Kind::kDouble: sqlite3_bind_double(stmt, index, p.d); break;
+        case Param::Kind::kText: BindText(stmt, index, p.s); break;
+        case Param::Kind::kPointer:
+          sqlite3_bind_pointer(stmt, index, const_cast<void*>(p.p), kWherePointerType, nullptr);
+          break;
+      }
+    }
+  }
+
+ private:
+  std::string Push(Param p) {
+    params_.push_back(std::move(p));
+    return "?" + std::to_string(params_.size());
+  }
+  std::vector<Param> params_;
+};
+
+// '$."a"."b"' for a path whose keys a SQLite JSON path can address exactly: SQLite 3.40's
+// quoted keys end at the next '"' (no escapes) and are compared with the raw key text of the
+// stored JSON, so keys with '"', '\\' or control characters (escaped by nlohmann) and empty
+// keys are refused (nullopt). The path is always bound as a parameter, never pasted into SQL.
+std::optional<std::string> JsonPath(const std::vector<std::string>& path) {
+  if (path.empty()) return std::nullopt;
+  std::string out = "$";
+  for (const std::string& key : path) {
+    if (key.empty()) return std::nullopt;
+    for (char c : key) {
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+    }
+    out += ".\"" + key + "\"";
+  }
+  return out;
+}
+
+bool IsAllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsHugeUnsigned(const Json& v) {
+  return v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
+}
+
+class WhereTranslator {
+ public:
+  explicit WhereTranslator(SqlBuilder* b) : b_(b) {}
+
+  std::string Translate(const Where& where) {
+    // SQLite parses "a AND b AND c" into a left-deep tree (depth limit 1000): a very large
+    // where is evaluated whole by rc_match instead.
+    if (CountNodes(where) > 200) return "rc_match(data, " + b_->Pointer(&where) + ")";
+    return Node(where);
+  }
+
+ private:
+  static size_t CountNodes(const Where& w) {
+    size_t n = 1;
+    for (const Where& child : w.children) n += CountNodes(child);
+    return n;
+  }
+
+  std::string Node(const Where& w) {
+    switch (w.kind) {
+      case Where::Kind::kAnd:
+      case Where::Kind::kOr: {
+        bool is_and = w.kind == Where::Kind::kAnd;
+        if (w.children.empty()) return is_and ? "1" : "0";
+        std::string out = "(";
+        for (size_t i = 0; i < w.children.size(); ++i) {
+          if (i > 0) out += is_and ? " AND " : " OR ";
+          out += Node(w.children[i]);
+        }
+        return out + ")";
+      }
+      case Where::Kind::kCondition:
+        return Condition(w);
+    }
+    return "0";
+  }
+
+  // One condition. For a stored scalar at the path the SQL below decides; an array or
+  // object value (matched element-wise / deeply by LoopBack) and, for nested paths, an
+  // absent value (a path through an array has MongoDB-like semantics) go to rc_match.
+  std::string Condition(const Where& w) {
+    std::string fallback = "rc_match(data, " + b_->Pointer(&w) + ")";
+    std::optional<std::string> path = JsonPath(w.path);
+    if (!path) return fallback;
+    std::string p = b_->Text(*path);
+    t_ = "json_type(data, " + p + ")";
+    x_ = "json_extract(data, " + p + ")";
+    std::optional<std::string> scalar = Scalar(w);
+    if (!scalar) return fallback;
+    std::string absent;
+    if (w.path.size() == 1) {
+      // A top-level property that is absent from an object record: the answer does not
+      // depend on the record (LoopBack's undefined), so it is a constant computed here.
+      absent = "(CASE WHEN json_type(data) = 'object' THEN " +
+               std::string(Matches(w, Json::object()) ? "1" : "0") + " ELSE " + fallback +
+               " END)";
+    } else {
+      absent = fallback;
+    }
+    return "(CASE WHEN " + t_ + " IS NULL THEN " + absent + " WHEN " + t_ +
+           " IN ('array','object') THEN " + fallback + " ELSE COALESCE((" + *scalar +
+           "), 0) END)";
+  }
+
+  // The condition on a scalar JSON value (t_ is its json_type, not 'array'/'object');
+  // nullopt when this cannot be expressed exactly.
+  std::optional<std::string> Scalar(const Where& w) {
+    const Json& v = w.value;
+    switch (w.op) {
+      case WhereOp::kEq: return Eq(v);
+      case WhereOp::kNeq: {
+        std::optional<std::string> eq = Eq(v);
+        if (!eq) return std::nullopt;
+        return "NOT " + *eq;
+      }
+      case WhereOp::kGt: return Cmp(v, ">");
+      case WhereOp::kGte: return Cmp(v, ">=");
+      case WhereOp::kLt: return Cmp(v, "<");
+      case WhereOp::kLte: return Cmp(v, "<=");
+      case WhereOp::kBetween: {
+        if (!v.is_array() || v.size() != 2) return std::nullopt;
+        std::optional<std::string> lo = Cmp(v[0], ">=");
+        std::optional<std::string> hi = Cmp(v[1], "<=");
+        if (!lo || !hi) return std::nullopt;
+        return "(" + *lo + " AND " + *hi + ")";
+      }
+      case WhereOp::kInq:
+      case WhereOp::kNin: {
+        if (!v.is_array()) return std::nullopt;
+        std::optional<std::string> in = In(v);
+        if (!in) return std::nullopt;
+        return w.op == WhereOp::kInq ? *in : "NOT " + *in;
+      }
+      case WhereOp::kLike:
+      case WhereOp::kIlike:
+      case WhereOp::kRegexp:
+      case WhereOp::kNlike:
+      case WhereOp::kNilike: {
+        bool negated = w.op == WhereOp::kNlike || w.op == WhereOp::kNilike;
+        if (!w.regex) return std::string(negated ? "1" : "0");
+        std::string test = "(" + t_ + " = 'text' AND rc_regexp(" + x_ + ", " +
+                           b_->Text(w.regex_source) + ", " + b_->Text(w.regex_flags) + "))";
+        return negated ? "NOT " + test : test;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // LoopBack equality (LooseEquals): null = null; booleans only equal booleans (json_extract
+  // gives 1/0 for true/false, so the json_type decides); numbers numerically; strings
+  // byte-wise; an array/object operand never equals a scalar.
+  std::optional<std::string> Eq(const Json& v) {
+    if (v.is_null()) return "(" + t_ + " = 'null')";
+    if (v.is_boolean()) return "(" + t_ + " = " + b_->Text(v.get<bool>() ? "true" : "false") + ")";
+    if (v.is_number()) return Num(v, "=");
+    if (v.is_string()) {
+      return "(" + t_ + " = 'text' AND " + x_ + " = " + b_->Text(v.get<std::string>()) + ")";
+    }
+    return std::string("0");
+  }
+
+  // gt/gte/lt/lte (Compare(value, operand)): same-type only; null only compares equal to
+  // null (so gte/lte null match a stored null); strings in JavaScript (UTF-16) order.
+  std::optional<std::string> Cmp(const Json& v, const std::string& op) {
+    if (v.is_null()) {
+      return op.find('=') != std::string::npos ? "(" + t_ + " = 'null')" : std::string("0");
+    }
+    if (v.is_boolean()) {
+      return "(" + t_ + " IN ('true','false') AND (" + t_ + " = 'true') " + op + " " +
+             b_->Int(v.get<bool>() ? 1 : 0) + ")";
+    }
+    if (v.is_number()) return Num(v, op);
+    if (v.is_string()) {
+      return "(" + t_ + " = 'text' AND " + x_ + " " + op + " " + b_->Text(v.get<std::string>()) +
+             " COLLATE rc_utf16)";
+    }
+    return std::string("0");
+  }
+
+  // nlohmann compares int with int exactly and otherwise as doubles; so does this.
+  std::optional<std::string> Num(const Json& v, const std::string& op) {
+    if (IsHugeUnsigned(v)) return std::nullopt;
+    std::string type = "(" + t_ + " IN ('integer','real') AND ";
+    if (v.is_number_float()) {
+      return type + "CAST(" + x_ + " AS REAL) " + op + " " + b_->Double(v.get<double>()) + ")";
+    }
+    std::string p = b_->Int(v.get<int64_t>());
+    return type + "CASE WHEN typeof(" + x_ + ") = 'integer' THEN " + x_ + " " + op + " " + p +
+           " ELSE " + x_ + " " + op + " CAST(" + p + " AS REAL) END)";
+  }
+
+  // inq: the operand list split by type, each group one bound JSON array read by json_each.
+  std::optional<std::string> In(const Json& items) {
+    Json ints = Json::array(), floats = Json::array(), all_numbers = Json::array(),
+         strings = Json::array();
+    std::vector<std::string> types;
+    for (const Json& item : items) {
+      if (item.is_null()) {
+        types.push_back("null");
+      } else if (item.is_boolean()) {
+        types.push_back(item.get<bool>() ? "true" : "false");
+      } else if (item.is_number()) {
+        if (IsHugeUnsigned(item)) return std::nullopt;
+        (item.is_number_float() ? floats : ints).push_back(item);
+        all_numbers.push_back(item);
+      } else if (item.is_string()) {
+        strings.push_back(item);
+      }  // arrays/objects never equal a scalar
+    }
+    std::vector<std::string> parts;
+    if (!all_numbers.empty()) {
+      std::string integer_part = "0";
+      if (!ints.empty()) {
+        integer_part = x_ + " IN (SELECT value FROM json_each(" + b_->Text(ints.dump()) + "))";
+      }
+      if (!floats.empty()) {
+        integer_part += " OR CAST(" + x_ + " AS REAL) IN (SELECT value FROM json_each(" +
+                        b_->Text(floats.dump()) + "))";
+      }
+      parts.push_back("(" + t_ + " IN ('integer','real') AND ((typeof(" + x_ +
+                      ") = 'integer' AND (" + integer_part + ")) OR (typeof(" + x_ +
+                      ") = 'real' AND " + x_ + " IN (SELECT CAST(value AS REAL) FROM json_each(" +
+                      b_->Text(all_numbers.dump()) + ")))))");
+    }
+    if (!strings.empty()) {
+      parts.push_back("(" + t_ + " = 'text' AND " + x_ + " IN (SELECT value FROM json_each(" +
+                      b_->Text(strings.dump()) + ")))");
+    }
+    for (const std::string& type : types) parts.push_back("(" + t_ + " = " + b_->Text(type) + ")");
+    if (parts.empty()) return std::string("0");
+    std::string out = "(";
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? " OR " : "") + parts[i];
+    return out + ")";
+  }
+
+  SqlBuilder* b_;
+  std::string t_, x_;
+};
+
+// ORDER BY terms equal to ApplyOrderPage's comparison (null/undefined first, then booleans,
+// numbers, strings in UTF-16 order, arrays, objects), then id (the stable sort starts from id
+// order). nullopt: some key needs JavaScript's array indexing ("tags.0") or a path SQLite
+// cannot spell; then the caller sorts in C++.
+std::optional<std::string> OrderBy(const Filter& filter, SqlBuilder* b) {
+  std::string out;
+  for (const OrderKey& key : filter.order) {
+    std::optional<std::string> path = JsonPath(key.path);
+    if (!path) return std::nullopt;
+    for (const std::string& segment : key.path) {
+      if (IsAllDigits(segment)) return std::nullopt;
+    }
+    std::string p = b->Text(*path);
+    std::string t = "json_type(data, " + p + ")";
+    std::string x = "json_extract(data, " + p + ")";
+    std::string dir = key.descending ? " DESC" : " ASC";
+    out += "CASE " + t +
+           " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
+           " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END" +
+           dir + ", ";
+    out += "(CASE WHEN " + t + " IN ('array','object') THEN NULL ELSE " + x +
+           " END) COLLATE rc_utf16" + dir + ", ";
+    out += "(CASE WHEN " + t + " IN ('array','object') THEN " + x + " END) COLLATE rc_json" +
+           dir + ", ";
+  }
+  return out + "id ASC";
+}
+
+std::atomic<uint64_t> g_next_store_id{1};
+
+// This thread's reader connections, by store id (ids are never reused, so a destroyed
+// store's entry only expires).
+thread_local std::unordered_map<uint64_t, std::weak_ptr<Connection>> t_readers;
+
+const char* const kSchema =
+    "CREATE TABLE IF NOT EXISTS records("
+    "  model TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+    "  PRIMARY KEY(model, id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS changes("
+    "  model TEXT NOT NULL, model_id TEXT NOT NULL, id TEXT NOT NULL, rev TEXT, prev TEXT,"
+    "  prev_set INTEGER NOT NULL, checkpoint INTEGER NOT NULL, model_name TEXT NOT NULL,"
+    "  PRIMARY KEY(model, model_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS changes_by_checkpoint ON changes(model, checkpoint, model_id);"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"
+    "  WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  seq INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO checkpoint(id, seq) VALUES (1, 1);";
+
+const char* const kChangeColumns =
+    "SELECT id, rev, prev, prev_set, checkpoint, model_name, model_id FROM changes ";
+
+Change ReadChange(sqlite3_stmt* stmt) {
+  Change change;
+  change.id = ColumnText(stmt, 0);
+  change.rev = ColumnOptionalText(stmt, 1);
+  change.prev = ColumnOptionalText(stmt, 2);
+  change.prev_set = sqlite3_column_int(stmt, 3) != 0;
+  change.checkpoint = sqlite3_column_int64(stmt, 4);
+  change.model_name = ColumnText(stmt, 5);
+  change.model_id = ColumnText(stmt, 6);
+  return change;
+}
+
+int64_t ClampToInt64(size_t n) {
+  return n > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
+}
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  SqliteStoreOptions options;
+  uint64_t id = g_next_store_id.fetch_add(1);
+  bool memory = false;  // one private database: reads share the writer connection
+
+  std::mutex writer_mu;
+  std::shared_ptr<Connection> writer;
+  uint64_t seq = 0;  // guarded by writer_mu
+
+  std::mutex readers_mu;
+  std::vector<std::shared_ptr<Connection>> readers;  // every reader opened, owned here
+
+  Result<Connection*> Reader() {
+    auto it = t_readers.find(id);
+    if (it != t_readers.end()) {
+      if (std::shared_ptr<Connection> conn = it->second.lock()) return conn.get();
+    }
+    Result<std::shared_ptr<Connection>> opened = OpenConnection(options);
+    if (!opened.ok()) return opened.status();
+    std::shared_ptr<Connection> conn = std::move(opened).value();
+    // Readers never write; query_only guards against a bug making one try.
+    RC_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=1"));
+    {
+      std::lock_guard<std::mutex> lock(readers_mu);
+      readers.push_back(conn);
+    }
+    for (auto e = t_readers.begin(); e != t_readers.end();) {
+      e = e->second.expired() ? t_readers.erase(e) : std::next(e);
+    }
+    t_readers[id] = conn;
+    return conn.get();
+  }
+
+  // Runs `fn(Connection&)` on a connection fit for reading.
+  template <typename Fn>
+  auto Read(Fn fn) -> decltype(fn(std::declval<Connection&>())) {
+    if (memory) {
+      std::lock_guard<std::mutex> lock(writer_mu);
+      return fn(*writer);
+    }
+    Result<Connection*> conn = Reader();
+    if (!conn.ok()) return conn.status();
+    return fn(**conn);
+  }
+
+  Status ApplyLocked(const Batch& batch, int64_t* checkpoint);
+};
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->memory = IsMemoryPath(options.path);
+  Result<std::shared_ptr<Connection>> writer = OpenConnection(options);
+  if (!writer.ok()) return writer.status();
+  impl->writer = std::move(writer).value();
+  Connection& w = *impl->writer;
+  if (!impl->memory) {
+    // journal_mode is persistent in the file; the answer says whether WAL took.
+    Result<sqlite3_stmt*> stmt = w.Prepare("PRAGMA journal_mode=WAL", false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    if (sqlite3_step(*stmt) != SQLITE_ROW) return w.Error("PRAGMA journal_mode=WAL");
+    std::string mode = ColumnText(*stmt, 0);
+    if (mode != "wal") return Status::Storage("sqlite: cannot enable WAL (journal_mode=" + mode + ")");
+  }
+  RC_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
+  Status schema = w.Exec(kSchema);
+  if (!schema.ok()) {
+    (void)w.Exec("ROLLBACK");
+    return schema;
+  }
+  RC_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+Result<std::optional<Json>> SqliteStore::Get(const std::string& model, const std::string& id) {
+  return impl_->Read([&](Connection& c) -> Result<std::optional<Json>> {
+    Result<sqlite3_stmt*> stmt =
+        c.Prepare("SELECT data FROM records WHERE model = ?1 AND id = ?2", false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, model);
+    BindText(*stmt, 2, id);
+    int rc = sqlite3_step(*stmt);
+    if (rc == SQLITE_DONE) return std::optional<Json>();
+    if (rc != SQLITE_ROW) return c.Error("Get");
+    Result<Json> data = ParseStored(ColumnText(*stmt, 0));
+    if (!data.ok()) return data.status();
+    return std::optional<Json>(std::move(data).value());
+  });
+}
+
+Result<std::vector<Json>> SqliteStore::Find(const std::string& model, const Filter& filter) {
+  SqlBuilder b;
+  std::string sql = "SELECT data FROM records WHERE model = " + b.Text(model) + " AND ";
+  WhereTranslator translator(&b);
+  sql += translator.Translate(filter.where);
+  std::optional<std::string> order = OrderBy(filter, &b);
+  if (order) {
+    int64_t limit = filter.limit ? ClampToInt64(*filter.limit) : -1;
+    sql += " ORDER BY " + *order + " LIMIT " + b.Int(limit) + " OFFSET " +
+           b.Int(ClampToInt64(filter.skip));
+  } else {
+    sql += " ORDER BY id";  // ordered, paged and projected by ApplyOrderPage below
+  }
+  return impl_->Read([&](Connection& c) -> Result<std::vector<Json>> {
+    Result<sqlite3_stmt*> stmt = c.Prepare(sql, true);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    b.Bind(*stmt);
+    std::vector<Json> rows;
+    int rc;
+    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+      Result<Json> data = ParseStored(ColumnText(*stmt, 0));
+      if (!data.ok()) return data.status();
+      rows.push_back(order ? Project(filter, *data) : std::move(data).value());
+    }
+    if (rc != SQLITE_DONE) return c.Error("Find");
+    if (order) return rows;
+    std::vector<const Json*> pointers;
+    pointers.reserve(rows.size());
+    for (const Json& row : rows) pointers.push_back(&row);
+    return ApplyOrderPage(filter, std::move(pointers));
+  });
+}
+
+Result<size_t> SqliteStore::Count(const std::string& model, const Where& where) {
+  SqlBuilder b;
+  std::string sql = "SELECT count(*) FROM records WHERE model = " + b.Text(model) + " AND ";
+  WhereTranslator translator(&b);
+  sql += translator.Translate(where);
+  return impl_->Read([&](Connection& c) -> Result<size_t> {
+    Result<sqlite3_stmt*> stmt = c.Prepare(sql, true);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    b.Bind(*stmt);
+    if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("Count");
+    return static_cast<size_t>(sqlite3_column_int64(*stmt, 0));
+  });
+}
+
+Result<std::optional<Change>> SqliteStore::GetChange(const std::string& model,
+                                                     const std::string& model_id) {
+  return impl_->Read([&](Connection& c) -> Result<std::optional<Change>> {
+    Result<sqlite3_stmt*> stmt =
+        c.Prepare(std::string(kChangeColumns) + "WHERE model = ?1 AND model_id = ?2", false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, model);
+    BindText(*stmt, 2, model_id);
+    int rc = sqlite3_step(*stmt);
+    if (rc == SQLITE_DONE) return std::optional<Change>();
+    if (rc != SQLITE_ROW) return c.Error("GetChange");
+    return std::optional<Change>(ReadChange(*stmt));
+  });
+}
+
+Result<std::vector<Change>> SqliteStore::Changes(const ChangeQuery& query) {
+  return impl_->Read([&](Connection& c) -> Result<std::vector<Change>> {
+    // checkpoint >= since, and strictly after the cursor when one is given: together they
+    // start at the later of the two positions, as MemoryStore does.
+    std::string sql = std::string(kChangeColumns) + "WHERE model = ?1 AND checkpoint >= ?2";
+    if (query.after) sql += " AND (checkpoint, model_id) > (?4, ?5)";
+    sql += " ORDER BY checkpoint, model_id LIMIT ?3";
+    Result<sqlite3_stmt*> stmt = c.Prepare(sql, false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, query.model);
+    sqlite3_bind_int64(*stmt, 2, query.since);
+    sqlite3_bind_int64(*stmt, 3, query.limit ? ClampToInt64(*query.limit) : -1);
+    if (query.after) {
+      sqlite3_bind_int64(*stmt, 4, query.after->first);
+      BindText(*stmt, 5, query.after->second);
+    }
+    std::vector<Change> out;
+    int rc;
+    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) out.push_back(ReadChange(*stmt));
+    if (rc != SQLITE_DONE) return c.Error("Changes");
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::CurrentCheckpoint() {
+  return impl_->Read([&](Connection& c) -> Result<int64_t> {
+    Result<sqlite3_stmt*> stmt = c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("CurrentCheckpoint");
+    return static_cast<int64_t>(sqlite3_column_int64(*stmt, 0));
+  });
+}
+
+Result<std::optional<Json>> SqliteStore::GetMeta(const std::string& key) {
+  return impl_->Read([&](Connection& c) -> Result<std::optional<Json>> {
+    Result<sqlite3_stmt*> stmt = c.Prepare("SELECT value FROM meta WHERE key = ?1", false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, key);
+    int rc = sqlite3_step(*stmt);
+    if (rc == SQLITE_DONE) return std::optional<Json>();
+    if (rc != SQLITE_ROW) return c.Error("GetMeta");
+    Result<Json> value = ParseStored(ColumnText(*stmt, 0));
+    if (!value.ok()) return value.status();
+    return std::optional<Json>(std::move(value).value());
+  });
+}
+
+// The body of one batch, inside the caller's transaction.
+Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
+  Connection& c = *writer;
+  auto step = [&](sqlite3_stmt* stmt, const char* what) -> Status {
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc == SQLITE_DONE ? Status::Ok() : c.Error(what);
+  };
+  for (const RecordWrite& write : batch.records) {
+    if (write.data) {
+      Result<std::string> text = Serialize(*write.data);
+      if (!text.ok()) {
+        return Status::Storage("record " + write.model + "/" + write.id + ": " +
+                               text.status().message());
+      }
+      Result<sqlite3_stmt*> stmt = c.Prepare(
+          "INSERT OR REPLACE INTO records(model, id, data) VALUES (?1, ?2, ?3)", false);
+      if (!stmt.ok()) return stmt.status();
+      BindText(*stmt, 1, write.model);
+      BindText(*stmt, 2, write.id);
+      BindText(*stmt, 3, *text);
+      RC_RETURN_IF_ERROR(step(*stmt, "write record"));
+    } else {
+      Result<sqlite3_stmt*> stmt =
+          c.Prepare("DELETE FROM records WHERE model = ?1 AND id = ?2", false);
+      if (!stmt.ok()) return stmt.status();
+      BindText(*stmt, 1, write.model);
+      BindText(*stmt, 2, write.id);
+      RC_RETURN_IF_ERROR(step(*stmt, "delete record"));
+    }
+  }
+  for (const ChangeWrite& write : batch.changes) {
+    if (write.change) {
+      const Change& ch = *write.change;
+      Result<sqlite3_stmt*> stmt = c.Prepare(
+          "INSERT OR REPLACE INTO changes(model, model_id, id, rev, prev, prev_set, checkpoint,"
+          " model_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+          false);
+      if (!stmt.ok()) return stmt.status();
+      BindText(*stmt, 1, write.model);
+      BindText(*stmt, 2, write.model_id);
+      BindText(*stmt, 3, ch.id);
+      if (ch.rev) BindText(*stmt, 4, *ch.rev);  // unbound parameters are NULL
+      if (ch.prev) BindText(*stmt, 5, *ch.prev);
+      sqlite3_bind_int(*stmt, 6, ch.prev_set ? 1 : 0);
+      sqlite3_bind_int64(*stmt, 7, ch.checkpoint);
+      BindText(*stmt, 8, ch.model_name);
+      RC_RETURN_IF_ERROR(step(*stmt, "write change"));
+    } else {
+      Result<sqlite3_stmt*> stmt =
+          c.Prepare("DELETE FROM changes WHERE model = ?1 AND model_id = ?2", false);
+      if (!stmt.ok()) return stmt.status();
+      BindText(*stmt, 1, write.model);
+      BindText(*stmt, 2, write.model_id);
+      RC_RETURN_IF_ERROR(step(*stmt, "delete change"));
+    }
+  }
+  if (batch.checkpoint) {
+    Result<sqlite3_stmt*> stmt = c.Prepare("UPDATE checkpoint SET seq = ?1 WHERE id = 1", false);
+    if (!stmt.ok()) return stmt.status();
+    sqlite3_bind_int64(*stmt, 1, *batch.checkpoint);
+    RC_RETURN_IF_ERROR(step(*stmt, "write checkpoint"));
+  }
+  for (const auto& [key, value] : batch.meta) {
+    if (value.is_null()) {
+      Result<sqlite3_stmt*> stmt = c.Prepare("DELETE FROM meta WHERE key = ?1", false);
+      if (!stmt.ok()) return stmt.status();
+      BindText(*stmt, 1, key);
+      RC_RETURN_IF_ERROR(step(*stmt, "delete meta"));
+    } else {
+      Result<std::string> text = Serialize(value);
+      if (!text.ok()) return Status::Storage("meta " + key + ": " + text.status().message());
+      Result<sqlite3_stmt*> stmt =
+          c.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", false);
+      if (!stmt.ok()) return stmt.status();
+      BindText(*stmt, 1, key);
+      BindText(*stmt, 2, *text);
+      RC_RETURN_IF_ERROR(step(*stmt, "write meta"));
+    }
+  }
+  Result<sqlite3_stmt*> stmt = c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false);
+  if (!stmt.ok()) return stmt.status();
+  StmtUse use(*stmt);
+  if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("read checkpoint");
+  *checkpoint = sqlite3_column_int64(*stmt, 0);
+  return Status::Ok();
+}
+
+Result<CommittedBatch> SqliteStore::Apply(Batch batch) {
+  std::lock_guard<std::mutex> lock(impl_->writer_mu);
+  Connection& c = *impl_->writer;
+  int64_t checkpoint = 0;
+  RC_RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE"));
+  Status status = impl_->ApplyLocked(batch, &checkpoint);
+  if (status.ok()) status = c.Exec("COMMIT");
+  if (!status.ok()) {
+    // Nothing of the batch may remain. (A failed COMMIT may already have rolled back.)
+    if (!sqlite3_get_autocommit(c.db)) (void)c.Exec("ROLLBACK");
+    return status;
+  }
+  CommittedBatch committed;
+  committed.seq = ++impl_->seq;
+  committed.checkpoint = checkpoint;
+  committed.batch = std::move(batch);
+  return committed;
+}
+
+}  // namespace replicore

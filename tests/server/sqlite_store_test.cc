@@ -1,0 +1,601 @@
+// SqliteStore: the Store conformance suite, durability across reopen, all-or-nothing
+// batches, filters equal to MemoryStore's (a differential test), SQL injection attempts and
+// concurrent readers during writes.
+#include "replicore/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store_conformance.h"
+#include "replicore/filter.h"
+#include "replicore/memory_store.h"
+#include "replicore/store_wrapper.h"
+
+namespace replicore {
+namespace {
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/rc_sqlite_test_XXXXXX";
+    char* made = mkdtemp(pattern);
+    if (made == nullptr) abort();
+    path_ = made;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::unique_ptr<SqliteStore> MustOpen(const std::string& path, int busy_timeout_ms = 5000) {
+  SqliteStoreOptions options;
+  options.path = path;
+  options.busy_timeout_ms = busy_timeout_ms;
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// A SqliteStore on a file of its own temporary directory, removed with the store.
+struct OwnedSqlite {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> store = MustOpen(dir.File("store.db"));
+};
+class TempSqliteStore : private OwnedSqlite, public StoreWrapper {
+ public:
+  TempSqliteStore() : StoreWrapper(store.get()) {}
+};
+
+struct OwnedMemorySqlite {
+  std::unique_ptr<SqliteStore> store = MustOpen(":memory:");
+};
+class MemorySqliteStore : private OwnedMemorySqlite, public StoreWrapper {
+ public:
+  MemorySqliteStore() : StoreWrapper(store.get()) {}
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    SqliteStore, StoreConformanceTest,
+    ::testing::Values(
+        StoreFactory{"SqliteStoreFile", [] { return std::unique_ptr<Store>(new TempSqliteStore()); }},
+        StoreFactory{"SqliteStoreMemory",
+                     [] { return std::unique_ptr<Store>(new MemorySqliteStore()); }}),
+    StoreFactoryName());
+
+Change MakeChange(const std::string& model, const std::string& id, std::optional<std::string> rev,
+                  std::optional<std::string> prev, int64_t checkpoint) {
+  Change change;
+  change.id = "cid-" + id;
+  change.rev = std::move(rev);
+  change.prev = std::move(prev);
+  change.prev_set = change.prev.has_value();
+  change.checkpoint = checkpoint;
+  change.model_name = model;
+  change.model_id = id;
+  return change;
+}
+
+Filter MustFilter(const Json& json) {
+  Result<Filter> filter = ParseFilter(json);
+  EXPECT_TRUE(filter.ok()) << json.dump() << ": " << filter.status().ToString();
+  return filter.ok() ? filter.value() : Filter();
+}
+
+std::string Render(const Result<std::vector<Json>>& records) {
+  if (!records.ok()) return "error: " + records.status().ToString();
+  std::string out;
+  for (const Json& record : *records) out += record.dump() + "\n";
+  return out;
+}
+
+const std::vector<std::string> kModels = {"Todo", "Note"};
+const std::vector<std::string> kMetaKeys = {"checkpoint.time", "since.peer", "gone"};
+
+Batch SampleBatch() {
+  Batch batch;
+  batch.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "ask"}, {"n", 1.5}}});
+  batch.records.push_back({"Todo", "b", Json{{"id", "b"}, {"tags", {"x", 2, nullptr}}}});
+  batch.records.push_back({"Note", "a", Json{{"id", "a"}, {"text", "caf\u00e9 \U0001F600"}}});
+  batch.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "r1", std::nullopt, 2)});
+  batch.changes.push_back({"Todo", "b", MakeChange("Todo", "b", std::nullopt, "r0", 3)});
+  batch.changes.push_back({"Note", "a", MakeChange("Note", "a", "r2", "r1", 2)});
+  batch.checkpoint = 3;
+  batch.meta.push_back({"checkpoint.time", "2024-01-02T03:04:05.006Z"});
+  batch.meta.push_back({"since.peer", Json{{"source", 3}, {"target", 7}}});
+  return batch;
+}
+
+TEST(SqliteStoreTest, DurableAcrossReopen) {
+  TempDir dir;
+  std::string path = dir.File("durable.db");
+  std::string before;
+  {
+    std::unique_ptr<SqliteStore> store = MustOpen(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Apply(SampleBatch()).ok());
+    Batch second;
+    second.records.push_back({"Todo", "c", Json{{"id", "c"}}});
+    second.records.push_back({"Todo", "a", std::nullopt});
+    second.changes.push_back({"Todo", "a", std::nullopt});
+    second.meta.push_back({"gone", 1});
+    second.meta.push_back({"gone", nullptr});
+    ASSERT_TRUE(store->Apply(std::move(second)).ok());
+    before = DumpStore(*store, kModels, kMetaKeys);
+  }
+  EXPECT_NE(before.find("Checkpoint(3)"), std::string::npos) << before;
+  EXPECT_NE(before.find("Record(Note"), std::string::npos) << before;
+  std::unique_ptr<SqliteStore> reopened = MustOpen(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(DumpStore(*reopened, kModels, kMetaKeys), before);
+  // prev_set and null rev survive exactly.
+  Result<std::optional<Change>> change = reopened->GetChange("Todo", "b");
+  ASSERT_TRUE(change.ok());
+  ASSERT_TRUE(change->has_value());
+  EXPECT_EQ(**change, MakeChange("Todo", "b", std::nullopt, "r0", 3));
+
+  // The file is in WAL mode.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  // Changes(since, after, limit) is a range scan of the (model, checkpoint, model_id) index.
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT id FROM changes WHERE model = 'x' AND "
+                               "checkpoint >= 1 AND (checkpoint, model_id) > (1, 'a') ORDER BY "
+                               "checkpoint, model_id LIMIT 10",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_NE(plan.find("changes_by_checkpoint"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+}
+
+TEST(SqliteStoreTest, FailedApplyWhileAnotherConnectionHoldsTheWriteLock) {
+  TempDir dir;
+  std::string path = dir.File("locked.db");
+  std::unique_ptr<SqliteStore> store = MustOpen(path, /*busy_timeout_ms=*/50);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Apply(SampleBatch()).ok());
+  const std::string before = DumpStore(*store, kModels, kMetaKeys);
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Batch batch;
+  batch.records.push_back({"Todo", "new", Json{{"id", "new"}}});
+  batch.changes.push_back({"Todo", "new", MakeChange("Todo", "new", "r", std::nullopt, 9)});
+  batch.checkpoint = 9;
+  Result<CommittedBatch> failed = store->Apply(std::move(batch));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kStorage);
+  EXPECT_NE(failed.status().message().find("locked"), std::string::npos)
+      << failed.status().ToString();
+  EXPECT_EQ(DumpStore(*store, kModels, kMetaKeys), before);
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  // The lock gone, writing works again.
+  Batch retry;
+  retry.records.push_back({"Todo", "new", Json{{"id", "new"}}});
+  ASSERT_TRUE(store->Apply(std::move(retry)).ok());
+  EXPECT_TRUE(store->Get("Todo", "new")->has_value());
+}
+
+TEST(SqliteStoreTest, FailedApplyMidwayLeavesNothing) {
+  for (const char* path_kind : {"file", "memory"}) {
+    TempDir dir;
+    std::unique_ptr<SqliteStore> store =
+        MustOpen(std::string(path_kind) == "file" ? dir.File("midway.db") : ":memory:");
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Apply(SampleBatch()).ok());
+    const std::string before = DumpStore(*store, kModels, kMetaKeys);
+
+    // Records, changes, checkpoint and meta all written before the failure: the 4th record
+    // holds invalid UTF-8, which cannot be serialized as JSON text.
+    Batch batch;
+    batch.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "overwritten"}}});
+    batch.records.push_back({"Todo", "b", std::nullopt});
+    batch.records.push_back({"Todo", "new", Json{{"id", "new"}}});
+    batch.records.push_back({"Todo", "bad", Json{{"id", "bad"}, {"title", std::string("\xff\xfe")}}});
+    batch.changes.push_back({"Todo", "a", std::nullopt});
+    batch.checkpoint = 10;
+    batch.meta.push_back({"since.peer", nullptr});
+    Result<CommittedBatch> failed = store->Apply(std::move(batch));
+    ASSERT_FALSE(failed.ok()) << path_kind;
+    EXPECT_EQ(failed.status().code(), StatusCode::kStorage);
+    EXPECT_EQ(DumpStore(*store, kModels, kMetaKeys), before) << path_kind;
+
+    // Same with the bad value in meta, after every other part of the batch.
+    Batch meta_fails;
+    meta_fails.records.push_back({"Todo", "z", Json{{"id", "z"}}});
+    meta_fails.changes.push_back({"Todo", "z", MakeChange("Todo", "z", "r", std::nullopt, 11)});
+    meta_fails.checkpoint = 11;
+    meta_fails.meta.push_back({"checkpoint.time", "x"});
+    meta_fails.meta.push_back({"gone", std::string("\xc3")});
+    ASSERT_FALSE(store->Apply(std::move(meta_fails)).ok());
+    EXPECT_EQ(DumpStore(*store, kModels, kMetaKeys), before) << path_kind;
+
+    // No transaction was left open: the next batch commits, and its seq follows the last
+    // successful one.
+    Batch ok;
+    ok.records.push_back({"Todo", "after", Json{{"id", "after"}}});
+    Result<CommittedBatch> committed = store->Apply(std::move(ok));
+    ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+    EXPECT_EQ(committed->seq, 2u);
+    EXPECT_TRUE(store->Get("Todo", "after")->has_value());
+  }
+}
+
+// ---- filters: SqliteStore against MemoryStore on the same data
+
+Json RandomScalar(std::mt19937& rng) {
+  static const std::vector<Json> kPool = {
+      nullptr, true, false, 0, 1, 2, -3, 2.5, 1.0, 10, 100, "", "a", "A", "abc", "Abc",
+      "milk", "Buy milk", "b%c", "b_c", "x.y", "caf\u00e9", "\U0001F600", "\uFF21", "10", "1",
+  };
+  return kPool[rng() % kPool.size()];
+}
+
+Json RandomValue(std::mt19937& rng, int depth) {
+  int kind = static_cast<int>(rng() % 10);
+  if (depth < 2 && kind == 8) {
+    Json array = Json::array();
+    int n = static_cast<int>(rng() % 4);
+    for (int i = 0; i < n; ++i) array.push_back(RandomValue(rng, depth + 1));
+    return array;
+  }
+  if (depth < 2 && kind == 9) {
+    Json object = Json::object();
+    for (const char* key : {"a", "b", "name"}) {
+      if (rng() % 2) object[key] = RandomValue(rng, depth + 1);
+    }
+    return object;
+  }
+  return RandomScalar(rng);
+}
+
+std::vector<Json> DifferentialRecords() {
+  std::mt19937 rng(20240513);
+  static const char* kTitles[] = {"Buy milk", "buy MILK", "walk dog", "Walk the dog", "50% off",
+                                  "a_b", "ab", "caf\u00e9", "CAF\u00c9", "\U0001F600 smile",
+                                  "\uFF21 wide", "line1\nline2", "", "milk"};
+  std::vector<Json> records;
+  for (int i = 0; i < 300; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "r%03d", (i * 7919) % 300);
+    Json r = {{"id", id}};
+    int title = static_cast<int>(rng() % 16);
+    if (title < 14) r["title"] = kTitles[title];
+    if (title == 14) r["title"] = nullptr;
+    int n = static_cast<int>(rng() % 12);
+    if (n < 8) r["n"] = static_cast<int>(rng() % 20) - 5;
+    if (n == 8) r["n"] = (static_cast<int>(rng() % 40) - 10) / 4.0;
+    if (n == 9) r["n"] = nullptr;
+    if (n == 10) r["n"] = "5";
+    int done = static_cast<int>(rng() % 6);
+    if (done < 2) r["done"] = done == 0;
+    if (done == 2) r["done"] = 1;
+    if (done == 3) r["done"] = 0;
+    if (done == 4) r["done"] = nullptr;
+    int tags = static_cast<int>(rng() % 5);
+    if (tags < 3) {
+      Json list = Json::array();
+      int count = static_cast<int>(rng() % 4);
+      static const Json kTags[] = {"travel", "home", "work", 1, 2, nullptr, true};
+      for (int k = 0; k < count; ++k) list.push_back(kTags[rng() % 7]);
+      r["tags"] = list;
+    } else if (tags == 3) {
+      r["tags"] = "travel";
+    }
+    if (rng() % 3 != 0) {
+      Json meta = Json::object();
+      if (rng() % 4 != 0) meta["priority"] = static_cast<int>(rng() % 5);
+      if (rng() % 3 == 0) meta["owner"] = rng() % 2 ? "ann" : "bob";
+      if (rng() % 4 == 0) meta["deep"] = Json{{"x", static_cast<int>(rng() % 3)}};
+      r["meta"] = meta;
+    } else if (rng() % 2) {
+      r["meta"] = nullptr;
+    }
+    if (rng() % 3 == 0) {
+      Json items = Json::array();
+      int count = static_cast<int>(rng() % 3);
+      for (int k = 0; k < count; ++k) {
+        items.push_back(Json{{"name", rng() % 2 ? "pen" : "ink"}, {"qty", static_cast<int>(rng() % 4)}});
+      }
+      r["items"] = items;
+    }
+    if (rng() % 2) r["mixed"] = RandomValue(rng, 0);
+    records.push_back(r);
+  }
+  return records;
+}
+
+const std::vector<Json>& DifferentialFilters() {
+  static const std::vector<Json> kFilters = {
+      Json::object(),
+      {{"where", {{"title", "Buy milk"}}}},
+      {{"where", {{"title", nullptr}}}},
+      {{"where", {{"title", {{"neq", nullptr}}}}}},
+      {{"where", {{"title", {{"neq", "milk"}}}}}},
+      {{"where", {{"done", true}}}},
+      {{"where", {{"done", false}}}},
+      {{"where", {{"done", 1}}}},
+      {{"where", {{"done", {{"neq", true}}}}}},
+      {{"where", {{"n", 5}}}},
+      {{"where", {{"n", 2.5}}}},
+      {{"where", {{"n", "5"}}}},
+      {{"where", {{"n", {{"gt", 3}}}}}},
+      {{"where", {{"n", {{"gte", 0.5}}}}}},
+      {{"where", {{"n", {{"lt", 0}}}}}},
+      {{"where", {{"n", {{"lte", nullptr}}}}}},
+      {{"where", {{"n", {{"between", {-1, 2.5}}}}}}},
+      {{"where", {{"title", {{"gt", "Walk"}}}}}},
+      {{"where", {{"title", {{"lt", "\uFF21"}}}}}},
+      {{"where", {{"title", {{"between", {"a", "z"}}}}}}},
+      {{"where", {{"done", {{"gt", false}}}}}},
+      {{"where", {{"n", {{"inq", {1, 2.5, "5", nullptr, true}}}}}}},
+      {{"where", {{"n", {{"nin", {1, 2, 3}}}}}}},
+      {{"where", {{"title", {{"inq", Json::array()}}}}}},
+      {{"where", {{"title", {{"like", "milk"}}}}}},
+      {{"where", {{"title", {{"like", "%MILK"}}}}}},
+      {{"where", {{"title", {{"nlike", "b%k"}}}}}},
+      {{"where", {{"title", {{"ilike", "caf_"}}}}}},
+      {{"where", {{"title", {{"nilike", "WALK%"}}}}}},
+      {{"where", {{"title", {{"like", "50\\%"}}}}}},
+      {{"where", {{"title", {{"like", "a_b"}}}}}},
+      {{"where", {{"title", {{"regexp", "^walk"}}}}}},
+      {{"where", {{"title", {{"regexp", "/^walk/i"}}}}}},
+      {{"where", {{"title", {{"regexp", "/^line2/m"}}}}}},
+      {{"where", {{"mixed", {{"regexp", "^[a-c]"}}}}}},
+      {{"where", {{"tags", "travel"}}}},
+      {{"where", {{"tags", {{"neq", "travel"}}}}}},
+      {{"where", {{"tags", {{"inq", {1, "home"}}}}}}},
+      {{"where", {{"tags", {{"nin", {"work"}}}}}}},
+      {{"where", {{"tags", nullptr}}}},
+      {{"where", {{"tags.0", "travel"}}}},
+      {{"where", {{"meta.priority", {{"gte", 2}}}}}},
+      {{"where", {{"meta.priority", nullptr}}}},
+      {{"where", {{"meta.deep.x", 1}}}},
+      {{"where", {{"meta.owner", {{"neq", "ann"}}}}}},
+      {{"where", {{"items.name", "pen"}}}},
+      {{"where", {{"items.qty", {{"gt", 2}}}}}},
+      {{"where", {{"mixed", true}}}},
+      {{"where", {{"mixed", 1}}}},
+      {{"where", {{"mixed", {{"gte", 1}}}}}},
+      {{"where", {{"mixed", {{"neq", "a"}}}}}},
+      {{"where", {{"mixed.a", {{"neq", nullptr}}}}}},
+      {{"where", {{"or", {{{"done", true}}, {{"n", {{"gt", 10}}}}}}}}},
+      {{"where", {{"and", {{{"title", {{"like", "a"}}}}, {{"or", {{{"n", 1}}, {{"tags", 2}}}}}}}}}},
+      {{"where", {{"n", {{"gt", 0}, {"lt", 5}}}}}},
+      {{"order", "title"}},
+      {{"order", "title DESC"}},
+      {{"order", "n ASC"}, {"limit", 20}},
+      {{"order", {"done DESC", "n ASC"}}, {"skip", 30}, {"limit", 50}},
+      {{"order", "mixed"}},
+      {{"order", "mixed DESC"}},
+      {{"order", "meta.priority DESC"}, {"where", {{"done", {{"neq", true}}}}}},
+      {{"order", "tags.0"}},
+      {{"order", "tags"}},
+      {{"limit", 7}, {"skip", 290}},
+      {{"fields", {"id", "n"}}, {"order", "n DESC"}, {"limit", 25}},
+      {{"fields", {{"mixed", false}, {"items", false}}}, {"where", {{"n", {{"lte", 1}}}}}},
+  };
+  return kFilters;
+}
+
+void LoadBoth(Store& a, Store& b, const std::vector<Json>& records) {
+  Batch batch;
+  for (const Json& r : records) batch.records.push_back({"Todo", r["id"], r});
+  Batch copy = batch;
+  ASSERT_TRUE(a.Apply(std::move(batch)).ok());
+  ASSERT_TRUE(b.Apply(std::move(copy)).ok());
+}
+
+TEST(SqliteStoreTest, FiltersMatchMemoryStore) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> sqlite = MustOpen(dir.File("diff.db"));
+  ASSERT_NE(sqlite, nullptr);
+  MemoryStore memory;
+  ASSERT_NO_FATAL_FAILURE(LoadBoth(*sqlite, memory, DifferentialRecords()));
+  size_t non_trivial = 0;
+  for (const Json& json : DifferentialFilters()) {
+    Filter filter = MustFilter(json);
+    Result<std::vector<Json>> expected = memory.Find("Todo", filter);
+    ASSERT_TRUE(expected.ok());
+    EXPECT_EQ(Render(sqlite->Find("Todo", filter)), Render(expected)) << json.dump();
+    Result<size_t> count = sqlite->Count("Todo", filter.where);
+    ASSERT_TRUE(count.ok()) << json.dump() << ": " << count.status().ToString();
+    EXPECT_EQ(*count, *memory.Count("Todo", filter.where)) << json.dump();
+    if (!expected->empty() && expected->size() < 300) ++non_trivial;
+  }
+  // The data set is rich enough that most filters select a strict, non-empty subset.
+  EXPECT_GE(non_trivial, DifferentialFilters().size() * 2 / 3);
+}
+
+TEST(SqliteStoreTest, SqlInjectionInPropertyNamesAndValues) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> sqlite = MustOpen(dir.File("inject.db"));
+  ASSERT_NE(sqlite, nullptr);
+  MemoryStore memory;
+  std::vector<Json> records = {
+      {{"id", "1"}, {"title", "' OR '1'='1"}, {"title') OR 1=1 --", "hit"}},
+      {{"id", "2"}, {"title", "plain"}, {"we\"ird", 1}, {"back\\slash", 2}, {"a'b", 3}},
+      {{"id", "3"}, {"title", "x"}, {"$", 4}, {"x[0]", 5}, {"*", 6}, {"", 7}, {"ctl\n", 8}},
+      {{"id", "4"}, {"title", "\"); DROP TABLE records; --"}},
+  };
+  ASSERT_NO_FATAL_FAILURE(LoadBoth(*sqlite, memory, records));
+  const std::vector<Json> filters = {
+      {{"where", {{"title') OR 1=1 --", "hit"}}}},
+      {{"where", {{"title') OR 1=1 --", {{"neq", "hit"}}}}}},
+      {{"where", {{"title", "' OR '1'='1"}}}},
+      {{"where", {{"title", "' OR 1=1 --"}}}},
+      {{"where", {{"title", {{"like", "%' OR '%"}}}}}},
+      {{"where", {{"title", {{"inq", {"') OR 1=1 --", "plain"}}}}}}},
+      {{"where", {{"title", {{"regexp", "'\\); DROP TABLE records; --"}}}}}},
+      {{"where", {{"title", "\"); DROP TABLE records; --"}}}},
+      {{"where", {{"we\"ird", 1}}}},
+      {{"where", {{"back\\slash", 2}}}},
+      {{"where", {{"a'b", 3}}}},
+      {{"where", {{"$", 4}}}},
+      {{"where", {{"x[0]", 5}}}},
+      {{"where", {{"*", 6}}}},
+      {{"where", {{"", 7}}}},
+      {{"where", {{"ctl\n", 8}}}},
+      {{"where", {{"$.title", "plain"}}}},
+      {{"where", {{"title\") OR 1=1 --.x", {{"neq", 1}}}}}},
+      {{"order", "title')DESC--"}},
+      {{"order", "we\"ird DESC"}},
+      {{"order", "x[0] DESC"}},
+  };
+  for (const Json& json : filters) {
+    Filter filter = MustFilter(json);
+    Result<std::vector<Json>> found = sqlite->Find("Todo", filter);
+    ASSERT_TRUE(found.ok()) << json.dump() << ": " << found.status().ToString();
+    EXPECT_EQ(Render(found), Render(memory.Find("Todo", filter))) << json.dump();
+    Result<size_t> count = sqlite->Count("Todo", filter.where);
+    ASSERT_TRUE(count.ok()) << json.dump() << ": " << count.status().ToString();
+    EXPECT_EQ(*count, *memory.Count("Todo", filter.where)) << json.dump();
+  }
+  // An order key no parser would produce (spaces, quotes, SQL) is still only a bound value.
+  Filter raw;
+  raw.order.push_back(OrderKey{{"title') DESC; DROP TABLE records; --", "x"}, true});
+  raw.order.push_back(OrderKey{{"title"}, false});
+  EXPECT_EQ(Render(sqlite->Find("Todo", raw)), Render(memory.Find("Todo", raw)));
+  // Targeted expectations, not only agreement.
+  EXPECT_EQ(sqlite->Find("Todo", MustFilter({{"where", {{"title", "' OR 1=1 --"}}}}))->size(), 0u);
+  EXPECT_EQ(sqlite->Find("Todo", MustFilter({{"where", {{"we\"ird", 1}}}}))->size(), 1u);
+  // Models and ids are values too.
+  EXPECT_FALSE(sqlite->Get("Todo' OR '1'='1", "1' OR '1'='1")->has_value());
+  EXPECT_EQ(*sqlite->Count("Todo' OR 1=1 --", Where()), 0u);
+  EXPECT_EQ(*sqlite->Count("Todo", Where()), 4u);  // the table is still there
+}
+
+TEST(SqliteStoreTest, ConcurrentReadersSeeConsistentSnapshots) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> store = MustOpen(dir.File("concurrent.db"));
+  ASSERT_NE(store, nullptr);
+  constexpr int kRecords = 20;
+  constexpr int kBatches = 150;
+  // Every batch rewrites all records with version v and sets the checkpoint and meta to v,
+  // so any consistent read sees one version everywhere.
+  auto write_version = [&](int v) {
+    Batch batch;
+    for (int i = 0; i < kRecords; ++i) {
+      std::string id = "r" + std::to_string(i);
+      batch.records.push_back({"Todo", id, Json{{"id", id}, {"v", v}}});
+      batch.changes.push_back({"Todo", id, MakeChange("Todo", id, "rev" + std::to_string(v),
+                                                      std::nullopt, v)});
+    }
+    batch.checkpoint = v;
+    batch.meta.push_back({"version", v});
+    return store->Apply(std::move(batch));
+  };
+  ASSERT_TRUE(write_version(1).ok());
+
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::atomic<long> reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&, t] {
+      int last_seen = 0;
+      while (!done.load()) {
+        Filter filter;
+        if (t % 2) filter = MustFilter({{"where", {{"v", {{"gte", 1}}}}}, {"order", "v DESC"}});
+        Result<std::vector<Json>> all = store->Find("Todo", filter);
+        if (!all.ok() || all->size() != static_cast<size_t>(kRecords)) {
+          ++failures;
+          continue;
+        }
+        int v = (*all)[0]["v"].get<int>();
+        for (const Json& r : *all) {
+          if (r["v"] != v) ++failures;
+        }
+        if (v < last_seen) ++failures;  // never goes back in time
+        last_seen = v;
+        ChangeQuery query;
+        query.model = "Todo";
+        Result<std::vector<Change>> changes = store->Changes(query);
+        if (!changes.ok() || changes->size() != static_cast<size_t>(kRecords)) {
+          ++failures;
+        } else {
+          int64_t cp = changes->front().checkpoint;
+          for (const Change& c : *changes) {
+            if (c.checkpoint != cp) ++failures;
+          }
+        }
+        Result<int64_t> checkpoint = store->CurrentCheckpoint();
+        Result<std::optional<Json>> meta = store->GetMeta("version");
+        Result<size_t> count = store->Count("Todo", MustFilter({{"where", {{"v", {{"gte", v}}}}}}).where);
+        if (!checkpoint.ok() || *checkpoint < v || !meta.ok() || !meta->has_value() ||
+            !count.ok()) {
+          ++failures;
+        }
+        ++reads;
+      }
+    });
+  }
+  for (int v = 2; v <= kBatches; ++v) {
+    Result<CommittedBatch> committed = write_version(v);
+    ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  }
+  // Let the readers see the final state too.
+  while (reads.load() < 200) std::this_thread::yield();
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(*store->CurrentCheckpoint(), kBatches);
+  EXPECT_EQ((*store->Get("Todo", "r0"))->at("v"), kBatches);
+}
+
+TEST(SqliteStoreTest, SeveralStoresInOneThreadKeepTheirOwnReaders) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> a = MustOpen(dir.File("a.db"));
+  std::unique_ptr<SqliteStore> b = MustOpen(dir.File("b.db"));
+  Batch batch;
+  batch.records.push_back({"Todo", "only-a", Json{{"id", "only-a"}}});
+  ASSERT_TRUE(a->Apply(std::move(batch)).ok());
+  EXPECT_TRUE(a->Get("Todo", "only-a")->has_value());
+  EXPECT_FALSE(b->Get("Todo", "only-a")->has_value());
+  // A store reopened (possibly at the same address) reads its own file.
+  a.reset();
+  std::unique_ptr<SqliteStore> c = MustOpen(dir.File("c.db"));
+  EXPECT_FALSE(c->Get("Todo", "only-a")->has_value());
+  std::unique_ptr<SqliteStore> a2 = MustOpen(dir.File("a.db"));
+  EXPECT_TRUE(a2->Get("Todo", "only-a")->has_value());
+}
+
+TEST(SqliteStoreTest, OpenFailsCleanlyOnABadPath) {
+  SqliteStoreOptions options;
+  options.path = "/nonexistent-dir-for-replicore/x.db";
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kStorage);
+}
+
+}  // namespace
+}  // namespace replicore
