@@ -94,7 +94,10 @@ before(async () => {
   // a plain number here and every write carries one.
   const properties = { ...todoModel.properties, created: { type: 'number' } };
   LocalTodo = app.registry.createModel('LocalTodo', properties,
-                                       { base: 'PersistedModel', strict: 'throw', trackChanges: true });
+                                       { base: 'PersistedModel', strict: 'throw', trackChanges: true,
+                                         // LoopBack's 30 s change cleanup timer would keep
+                                         // the test process alive after the last test.
+                                         changeCleanupInterval: -1 });
   app.model(LocalTodo, { dataSource: 'db' });
   RemoteTodo = app.registry.createModel('RemoteTodo', properties,
                                         { base: 'PersistedModel', plural: 'Todos', strict: 'throw',
