@@ -432,6 +432,18 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
   auto write_lock = [&] { return std::unique_lock<std::shared_mutex>(mu_); };
   auto with_body = [&](BodyKind kind, Json* body) { return ParseBody(request, kind, body); };
   auto not_object = [] { return ErrorResponse(400, "Error", "Value is not an object."); };
+  // PUT /:id and POST /:id/replace (caller holds the write lock).
+  auto replace_by_id = [&](const std::string& id, const Json& body) {
+    auto record = db_->ReplaceById(name, id, body);
+    if (!record.ok()) {
+      if (record.status().code() == StatusCode::kNotFound) {
+        return ErrorResponse(404, "Error",
+                             "Could not replace. Object with id " + id + " does not exist!");
+      }
+      return StatusResponse(record.status());
+    }
+    return JsonResponse(200, *record);
+  };
   auto record_not_found = [&](const std::string& id) {
     return ErrorResponse(404, "Error", "Unknown \"" + name + "\" id \"" + id + "\".",
                          "MODEL_NOT_FOUND");
@@ -659,15 +671,7 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
       if (!body.is_object()) return not_object();
       auto lock = write_lock();
       if (method == "PUT") {
-        auto record = db_->ReplaceById(name, id, body);
-        if (!record.ok()) {
-          if (record.status().code() == StatusCode::kNotFound) {
-            return ErrorResponse(404, "Error",
-                                 "Could not replace. Object with id " + id + " does not exist!");
-          }
-          return StatusResponse(record.status());
-        }
-        return JsonResponse(200, *record);
+        return replace_by_id(id, body);
       }
       auto record = db_->PatchAttributes(name, id, body);
       if (!record.ok()) {
@@ -702,15 +706,7 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
       if (auto error = with_body(BodyKind::kObject, &body)) return *error;
       if (!body.is_object()) return not_object();
       auto lock = write_lock();
-      auto record = db_->ReplaceById(name, id, body);
-      if (!record.ok()) {
-        if (record.status().code() == StatusCode::kNotFound) {
-          return ErrorResponse(404, "Error",
-                               "Could not replace. Object with id " + id + " does not exist!");
-        }
-        return StatusResponse(record.status());
-      }
-      return JsonResponse(200, *record);
+      return replace_by_id(id, body);
     }
     return no_method();
   }
