@@ -22,6 +22,7 @@
 #include "replicore/http_server.h"
 #include "replicore/memory_store.h"
 #include "replicore/sqlite_store.h"
+#include "replicore/uuid.h"
 
 namespace {
 
@@ -87,15 +88,8 @@ replicore::Environment MakeEnvironment() {
     thread_local std::mt19937_64 rng(std::random_device{}() ^
                                      static_cast<uint64_t>(std::hash<std::thread::id>()(
                                          std::this_thread::get_id())));
-    uint64_t a = rng(), b = rng();
-    a = (a & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
-    b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
-    char text[37];
-    std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                  static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                  static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
-                  static_cast<unsigned long long>(b & 0xffffffffffffull));
-    return std::string(text);
+    const uint64_t a = rng();
+    return replicore::FormatUuidV4(a, rng());
   };
   return env;
 }

@@ -1,5 +1,7 @@
 #include "replicore/database.h"
 
+#include <set>
+
 #include "replicore/change_log.h"
 #include "replicore/iso_date.h"
 #include "replicore/json_canonical.h"
@@ -118,8 +120,10 @@ Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
 Result<CommittedBatch> Database::Commit(Batch batch) {
   batch.hand_out = static_cast<bool>(listener_);
   Result<CommittedBatch> committed = store_->Apply(std::move(batch));
-  if (committed.ok() && listener_) listener_(*committed);
-  return committed;
+  if (!committed.ok() || !listener_) return committed;
+  CommittedBatch summary{committed->seq, Batch(), committed->checkpoint};
+  listener_(std::move(committed).value());
+  return summary;
 }
 
 Result<Json> Database::WriteOne(const ModelDefinition& model, const std::string& id, Json record) {
@@ -155,6 +159,43 @@ Result<Json> Database::Create(const std::string& model, const Json& data) {
     return Status::Conflict("Duplicate entry for " + model + "." + (*def)->id_property().name);
   }
   return WriteOne(**def, *id, std::move(record).value());
+}
+
+Result<Json> Database::CreateMany(const std::string& model, const Json& array) {
+  auto def = GetModel(model);
+  if (!def.ok()) return def.status();
+  if (!array.is_array()) return Status::BadRequest("create of many expects an array of objects");
+  auto checkpoint = store_->CurrentCheckpoint();
+  if (!checkpoint.ok()) return checkpoint.status();
+  const std::string& id_name = (*def)->id_property().name;
+  Json created = Json::array();
+  std::set<std::string> ids;
+  Batch batch;
+  for (size_t index = 0; index < array.size(); ++index) {
+    auto failed = [&](const Status& status) {
+      Json details = status.details().is_object() ? status.details() : Json::object();
+      details["index"] = index;
+      return Status(status.code(), "item " + std::to_string(index) + ": " + status.message(),
+                    std::move(details));
+    };
+    Status is_object = RequireObject(array[index]);
+    if (!is_object.ok()) return failed(is_object);
+    Result<Json> record = (*def)->Normalize(array[index], env_);
+    if (!record.ok()) return failed(record.status());
+    Result<std::string> id = (*def)->IdOf(*record);
+    if (!id.ok()) return failed(id.status());
+    auto existing = store_->Get(model, *id);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value() || !ids.insert(*id).second) {
+      return failed(Status::Conflict("Duplicate entry for " + model + "." + id_name));
+    }
+    RC_RETURN_IF_ERROR(AddWrite(**def, *id, *record, *checkpoint, &batch));
+    created.push_back(std::move(record).value());
+  }
+  if (batch.empty()) return created;
+  auto committed = Commit(std::move(batch));
+  if (!committed.ok()) return committed.status();
+  return created;
 }
 
 Result<Json> Database::GetExisting(const std::string& model, const std::string& id) {

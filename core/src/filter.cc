@@ -169,7 +169,7 @@ bool TestScalar(const Where& w, const Json* v) {
       bool negated = w.op == WhereOp::kNlike || w.op == WhereOp::kNilike;
       if (v == nullptr || !v->is_string() || !w.regex) return negated;
       const std::string& s = v->get_ref<const std::string&>();
-      bool found = std::regex_search(s.begin(), s.end(), *w.regex);
+      bool found = w.regex->Search(s);
       return negated ? !found : found;
     }
   }
@@ -558,20 +558,10 @@ struct Parser {
                         const Invalid& invalid) {
     cond->regex_source = source;
     cond->regex_flags = flags;
-    auto syntax = std::regex::ECMAScript;
-    // "g" changes nothing for a yes/no test.
-    if (flags.find('i') != std::string::npos) syntax |= std::regex::icase;
-    if (flags.find('m') != std::string::npos) syntax |= std::regex::multiline;
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
-    try {
-      cond->regex = std::make_shared<const std::regex>(source, syntax);
-    } catch (const std::regex_error& e) {
-      return invalid(std::string("Invalid regular expression: ") + e.what());
-    }
-#else
-    (void)invalid;
-    cond->regex = std::make_shared<const std::regex>(source, syntax);
-#endif
+    // "g" changes nothing for a yes/no test; CompileRegex ignores it.
+    std::string error;
+    cond->regex = CompileRegex(source, flags, &error);
+    if (!cond->regex) return invalid("Invalid regular expression: " + error);
     return Status::Ok();
   }
 };
@@ -795,22 +785,32 @@ bool Matches(const Where& where, const Json& record) {
   return false;
 }
 
-std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records) {
-  if (!filter.order.empty()) {
-    std::stable_sort(records.begin(), records.end(), [&](const Json* a, const Json* b) {
-      for (const OrderKey& key : filter.order) {
-        int c = OrderCompare(Resolve(*a, key.path), Resolve(*b, key.path));
-        if (c != 0) return key.descending ? c > 0 : c < 0;
-      }
-      return false;
-    });
-  }
-  std::vector<Json> out;
+std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
+                                 const std::vector<const std::string*>* tie_ids) {
+  // Indices sorted by the order keys, ties by id (or input position): a strict total
+  // order, so a partial sort of just the page equals a stable sort of everything.
+  std::vector<size_t> index(records.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  auto before = [&](size_t a, size_t b) {
+    for (const OrderKey& key : filter.order) {
+      int c = OrderCompare(Resolve(*records[a], key.path), Resolve(*records[b], key.path));
+      if (c != 0) return key.descending ? c > 0 : c < 0;
+    }
+    return tie_ids ? *(*tie_ids)[a] < *(*tie_ids)[b] : a < b;
+  };
   size_t begin = std::min(filter.skip, records.size());
   size_t end = records.size();
   if (filter.limit && *filter.limit < end - begin) end = begin + *filter.limit;
+  if (!filter.order.empty() || tie_ids) {
+    if (end < index.size()) {
+      std::partial_sort(index.begin(), index.begin() + end, index.end(), before);
+    } else {
+      std::sort(index.begin(), index.end(), before);
+    }
+  }
+  std::vector<Json> out;
   out.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) out.push_back(Project(filter, *records[i]));
+  for (size_t i = begin; i < end; ++i) out.push_back(Project(filter, *records[index[i]]));
   return out;
 }
 

@@ -45,18 +45,16 @@ Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std
 }
 
 Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filter& filter) {
-  std::vector<std::pair<const std::string*, const Json*>> matching;
+  std::vector<const Json*> records;
+  std::vector<const std::string*> ids;  // unordered results and ties go by id
   if (const ModelData* data = FindModel(model)) {
     for (const auto& [id, record] : data->records) {
-      if (Matches(filter.where, record)) matching.push_back({&id, &record});
+      if (!Matches(filter.where, record)) continue;
+      records.push_back(&record);
+      ids.push_back(&id);
     }
   }
-  std::sort(matching.begin(), matching.end(),
-            [](const auto& a, const auto& b) { return *a.first < *b.first; });
-  std::vector<const Json*> records;
-  records.reserve(matching.size());
-  for (const auto& entry : matching) records.push_back(entry.second);
-  return ApplyOrderPage(filter, std::move(records));
+  return ApplyOrderPage(filter, std::move(records), &ids);
 }
 
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
@@ -205,6 +203,36 @@ Status MemoryStore::UndoLast() {
     }
   }
   return Status::Ok();  // seq_ stays: commit numbers are never reused
+}
+
+std::vector<Batch> MemoryStore::Export(size_t page_records) const {
+  if (page_records == 0) page_records = 1;
+  std::vector<Batch> pages(1);
+  pages[0].checkpoint = checkpoint_;
+  for (const auto& [key, value] : meta_) pages[0].meta.push_back({key, value});
+  size_t record_page = 0, change_page = 0;
+  auto page = [&](size_t& index, size_t used) -> Batch& {
+    if (used >= page_records) ++index;
+    if (index >= pages.size()) pages.emplace_back();
+    return pages[index];
+  };
+  for (const auto& [model, data] : models_) {
+    for (const auto& [id, record] : data->records) {
+      Batch& batch = page(record_page, pages[record_page].records.size());
+      batch.records.push_back({model, id, record});
+    }
+    for (const auto& [model_id, change] : data->changes) {
+      Batch& batch = page(change_page, pages[change_page].changes.size());
+      batch.changes.push_back({model, model_id, change});
+    }
+  }
+  return pages;
+}
+
+size_t MemoryStore::record_count() const {
+  size_t count = 0;
+  for (const auto& entry : models_) count += entry.second->records.size();
+  return count;
 }
 
 }  // namespace replicore

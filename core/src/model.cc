@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <regex>
 #include <unordered_map>
 #include <utility>
 
 #include "replicore/iso_date.h"
 #include "replicore/json_canonical.h"
+#include "replicore/regex.h"
 
 namespace replicore {
 
@@ -509,19 +509,19 @@ std::optional<PropertyType> TypeFromName(const std::string& raw) {
 }
 
 // Compiled patterns, shared per thread (definitions keep only the source text).
-std::shared_ptr<const std::regex> CompilePattern(const std::string& pattern, std::string* error) {
-  thread_local std::unordered_map<std::string, std::shared_ptr<const std::regex>> cache;
+std::shared_ptr<const Regex> CompilePattern(const std::string& pattern, std::string* error) {
+  thread_local std::unordered_map<std::string, std::shared_ptr<const Regex>> cache;
   auto it = cache.find(pattern);
   if (it != cache.end()) return it->second;
-  try {
-    auto re = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
-    if (cache.size() > 256) cache.clear();
-    cache.emplace(pattern, re);
-    return re;
-  } catch (const std::exception& e) {
-    if (error) *error = e.what();
+  std::string message;
+  auto re = CompileRegex(pattern, "", &message);
+  if (!re) {
+    if (error) *error = message;
     return nullptr;
   }
+  if (cache.size() > 256) cache.clear();
+  cache.emplace(pattern, re);
+  return re;
 }
 
 std::string Quote(const std::string& s) { return "\"" + SanitizeUtf8(s) + "\""; }
@@ -937,7 +937,7 @@ Result<Json> ModelDefinition::Normalize(const Json& data, const Environment& env
         if (p.pattern && value->is_string()) {
           auto re = CompilePattern(*p.pattern, nullptr);
           const std::string& s = value->get_ref<const std::string&>();
-          if (re && !std::regex_search(s, *re)) issues.push_back({"format", "is invalid"});
+          if (re && !re->Search(s)) issues.push_back({"format", "is invalid"});
         }
       }
       if (!f.shown && value && !issues.empty()) f.shown = *value;

@@ -13,6 +13,7 @@
 #include "replicore/filter.h"
 #include "replicore/json_canonical.h"
 #include "replicore/replication.h"
+#include "replicore/sqlite_store.h"
 
 namespace replicore {
 namespace http {
@@ -24,7 +25,13 @@ namespace {
 void AppendString(const std::string& s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (unsigned char c : s) {
+  const char* run = s.data();  // start of the characters not yet appended (none need escaping)
+  const char* end = s.data() + s.size();
+  for (const char* at = run; at != end; ++at) {
+    unsigned char c = static_cast<unsigned char>(*at);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(run, at);
+    run = at + 1;
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
@@ -34,15 +41,12 @@ void AppendString(const std::string& s, std::string* out) {
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
       default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
     }
   }
+  out->append(run, end);
   out->push_back('"');
 }
 
@@ -363,7 +367,8 @@ std::string RouteLabel(const std::string& rest_raw) {
 
 // ---------------------------------------------------------------- the routes
 
-Api::Api(Database* db, std::string api_root) : db_(db), api_root_(std::move(api_root)) {
+Api::Api(Database* db, std::string api_root)
+    : db_(db), api_root_(std::move(api_root)), sqlite_(dynamic_cast<SqliteStore*>(db->store())) {
   while (!api_root_.empty() && api_root_.back() == '/') api_root_.pop_back();
   if (!api_root_.empty() && api_root_.front() != '/') api_root_.insert(api_root_.begin(), '/');
   for (const std::string& name : db_->ModelNames()) {
@@ -428,8 +433,24 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
   const Json& query = *query_result;
   bool get = method == "GET" || method == "HEAD";
 
-  auto read_lock = [&] { return std::shared_lock<std::shared_mutex>(mu_); };
-  auto write_lock = [&] { return std::unique_lock<std::shared_mutex>(mu_); };
+  // The lock, then (SqliteStore) one read transaction for all the reads of the request;
+  // under the write lock they go through the writer connection. Released in reverse order.
+  struct ReadLocked {
+    std::shared_lock<std::shared_mutex> lock;
+    SqliteStore::ReadGuard reads;
+  };
+  struct WriteLocked {
+    std::unique_lock<std::shared_mutex> lock;
+    SqliteStore::ReadGuard reads;
+  };
+  auto read_lock = [&] {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return ReadLocked{std::move(lock), sqlite_ ? sqlite_->BatchReads(false) : nullptr};
+  };
+  auto write_lock = [&] {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    return WriteLocked{std::move(lock), sqlite_ ? sqlite_->BatchReads(true) : nullptr};
+  };
   auto with_body = [&](BodyKind kind, Json* body) { return ParseBody(request, kind, body); };
   auto not_object = [] { return ErrorResponse(400, "Error", "Value is not an object."); };
   // PUT /:id and POST /:id/replace (caller holds the write lock).

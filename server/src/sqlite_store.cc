@@ -26,15 +26,22 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
-#include <regex>
+#include <string>
 #include <string_view>
+#include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "replicore/regex.h"
 
 namespace replicore {
 namespace {
@@ -102,8 +109,9 @@ void FnMatch(sqlite3_context* ctx, int, sqlite3_value** argv) {
   }
 }
 
-// rc_regexp(value, source, flags): std::regex ECMAScript search, flags "i" (icase), "m"
-// (multiline), "g" (ignored), compiled once per statement (auxdata). Non-text values: 0.
+// rc_regexp(value, source, flags): an ECMAScript search through the regex seam
+// (replicore/regex.h; std::regex natively), flags "i" (icase), "m" (multiline), "g"
+// (ignored), compiled once per statement (auxdata). Non-text values: 0.
 // like/ilike use it too with the pattern ParseWhere translated (Where::regex_source), so
 // like is case-sensitive, unanchored, % and _ wildcards, exactly as in MemoryStore.
 void FnRegexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -112,25 +120,28 @@ void FnRegexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
     return;
   }
   try {
-    auto* cached = static_cast<std::regex*>(sqlite3_get_auxdata(ctx, 1));
-    std::unique_ptr<std::regex> compiled;
+    using Compiled = std::shared_ptr<const Regex>;
+    auto* cached = static_cast<Compiled*>(sqlite3_get_auxdata(ctx, 1));
+    std::unique_ptr<Compiled> compiled;
     if (cached == nullptr) {
       const char* source = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
       const char* flags = reinterpret_cast<const char*>(sqlite3_value_text(argv[2]));
       std::string src = source ? std::string(source, sqlite3_value_bytes(argv[1])) : "";
       std::string fl = flags ? flags : "";
-      auto syntax = std::regex::ECMAScript;
-      if (fl.find('i') != std::string::npos) syntax |= std::regex::icase;
-      if (fl.find('m') != std::string::npos) syntax |= std::regex::multiline;
-      compiled = std::make_unique<std::regex>(src, syntax);
+      std::string error;
+      compiled = std::make_unique<Compiled>(CompileRegex(src, fl, &error));
+      if (!*compiled) {
+        sqlite3_result_error(ctx, ("Invalid regular expression: " + error).c_str(), -1);
+        return;
+      }
       cached = compiled.get();
     }
     const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
     int bytes = sqlite3_value_bytes(argv[0]);
-    bool found = std::regex_search(text, text + bytes, *cached);
+    bool found = (*cached)->Search(std::string_view(text ? text : "", text ? bytes : 0));
     if (compiled) {
       sqlite3_set_auxdata(ctx, 1, compiled.release(),
-                          [](void* p) { delete static_cast<std::regex*>(p); });
+                          [](void* p) { delete static_cast<Compiled*>(p); });
     }
     sqlite3_result_int(ctx, found ? 1 : 0);
   } catch (const std::exception& e) {
@@ -157,6 +168,9 @@ struct Connection {
     return Status::Storage("sqlite: " + what + ": " +
                            (db != nullptr ? sqlite3_errmsg(db) : "cannot allocate"));
   }
+
+  // A statement without result rows (BEGIN, COMMIT), prepared once.
+  Status Run(const std::string& sql);
 
   Status Exec(const char* sql) {
     char* message = nullptr;
@@ -190,6 +204,15 @@ struct Connection {
     return stmt;
   }
 };
+
+Status Connection::Run(const std::string& sql) {
+  Result<sqlite3_stmt*> stmt = Prepare(sql, false);
+  if (!stmt.ok()) return stmt.status();
+  int rc = sqlite3_step(*stmt);
+  Status status = rc == SQLITE_DONE ? Status::Ok() : Error(sql);
+  sqlite3_reset(*stmt);
+  return status;
+}
 
 // Resets a statement and drops its bindings (bound pointers included) when a call ends.
 class StmtUse {
@@ -259,7 +282,22 @@ Result<std::shared_ptr<Connection>> OpenConnection(const SqliteStoreOptions& opt
   }
   RC_RETURN_IF_ERROR(conn->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                                          : "PRAGMA synchronous=NORMAL"));
+  // Pages the OS already holds are read through the mapping instead of pread, and a
+  // reader's 8 MB cache (2 MB by default) holds the working set of 10,000 records.
+  RC_RETURN_IF_ERROR(conn->Exec("PRAGMA mmap_size=268435456"));
+  RC_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-8192"));
   return conn;
+}
+
+// Once per process, before the first connection: no global allocation statistics (their
+// mutex is taken by every malloc/free of every connection). Refused (SQLITE_MISUSE, kept
+// as is) if SQLite was initialised already.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)sqlite3_initialize();
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -331,9 +369,46 @@ bool IsHugeUnsigned(const Json& v) {
   return v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
 }
 
+// The JSON values a filter reads, each computed once per row. SQLite evaluates a function
+// call wherever it appears (a condition used json_type/json_extract of its path 5-8 times
+// per row, the order key 3 more), so the filtered statement reads the records through a
+// subquery yielding json_type and json_extract of every distinct path once; its OFFSET
+// keeps SQLite from flattening it (which would copy the calls back into every use) or
+// pushing the conditions down into it. The expressions are the same, so are the results.
+class Columns {
+ public:
+  explicit Columns(SqlBuilder* b) : b_(b) {}
+
+  // {type, value} column names for a JSON path text.
+  std::pair<std::string, std::string> Of(const std::string& path) {
+    auto it = index_.find(path);
+    if (it == index_.end()) {
+      std::string n = std::to_string(index_.size() + 1);
+      std::string p = b_->Text(path);
+      select_ += ", json_type(data, " + p + ") AS rc_t" + n + ", json_extract(data, " + p +
+                 ") AS rc_x" + n;
+      it = index_.emplace(path, n).first;
+    }
+    return {"rc_t" + it->second, "rc_x" + it->second};
+  }
+
+  // The FROM ... WHERE head of a statement over the model's records (`model` is the bound
+  // parameter of the model name), to be followed by the condition.
+  std::string Source(const std::string& model) const {
+    if (index_.empty()) return "records WHERE model = " + model + " AND ";
+    return "(SELECT id, data" + select_ + " FROM records WHERE model = " + model +
+           " LIMIT -1 OFFSET 0) WHERE ";
+  }
+
+ private:
+  SqlBuilder* b_;
+  std::unordered_map<std::string, std::string> index_;
+  std::string select_;
+};
+
 class WhereTranslator {
  public:
-  explicit WhereTranslator(SqlBuilder* b) : b_(b) {}
+  WhereTranslator(SqlBuilder* b, Columns* columns) : b_(b), columns_(columns) {}
 
   std::string Translate(const Where& where) {
     // SQLite parses "a AND b AND c" into a left-deep tree (depth limit 1000): a very large
@@ -375,9 +450,7 @@ class WhereTranslator {
     std::string fallback = "rc_match(data, " + b_->Pointer(&w) + ")";
     std::optional<std::string> path = JsonPath(w.path);
     if (!path) return fallback;
-    std::string p = b_->Text(*path);
-    t_ = "json_type(data, " + p + ")";
-    x_ = "json_extract(data, " + p + ")";
+    std::tie(t_, x_) = columns_->Of(*path);
     std::optional<std::string> scalar = Scalar(w);
     if (!scalar) return fallback;
     std::string absent;
@@ -527,6 +600,7 @@ class WhereTranslator {
   }
 
   SqlBuilder* b_;
+  Columns* columns_;
   std::string t_, x_;
 };
 
@@ -534,17 +608,16 @@ class WhereTranslator {
 // numbers, strings in UTF-16 order, arrays, objects), then id (the stable sort starts from id
 // order). nullopt: some key needs JavaScript's array indexing ("tags.0") or a path SQLite
 // cannot spell; then the caller sorts in C++.
-std::optional<std::string> OrderBy(const Filter& filter, SqlBuilder* b) {
-  std::string out;
+std::optional<std::string> OrderBy(const Filter& filter, Columns* columns) {
   for (const OrderKey& key : filter.order) {
-    std::optional<std::string> path = JsonPath(key.path);
-    if (!path) return std::nullopt;
+    if (!JsonPath(key.path)) return std::nullopt;
     for (const std::string& segment : key.path) {
       if (IsAllDigits(segment)) return std::nullopt;
     }
-    std::string p = b->Text(*path);
-    std::string t = "json_type(data, " + p + ")";
-    std::string x = "json_extract(data, " + p + ")";
+  }
+  std::string out;
+  for (const OrderKey& key : filter.order) {
+    auto [t, x] = columns->Of(*JsonPath(key.path));
     std::string dir = key.descending ? " DESC" : " ASC";
     out += "CASE " + t +
            " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
@@ -573,6 +646,8 @@ const char* const kSchema =
     "  prev_set INTEGER NOT NULL, checkpoint INTEGER NOT NULL, model_name TEXT NOT NULL,"
     "  PRIMARY KEY(model, model_id)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS changes_by_checkpoint ON changes(model, checkpoint, model_id);"
+    // count without a where walks this (model, id) index instead of every data page.
+    "CREATE INDEX IF NOT EXISTS records_by_model ON records(model);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"
     "  WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -600,6 +675,26 @@ int64_t ClampToInt64(size_t n) {
 
 }  // namespace
 
+// A read scope of SqliteStore::BatchReads, on the stack of its thread (t_scope).
+struct SqliteStore::ReadScope {
+  SqliteStore::Impl* store = nullptr;
+  bool exclusive = false;  // reads use the writer connection; this scope holds writer_mu
+  Connection* conn = nullptr;
+  bool open = false;  // a read transaction (BEGIN) is open on conn
+  ReadScope* outer = nullptr;
+};
+
+namespace {
+thread_local SqliteStore::ReadScope* t_scope = nullptr;
+
+// The writer checkpoints itself after a commit leaving the WAL at this many pages or more
+// (SQLite's auto-checkpoint, kept: it is what restarts the WAL under a steady stream of
+// writes); the background checkpointer wakes every kBackgroundPages new pages, so that
+// inline checkpoint only has the last few pages left to copy and sync.
+constexpr int kCheckpointPages = 1000;
+constexpr int kBackgroundPages = 128;
+}  // namespace
+
 struct SqliteStore::Impl {
   SqliteStoreOptions options;
   uint64_t id = g_next_store_id.fetch_add(1);
@@ -611,6 +706,24 @@ struct SqliteStore::Impl {
 
   std::mutex readers_mu;
   std::vector<std::shared_ptr<Connection>> readers;  // every reader opened, owned here
+
+  // Checkpoints mostly off the request path (file databases): SQLite's auto-checkpoint ran
+  // inside the commit crossing 1,000 WAL pages, copying and fsyncing all of them there. The
+  // writer's WAL hook (OnWalCommit) replaces it: it wakes this thread every 128 new pages,
+  // which runs PASSIVE checkpoints on its own connection (they never block readers or the
+  // writer), and still checkpoints inline at 1,000 pages, which then finds nearly
+  // everything copied and synced; being the writer, it can restart the WAL, which a
+  // checkpoint racing a steady stream of commits never completes. Durability is unchanged:
+  // a commit is in the WAL either way.
+  std::shared_ptr<Connection> checkpointer;  // used by ckpt_thread only
+  std::mutex ckpt_mu;
+  std::condition_variable ckpt_cv;
+  int wal_pages = 0;  // guarded by ckpt_mu: WAL frames after the last commit
+  int backfilled = 0;  // guarded by ckpt_mu: frames of this WAL already checkpointed
+  bool stopping = false;  // guarded by ckpt_mu
+  std::thread ckpt_thread;
+
+  ~Impl() { StopCheckpointer(); }
 
   Result<Connection*> Reader() {
     auto it = t_readers.find(id);
@@ -633,9 +746,33 @@ struct SqliteStore::Impl {
     return conn.get();
   }
 
+  // The innermost read scope of this thread for this store, or nullptr.
+  ReadScope* ActiveScope() {
+    for (ReadScope* s = t_scope; s != nullptr; s = s->outer) {
+      if (s->store == this) return s;
+    }
+    return nullptr;
+  }
+
+  // Ends the read transaction of a scope (the next read in it begins a new one).
+  static Status EndRead(ReadScope* scope) {
+    if (!scope->open) return Status::Ok();
+    scope->open = false;
+    Status status = scope->conn->Run("COMMIT");
+    if (!sqlite3_get_autocommit(scope->conn->db)) (void)scope->conn->Exec("ROLLBACK");
+    return status;
+  }
+
   // Runs `fn(Connection&)` on a connection fit for reading.
   template <typename Fn>
   auto Read(Fn fn) -> decltype(fn(std::declval<Connection&>())) {
+    if (ReadScope* scope = ActiveScope()) {
+      if (!scope->open) {
+        RC_RETURN_IF_ERROR(scope->conn->Run("BEGIN"));
+        scope->open = true;
+      }
+      return fn(*scope->conn);
+    }
     if (memory) {
       std::lock_guard<std::mutex> lock(writer_mu);
       return fn(*writer);
@@ -645,14 +782,101 @@ struct SqliteStore::Impl {
     return fn(**conn);
   }
 
+  // The writer's WAL hook: after every commit, with writer_mu held.
+  static int OnWalCommit(void* arg, sqlite3* db, const char*, int pages) {
+    auto* impl = static_cast<Impl*>(arg);
+    if (pages >= kCheckpointPages) {
+      // What sqlite3_wal_autocheckpoint does (SQLITE_BUSY while the background one runs:
+      // the next commit tries again).
+      int log = -1, done = -1;
+      if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+              SQLITE_OK &&
+          done >= 0) {
+        std::lock_guard<std::mutex> lock(impl->ckpt_mu);
+        impl->wal_pages = pages;
+        impl->backfilled = done;
+        return SQLITE_OK;
+      }
+    }
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(impl->ckpt_mu);
+      if (pages < impl->backfilled) impl->backfilled = 0;  // the WAL was restarted
+      impl->wal_pages = pages;
+      wake = pages - impl->backfilled >= kBackgroundPages;
+    }
+    if (wake) impl->ckpt_cv.notify_one();
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    std::unique_lock<std::mutex> lock(ckpt_mu);
+    bool retry = false;  // the last checkpoint left frames behind (readers on them)
+    while (!stopping) {
+      // After a partial checkpoint, pause before the next attempt rather than spin.
+      if (retry) ckpt_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping; });
+      ckpt_cv.wait(lock, [&] { return stopping || wal_pages - backfilled >= kBackgroundPages; });
+      if (stopping) break;
+      lock.unlock();
+      int log = -1, done = -1;
+      int rc = sqlite3_wal_checkpoint_v2(checkpointer->db, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                         &log, &done);
+      lock.lock();
+      if (rc == SQLITE_OK && done >= 0 && log >= 0) {
+        if (done <= wal_pages) backfilled = done;
+        retry = done < log;
+      } else {
+        retry = true;  // e.g. SQLITE_BUSY: another checkpoint is running; try again later
+      }
+    }
+  }
+
+  void StopCheckpointer() {
+    if (!ckpt_thread.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(ckpt_mu);
+      stopping = true;
+    }
+    ckpt_cv.notify_one();
+    ckpt_thread.join();
+  }
+
   Status ApplyLocked(const Batch& batch, int64_t* checkpoint);
 };
+
+void SqliteStore::ReadScopeEnd::operator()(ReadScope* scope) const {
+  if (scope == nullptr) return;
+  (void)Impl::EndRead(scope);
+  if (scope->exclusive) scope->store->writer_mu.unlock();
+  t_scope = scope->outer;
+  delete scope;
+}
+
+SqliteStore::ReadGuard SqliteStore::BatchReads(bool exclusive) {
+  Impl& impl = *impl_;
+  if (impl.memory || impl.ActiveScope() != nullptr) return ReadGuard();
+  auto scope = std::make_unique<ReadScope>();
+  scope->store = &impl;
+  scope->exclusive = exclusive;
+  if (exclusive) {
+    impl.writer_mu.lock();
+    scope->conn = impl.writer.get();
+  } else {
+    Result<Connection*> conn = impl.Reader();
+    if (!conn.ok()) return ReadGuard();  // reads open their own connection and fail there
+    scope->conn = *conn;
+  }
+  scope->outer = t_scope;
+  t_scope = scope.get();
+  return ReadGuard(scope.release());
+}
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  ConfigureSqliteOnce();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->memory = IsMemoryPath(options.path);
@@ -676,6 +900,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
     return schema;
   }
   RC_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  if (!impl->memory) {
+    Result<std::shared_ptr<Connection>> checkpointer = OpenConnection(options);
+    if (!checkpointer.ok()) return checkpointer.status();
+    impl->checkpointer = std::move(checkpointer).value();
+    sqlite3_wal_autocheckpoint(w.db, 0);
+    sqlite3_wal_hook(w.db, &Impl::OnWalCommit, impl.get());  // replaces the auto-checkpoint
+    Impl* raw = impl.get();
+    impl->ckpt_thread = std::thread([raw] { raw->CheckpointLoop(); });
+  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
@@ -698,10 +931,12 @@ Result<std::optional<Json>> SqliteStore::Get(const std::string& model, const std
 
 Result<std::vector<Json>> SqliteStore::Find(const std::string& model, const Filter& filter) {
   SqlBuilder b;
-  std::string sql = "SELECT data FROM records WHERE model = " + b.Text(model) + " AND ";
-  WhereTranslator translator(&b);
-  sql += translator.Translate(filter.where);
-  std::optional<std::string> order = OrderBy(filter, &b);
+  std::string model_param = b.Text(model);
+  Columns columns(&b);
+  WhereTranslator translator(&b, &columns);
+  std::string condition = translator.Translate(filter.where);
+  std::optional<std::string> order = OrderBy(filter, &columns);
+  std::string sql = "SELECT data FROM " + columns.Source(model_param) + condition;
   if (order) {
     int64_t limit = filter.limit ? ClampToInt64(*filter.limit) : -1;
     sql += " ORDER BY " + *order + " LIMIT " + b.Int(limit) + " OFFSET " +
@@ -732,9 +967,11 @@ Result<std::vector<Json>> SqliteStore::Find(const std::string& model, const Filt
 
 Result<size_t> SqliteStore::Count(const std::string& model, const Where& where) {
   SqlBuilder b;
-  std::string sql = "SELECT count(*) FROM records WHERE model = " + b.Text(model) + " AND ";
-  WhereTranslator translator(&b);
-  sql += translator.Translate(where);
+  std::string model_param = b.Text(model);
+  Columns columns(&b);
+  WhereTranslator translator(&b, &columns);
+  std::string condition = translator.Translate(where);
+  std::string sql = "SELECT count(*) FROM " + columns.Source(model_param) + condition;
   return impl_->Read([&](Connection& c) -> Result<size_t> {
     Result<sqlite3_stmt*> stmt = c.Prepare(sql, true);
     if (!stmt.ok()) return stmt.status();
@@ -901,7 +1138,15 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
 }
 
 Result<CommittedBatch> SqliteStore::Apply(Batch batch) {
-  std::lock_guard<std::mutex> lock(impl_->writer_mu);
+  ReadScope* scope = impl_->ActiveScope();
+  bool exclusive = scope != nullptr && scope->exclusive;
+  std::unique_lock<std::mutex> lock(impl_->writer_mu, std::defer_lock);
+  if (exclusive) {
+    // The scope holds writer_mu and may have a read transaction open on the writer.
+    RC_RETURN_IF_ERROR(Impl::EndRead(scope));
+  } else {
+    lock.lock();
+  }
   Connection& c = *impl_->writer;
   int64_t checkpoint = 0;
   RC_RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE"));
@@ -912,6 +1157,8 @@ Result<CommittedBatch> SqliteStore::Apply(Batch batch) {
     if (!sqlite3_get_autocommit(c.db)) (void)c.Exec("ROLLBACK");
     return status;
   }
+  // A shared scope of this thread reads on after the batch: its snapshot must include it.
+  if (scope != nullptr && !exclusive) (void)Impl::EndRead(scope);
   CommittedBatch committed;
   committed.seq = ++impl_->seq;
   committed.checkpoint = checkpoint;

@@ -29,8 +29,9 @@ class Database {
 
   Store* store() { return store_; }
   const Environment& env() const { return env_; }
-  // Called after every committed batch (to persist or broadcast it).
-  void set_commit_listener(std::function<void(const CommittedBatch&)> listener) {
+  // Called after every committed batch (to persist or broadcast it); the listener gets
+  // the records, and Commit's caller the seq and checkpoint only.
+  void set_commit_listener(std::function<void(CommittedBatch)> listener) {
     listener_ = std::move(listener);
   }
 
@@ -45,6 +46,9 @@ class Database {
   // ---- LoopBack's write operations (revisions-e2e.json records their semantics)
   // kConflict "Duplicate entry" when the id exists.
   Result<Json> Create(const std::string& model, const Json& data);
+  // Creates every object of the array in ONE batch: all of them or none. An error names
+  // the failing item's index in its details ("index").
+  Result<Json> CreateMany(const std::string& model, const Json& array);
   // Merges `data` into the record; kNotFound when absent.
   Result<Json> PatchAttributes(const std::string& model, const std::string& id, const Json& data);
   // Drops absent properties and re-applies defaults; kNotFound when absent.
@@ -81,7 +85,7 @@ class Database {
   Store* store_;
   Environment env_;
   std::map<std::string, std::unique_ptr<ModelDefinition>> models_;
-  std::function<void(const CommittedBatch&)> listener_;
+  std::function<void(CommittedBatch)> listener_;
 };
 
 }  // namespace replicore

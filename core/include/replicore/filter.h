@@ -6,11 +6,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "replicore/regex.h"
 #include "replicore/status.h"
 
 namespace replicore {
@@ -34,7 +34,7 @@ struct Where {
   std::string regex_flags;
   // kLike/kNlike/kIlike/kNilike/kRegexp: the pattern compiled once by ParseWhere, so
   // Matches never compiles a regex per record. Shared so copying a Where stays cheap.
-  std::shared_ptr<const std::regex> regex;
+  std::shared_ptr<const Regex> regex;
 };
 
 struct OrderKey {
@@ -78,7 +78,10 @@ bool Matches(const Where& where, const Json& record);
 
 // Sorts, skips, limits and projects matching records (pointers borrowed for the call).
 // Records are assumed to match already. Order comparison follows LoopBack's memory connector.
-std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records);
+// Ties keep the input order, or, with `tie_ids` (each record's id), go by id, in which case
+// the input needs no sorting: only the requested page is sorted.
+std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
+                                 const std::vector<const std::string*>* tie_ids = nullptr);
 
 // The record with only the selected fields (filter.include_fields / exclude_fields).
 Json Project(const Filter& filter, const Json& record);

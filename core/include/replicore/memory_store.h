@@ -37,6 +37,12 @@ class MemoryStore : public Store {
   Status UndoLast();
   size_t unconfirmed() const;
 
+  // The whole state as batches of at most `page_records` records and as many change rows;
+  // applying them in order to an empty MemoryStore rebuilds it (a connector's compacted
+  // pages). The first batch carries the checkpoint and the metadata.
+  std::vector<Batch> Export(size_t page_records) const;
+  size_t record_count() const;
+
  private:
   struct ModelData;
   struct Undo;

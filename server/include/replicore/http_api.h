@@ -14,6 +14,8 @@
 #include "replicore/database.h"
 
 namespace replicore {
+class SqliteStore;
+
 namespace http {
 
 struct ApiRequest {
@@ -68,6 +70,7 @@ class Api {
   Database* db_;
   std::string api_root_;
   std::map<std::string, const ModelDefinition*> by_plural_;
+  SqliteStore* sqlite_;  // db_'s store when it is one: reads of a request batched
   std::shared_mutex mu_;
 };
 

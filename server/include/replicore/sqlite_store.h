@@ -33,6 +33,19 @@ class SqliteStore : public Store {
   Result<std::optional<Json>> GetMeta(const std::string& key) override;
   Result<CommittedBatch> Apply(Batch batch) override;
 
+  // Batches this thread's reads of the store until the returned guard is destroyed (on this
+  // thread): they share one read transaction (one snapshot, one lock and unlock) instead of
+  // one each. `exclusive`: the caller guarantees that no other thread writes meanwhile (the
+  // server's exclusive lock); reads then go through the writer connection, whose page cache
+  // stays valid across its own commits, and this thread's Apply calls commit as usual.
+  // Nested guards for the same store do nothing; so does a ":memory:" store.
+  struct ReadScope;
+  struct ReadScopeEnd {
+    void operator()(ReadScope* scope) const;
+  };
+  using ReadGuard = std::unique_ptr<ReadScope, ReadScopeEnd>;
+  ReadGuard BatchReads(bool exclusive);
+
  private:
   struct Impl;
   explicit SqliteStore(std::unique_ptr<Impl> impl);

@@ -1,0 +1,322 @@
+#include "replicore/local_database.h"
+
+#include <functional>
+#include <map>
+
+#include "replicore/batch_codec.h"
+#include "replicore/conflict_resolver.h"
+#include "replicore/json_canonical.h"
+#include "replicore/replicator.h"
+
+namespace replicore {
+namespace {
+
+std::string ErrorText(const Status& status) {
+  Json error = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
+  if (!status.details().is_null()) error["details"] = status.details();
+  return Json{{"error", std::move(error)}}.dump();
+}
+
+// Dumped around the value rather than wrapped in a new object, which would copy it.
+std::string OkText(const Json& value) { return "{\"ok\":" + value.dump() + "}"; }
+
+// No exception leaves a call: JS would see a bare number or an opaque wasm exception.
+template <typename Fn>
+std::string Guarded(const std::string& what, Fn&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return ErrorText(Status::BadRequest(what + ": malformed input (" + e.what() + ")"));
+  }
+}
+
+std::string ResultText(Result<Json> result) {
+  return result.ok() ? OkText(*result) : ErrorText(result.status());
+}
+
+Result<Json> ParseArgs(const std::string& text) {
+  if (text.empty()) return Json::object();
+  Json args = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (args.is_discarded()) return Status::BadRequest("arguments are not valid JSON");
+  if (!args.is_object()) return Status::BadRequest("arguments must be a JSON object");
+  return args;
+}
+
+// A string argument, kBadRequest naming it when missing or of another type.
+Result<std::string> StringArg(const Json& args, const char* name) {
+  auto it = args.find(name);
+  if (it == args.end() || !it->is_string()) {
+    return Status::BadRequest(std::string("\"") + name + "\" must be a string");
+  }
+  return it->get<std::string>();
+}
+
+// args[name], or null; a reference, so a batch of records is not copied.
+const Json& Arg(const Json& args, const char* name) {
+  static const Json kNull;
+  auto it = args.find(name);
+  return it == args.end() ? kNull : *it;
+}
+
+// Runs `body` with args.id, or fails naming it.
+template <typename Body>
+Result<Json> WithId(const Json& args, Body&& body) {
+  Result<std::string> id = StringArg(args, "id");
+  if (!id.ok()) return id.status();
+  return body(*id);
+}
+
+template <typename T>
+Result<Json> AsJson(Result<T> result) {
+  if (!result.ok()) return result.status();
+  return Json(std::move(result).value());  // moves a vector's records into the array
+}
+
+Result<Json> OptionalAsJson(Result<std::optional<Json>> result) {
+  if (!result.ok()) return result.status();
+  return result->has_value() ? std::move(**result) : Json();
+}
+
+using Operation = std::function<Result<Json>(Database&, const std::string&, const Json&)>;
+
+// The operations of the JS API, LoopBack's names, args as named in each entry.
+const std::map<std::string, Operation>& Operations() {
+  static const auto* operations = new std::map<std::string, Operation>{
+      {"find", [](Database& db, const std::string& m,
+                  const Json& a) { return AsJson(db.Find(m, Arg(a, "filter"))); }},
+      {"findOne", [](Database& db, const std::string& m,
+                     const Json& a) { return OptionalAsJson(db.FindOne(m, Arg(a, "filter"))); }},
+      {"findById",
+       [](Database& db, const std::string& m, const Json& a) {
+         return WithId(a, [&](const std::string& id) -> Result<Json> {
+           return OptionalAsJson(db.FindById(m, id));
+         });
+       }},
+      {"count", [](Database& db, const std::string& m,
+                   const Json& a) { return AsJson(db.Count(m, Arg(a, "where"))); }},
+      {"exists",
+       [](Database& db, const std::string& m, const Json& a) {
+         return WithId(
+             a, [&](const std::string& id) -> Result<Json> { return AsJson(db.Exists(m, id)); });
+       }},
+      {"create",
+       [](Database& db, const std::string& m, const Json& a) {
+         const Json& data = Arg(a, "data");
+         return data.is_array() ? db.CreateMany(m, data) : db.Create(m, data);
+       }},
+      {"patchAttributes",
+       [](Database& db, const std::string& m, const Json& a) {
+         return WithId(a, [&](const std::string& id) -> Result<Json> {
+           return db.PatchAttributes(m, id, Arg(a, "data"));
+         });
+       }},
+      {"replaceById",
+       [](Database& db, const std::string& m, const Json& a) {
+         return WithId(a, [&](const std::string& id) -> Result<Json> {
+           return db.ReplaceById(m, id, Arg(a, "data"));
+         });
+       }},
+      {"patchOrCreate", [](Database& db, const std::string& m,
+                           const Json& a) { return db.PatchOrCreate(m, Arg(a, "data")); }},
+      {"replaceOrCreate", [](Database& db, const std::string& m,
+                             const Json& a) { return db.ReplaceOrCreate(m, Arg(a, "data")); }},
+      {"updateAll",
+       [](Database& db, const std::string& m, const Json& a) {
+         return AsJson(db.UpdateAll(m, Arg(a, "where"), Arg(a, "data")));
+       }},
+      {"upsertWithWhere",
+       [](Database& db, const std::string& m, const Json& a) {
+         return db.UpsertWithWhere(m, Arg(a, "where"), Arg(a, "data"));
+       }},
+      {"deleteById",
+       [](Database& db, const std::string& m, const Json& a) {
+         return WithId(a, [&](const std::string& id) -> Result<Json> {
+           return AsJson(db.DeleteById(m, id));
+         });
+       }},
+      {"deleteAll", [](Database& db, const std::string& m,
+                       const Json& a) { return AsJson(db.DeleteAll(m, Arg(a, "where"))); }},
+      {"currentCheckpoint", [](Database& db, const std::string&,
+                               const Json&) { return AsJson(db.CurrentCheckpoint()); }},
+  };
+  return *operations;
+}
+
+// The replication requests a peer may send (the Replicator's Ops), answered as a server would.
+std::optional<Op> AnswerOp(const std::string& name) {
+  for (Op op : {Op::kCheckpoint, Op::kChanges, Op::kDiff, Op::kCreateUpdates, Op::kBulkUpdate,
+                Op::kFindLastChange, Op::kUpdateLastChange}) {
+    if (name == OpName(op)) return op;
+  }
+  return std::nullopt;
+}
+
+Result<Resolution> ParseResolution(const std::string& how) {
+  if (how == "source") return Resolution::kUseSource;
+  if (how == "target") return Resolution::kUseTarget;
+  if (how == "manual") return Resolution::kManual;
+  return Status::BadRequest("\"how\" must be \"source\", \"target\" or \"manual\"");
+}
+
+Result<Conflict> ParseConflict(const Json& json) {
+  if (!json.is_object() || !json.contains("modelId") || !json["modelId"].is_string()) {
+    return Status::BadRequest("\"conflict\" must be a conflict with a string modelId");
+  }
+  Conflict conflict;
+  conflict.model_id = json["modelId"].get<std::string>();
+  conflict.source_change = json.value("sourceChange", Json());
+  conflict.target_change = json.value("targetChange", Json());
+  conflict.local_is_source = json.value("localIsSource", true);
+  return conflict;
+}
+
+}  // namespace
+
+LocalDatabase::LocalDatabase(Environment env) : db_(&store_, std::move(env)) {
+  store_.set_keep_undo(true);
+  db_.set_commit_listener([this](CommittedBatch committed) {
+    last_seq_ = committed.seq;
+    pending_.push_back(std::move(committed));
+  });
+}
+
+std::string LocalDatabase::AddModel(const std::string& definition) {
+  return Guarded("addModel", [&]() -> std::string {
+    Json parsed = Json::parse(definition, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return ErrorText(Status::BadRequest("model: not valid JSON"));
+    Status added = db_.AddModel(parsed);
+    if (!added.ok()) return ErrorText(added);
+    return OkText(parsed.value("name", ""));
+  });
+}
+
+std::string LocalDatabase::Call(const std::string& op, const std::string& model,
+                                const std::string& args_text) {
+  return Guarded(op, [&]() -> std::string {
+    Result<Json> args = ParseArgs(args_text);
+    if (!args.ok()) return ErrorText(args.status());
+    if (op == "revision") {  // LoopBack's Change.revisionForInst of any value
+      const Json value = Arg(*args, "value");
+      if (std::optional<std::string> bad = FindMalformedString(value)) {
+        return ErrorText(Status::Validation("\"" + *bad + "\" is not valid UTF-8"));
+      }
+      return OkText({{"canonical", CanonicalJson(value)}, {"rev", Revision(value)}});
+    }
+    if (auto it = Operations().find(op); it != Operations().end()) {
+      auto known = db_.GetModel(model);
+      if (!known.ok()) return ErrorText(known.status());
+      return ResultText(it->second(db_, model, *args));
+    }
+    if (std::optional<Op> answer_op = AnswerOp(op)) {
+      Response response = Answer(db_, model, Request{*answer_op, std::move(args).value()});
+      if (!response.status.ok()) return ErrorText(response.status);
+      return OkText(response.result);
+    }
+    return ErrorText(Status::BadRequest("unknown operation \"" + op + "\""));
+  });
+}
+
+std::string LocalDatabase::TakeBatches() {
+  if (pending_.empty()) return "";
+  Json batches = Json::array();
+  for (const CommittedBatch& committed : pending_) batches.push_back(EncodeBatch(committed.batch));
+  pending_.clear();
+  return batches.dump();
+}
+
+size_t LocalDatabase::pending_records() const {
+  size_t count = 0;
+  for (const CommittedBatch& committed : pending_) count += committed.batch.records.size();
+  return count;
+}
+
+void LocalDatabase::Confirm(double seq) { store_.Confirm(static_cast<uint64_t>(seq)); }
+
+int LocalDatabase::Rollback() {
+  pending_.clear();  // what was not taken is undone below as well
+  int undone = 0;
+  while (store_.unconfirmed() > 0 && store_.UndoLast().ok()) ++undone;
+  return undone;
+}
+
+std::string LocalDatabase::Load(const std::string& text) {
+  return Guarded("load", [&]() -> std::string {
+    Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) return ErrorText(Status::Storage("persisted batch is not JSON"));
+    // A page is one batch; a journal entry is the array of one group commit's batches.
+    std::vector<Batch> batches;
+    if (!json.is_array()) json = Json::array({std::move(json)});
+    for (Json& item : json) {
+      Result<Batch> batch = DecodeBatch(std::move(item));
+      if (!batch.ok()) return ErrorText(Status::Storage(batch.status().message()));
+      batches.push_back(std::move(batch).value());
+    }
+    // Loaded state is already on disk: nothing to undo.
+    store_.set_keep_undo(false);
+    for (Batch& batch : batches) {
+      Result<CommittedBatch> applied = store_.Apply(std::move(batch));
+      if (!applied.ok()) {
+        store_.set_keep_undo(true);
+        return ErrorText(applied.status());
+      }
+    }
+    store_.set_keep_undo(true);
+    return "";
+  });
+}
+
+std::string LocalDatabase::ExportPages(int page_records) const {
+  std::string out;
+  for (const Batch& page : store_.Export(page_records > 0 ? page_records : 1)) {
+    if (!out.empty()) out += '\n';
+    out += EncodeBatch(page).dump();
+  }
+  return out;
+}
+
+std::string LocalDatabase::Replicate(LocalDatabase& target, const std::string& options_text) {
+  return Guarded("replicate", [&]() -> std::string {
+    Result<Json> options = ParseArgs(options_text);
+    if (!options.ok()) return ErrorText(options.status());
+    Result<std::string> model = StringArg(*options, "model");
+    if (!model.ok()) return ErrorText(model.status());
+    ReplicatorOptions replicator;
+    replicator.model = *model;
+    replicator.peer = options->value("peer", "local");
+    if (const Json since = Arg(*options, "since"); since.is_number_integer()) {
+      replicator.since = Checkpoints{since.get<int64_t>(), since.get<int64_t>()};
+    } else if (since.is_object()) {
+      replicator.since =
+          Checkpoints{since.value("source", int64_t{-1}), since.value("target", int64_t{-1})};
+    }
+    Result<ReplicationResult> result = ReplicateLocal(&db_, &target.db_, replicator);
+    if (!result.ok()) return ErrorText(result.status());
+    Json conflicts = Json::array();
+    for (const Conflict& conflict : result->conflicts) conflicts.push_back(conflict.ToJson());
+    return OkText(
+        {{"checkpoints",
+          {{"source", result->checkpoints.source}, {"target", result->checkpoints.target}}},
+         {"conflicts", std::move(conflicts)},
+         {"applied", result->applied}});
+  });
+}
+
+std::string LocalDatabase::Resolve(LocalDatabase& target, const std::string& args_text) {
+  return Guarded("resolve", [&]() -> std::string {
+    Result<Json> args = ParseArgs(args_text);
+    if (!args.ok()) return ErrorText(args.status());
+    Result<std::string> model = StringArg(*args, "model");
+    if (!model.ok()) return ErrorText(model.status());
+    Result<std::string> how_name = StringArg(*args, "how");
+    if (!how_name.ok()) return ErrorText(how_name.status());
+    Result<Resolution> how = ParseResolution(*how_name);
+    if (!how.ok()) return ErrorText(how.status());
+    Result<Conflict> conflict = ParseConflict(Arg(*args, "conflict"));
+    if (!conflict.ok()) return ErrorText(conflict.status());
+    Status resolved = ResolveLocal(&db_, &target.db_, *model, *conflict, *how, Arg(*args, "data"));
+    if (!resolved.ok()) return ErrorText(resolved);
+    return OkText(nullptr);
+  });
+}
+
+}  // namespace replicore

@@ -1,0 +1,139 @@
+// Types of the replicore package (hand-written; checked by `npm run typecheck`).
+
+/** A model definition: LoopBack's model JSON (name, plural, properties, strict, ...). */
+export interface ModelDefinition {
+  name: string;
+  plural?: string;
+  base?: string;
+  strict?: boolean | 'throw' | 'validate';
+  trackChanges?: boolean;
+  persistUndefinedAsNull?: boolean;
+  hidden?: string[];
+  properties: Record<string, string | string[] | PropertyDefinition>;
+  [key: string]: unknown;
+}
+
+export interface PropertyDefinition {
+  type?: string | string[];
+  id?: boolean;
+  required?: boolean;
+  default?: unknown;
+  defaultFn?: 'guid' | 'uuid' | 'now';
+  [key: string]: unknown;
+}
+
+export type StorageName = 'memory' | 'localstorage' | 'localStorage' | 'indexeddb';
+
+export interface OpenOptions {
+  /** Database name: the IndexedDB database is `replicore:<name>`. */
+  name: string;
+  /** Model definitions (objects or JSON text), the same files the server loads. */
+  models: Array<ModelDefinition | string>;
+  /** Default: 'indexeddb' where IndexedDB exists, else 'memory'. */
+  storage?: StorageName;
+  /** IndexedDB durability; 'default' is the platform's (relaxed in Chromium >= 121). */
+  durability?: 'default' | 'relaxed' | 'strict';
+  /** Emscripten module options for the first load (locateFile, wasmBinary). */
+  wasm?: Record<string, unknown>;
+}
+
+/** A LoopBack where clause: {prop: value}, {prop: {gt: 1}}, {and: [...]}, ... */
+export type Where = Record<string, unknown>;
+
+export interface Filter {
+  where?: Where;
+  order?: string | string[];
+  limit?: number;
+  skip?: number;
+  offset?: number;
+  fields?: Record<string, boolean> | string[];
+}
+
+export type ErrorCode =
+  | 'validation' | 'not_found' | 'conflict' | 'bad_filter' | 'bad_request' | 'too_large'
+  | 'unauthorized' | 'forbidden' | 'storage' | 'quota' | 'closed' | 'blocked';
+
+export class ReplicoreError extends Error {
+  readonly name: 'ReplicoreError';
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  readonly cause?: unknown;
+  constructor(code: ErrorCode, message: string, options?: { details?: unknown; cause?: unknown });
+}
+
+export type Data = Record<string, unknown>;
+
+export interface ChangeEvent<T = Data> {
+  type: 'save' | 'delete';
+  model: string;
+  id: string;
+  /** The record as stored; null for a delete. */
+  data: T | null;
+}
+
+export interface ChangeRow {
+  id: string;
+  rev: string | null;
+  prev?: string | null;
+  checkpoint: number;
+  modelName: string;
+  modelId: string;
+}
+
+export interface Checkpoints { source: number; target: number; }
+
+export interface ReplicationResult<T = Data> {
+  conflicts: Array<Conflict<T>>;
+  checkpoints: Checkpoints;
+  /** Updates applied on the target. */
+  applied: number;
+}
+
+export class Conflict<T = Data> {
+  readonly modelId: string;
+  readonly type: 'update' | 'delete' | 'unknown';
+  changes(): { source: ChangeRow | null; target: ChangeRow | null };
+  models(): Promise<{ source: T | null; target: T | null }>;
+  resolve(): Promise<void>;
+  resolveUsingSource(): Promise<void>;
+  resolveUsingTarget(): Promise<void>;
+  resolveManually(data: Partial<T> | null): Promise<void>;
+}
+
+export class Model<T = Data> {
+  readonly name: string;
+  find(filter?: Filter): Promise<T[]>;
+  findOne(filter?: Filter): Promise<T | null>;
+  findById(id: string | number): Promise<T | null>;
+  count(where?: Where): Promise<number>;
+  exists(id: string | number): Promise<boolean>;
+  changes(since?: number): Promise<ChangeRow[]>;
+  create(data: Partial<T>): Promise<T>;
+  create(data: Array<Partial<T>>): Promise<T[]>;
+  upsert(data: Partial<T>): Promise<T>;
+  patchOrCreate(data: Partial<T>): Promise<T>;
+  replaceOrCreate(data: Partial<T>): Promise<T>;
+  upsertWithWhere(where: Where, data: Partial<T>): Promise<T>;
+  replaceById(id: string | number, data: Partial<T>): Promise<T>;
+  patchById(id: string | number, data: Partial<T>): Promise<T>;
+  updateAll(where: Where | null, data: Partial<T>): Promise<{ count: number }>;
+  deleteById(id: string | number): Promise<{ count: number }>;
+  deleteAll(where?: Where | null): Promise<{ count: number }>;
+  on(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
+  off(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
+  replicate(target: Model<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
+}
+
+export class Database {
+  readonly name: string;
+  readonly models: Record<string, Model>;
+  model<T = Data>(name: string): Model<T>;
+  checkpoint(): Promise<{ seq: number; time: string; id: number }>;
+  close(): Promise<void>;
+  /** Each model is also a property: db.Todo. */
+  [model: string]: unknown;
+}
+
+export function open(options: OpenOptions): Promise<Database & Record<string, Model>>;
+export function destroy(name: string, options?: { storage?: StorageName }): Promise<void>;
+export function revision(value: unknown): Promise<{ canonical: string; rev: string }>;

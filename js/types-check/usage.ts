@@ -1,0 +1,37 @@
+// Compiled with tsc --noEmit: the README's usage must type-check against index.d.ts.
+import { open, destroy, revision, ReplicoreError, type Conflict } from 'replicore';
+
+interface Todo { id: string; title: string; completed: boolean; created: number }
+
+const todoDefinition = {
+  name: 'Todo',
+  properties: { id: { type: 'string', id: true, defaultFn: 'guid' as const }, title: 'string' },
+};
+
+async function main(): Promise<void> {
+  const db = await open({ name: 'todos', models: [todoDefinition], storage: 'indexeddb', durability: 'strict' });
+  const Todo = db.model<Todo>('Todo');
+  const todo: Todo = await Todo.create({ title: 'eat food' });
+  const many: Todo[] = await Todo.create([{ title: 'a' }, { title: 'b' }]);
+  const open_: Todo[] = await Todo.find({ where: { completed: false }, order: 'title ASC', limit: 10 });
+  const count: number = await Todo.count({ completed: true });
+  Todo.on('change', (e) => { if (e.type === 'save' && e.data) console.log(e.data.title); });
+  const other = await open({ name: 'other', models: [todoDefinition], storage: 'memory' });
+  const { conflicts } = await Todo.replicate(other.model<Todo>('Todo'));
+  for (const conflict of conflicts as Conflict<Todo>[]) {
+    const { source } = await conflict.models();
+    if (source) await conflict.resolveManually({ ...source, title: 'merged' });
+    else await conflict.resolveUsingTarget();
+  }
+  try {
+    await Todo.patchById(todo.id, { completed: true });
+  } catch (error) {
+    if (error instanceof ReplicoreError && error.code === 'quota') console.log('disk full');
+  }
+  const { rev } = await revision({ a: 1 });
+  console.log(many.length, open_.length, count, rev);
+  await db.close();
+  await destroy('todos', { storage: 'indexeddb' });
+}
+
+void main();
