@@ -158,6 +158,10 @@ export class Database {
     if (!compact || wantEvents) batches = core.takeBatches();
     else core.dropBatches();
     const pages = compact ? core.exportPages(PAGE_RECORDS).split('\n') : null;
+    if (!pages && !batches) {  // nothing was committed since the last persist
+      for (const write of group) write.resolve();
+      return;
+    }
     try {
       await this.#connection.persist({ journal: batches, pages });
     } catch (error) {

@@ -87,7 +87,12 @@ export async function conformance(storage, name) {
   await other.Todo.replicate(db.Todo);
   equal((await db.Todo.findById('a')).title, 'there', 'resolved using the target');
   equal(await all(db), await all(other), 'both sides equal');
+  const settled = await all(db);
+  equal((await db.Todo.replicate(other.Todo)).applied, 0, 'nothing new to replicate');
   await other.close();
+  await db.close();
+  db = await openTodos(name, storage);
+  equal(await all(db), persistent ? settled : [], 'reopened after replicating');
   await db.close();
   await destroy(name, { storage });
   await destroy(`${name}-peer`, { storage });
