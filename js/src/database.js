@@ -1,9 +1,12 @@
 // A database: the wasm core holding every record in memory, a connector that persists
-// what the core commits, and the models' APIs. ARCHITECTURE.md §3: a write is applied in
-// memory at once; its batch is group-committed with every batch of the same tick and
-// those that arrive while a transaction is in flight; promises resolve and `change`
-// events fire once the transaction completed; a failed persist rolls memory back to
-// what is on disk and rejects every write it undid.
+// what the core commits, and the models' APIs. ARCHITECTURE.md §3, with several tabs on
+// one database (js/README.md, "Several tabs"): writes are queued and run in the core
+// inside the connector's commit, right after it applied what other tabs committed since,
+// so no write is computed on stale state; every write of the same tick, and all that
+// arrive while a commit is in flight, go in one commit; promises resolve and `change`
+// events fire once it completed; a failed commit rolls memory back to what is on disk and
+// rejects every write it undid. Other tabs hear of each commit on the database's channel
+// and apply it.
 import { loadCore } from './core.js';
 import { ReplicoreError, storageError, unwrap } from './errors.js';
 import { Model } from './model.js';
@@ -11,46 +14,54 @@ import { toJsonText } from './values.js';
 import { connectorFor } from './connectors/index.js';
 
 const PAGE_RECORDS = 2000;
+// A local <-> local replicate whose commit keeps meeting other tabs' commits gives up.
+const REPLICATE_ATTEMPTS = 10;
+let nextSerial = 0;
 
 export class Database {
+  #module;
+  #definitions;         // model definitions as JSON texts, to rebuild the core
   #core;
   #connection;
-  #queue = [];          // writes committed in memory, waiting for the next transaction
-  #flushing = null;     // the transaction in flight (a promise), or null
-  #journalRecords = 0;  // records written to the journal since the last compaction
+  #applied;             // the newest journal key the core reflects
+  #queue = [];          // writes waiting for the next commit
+  #scheduled = false;   // a flush is queued behind #tail
+  #tail = Promise.resolve();  // this tab's sections (commits, catch-ups), one at a time
+  #sections = 0;        // sections queued or running
   #listeners = new Map();  // model name -> Set of change listeners
   #closed = false;
+  #serial = nextSerial++;  // orders the locks of a two-database section
 
-  constructor(name, core, connection) {
+  constructor(name, module, definitions, core, connection, key, shared) {
     this.name = name;
+    this.#module = module;
+    this.#definitions = definitions;
     this.#core = core;
     this.#connection = connection;
-    this.#journalRecords = connection.state.journal.length;
+    this.#applied = connection.state.last;
     this.models = {};
   }
 
   static async open(options) {
     const { name, models, storage, durability = 'default', wasm } = checkOptions(options);
     const module = await loadCore(wasm);
-    const core = new module.Core();
+    const definitions = models.map((d) => (typeof d === 'string' ? d : toJsonText(d)));
+    const connector = connectorFor(storage);
+    let core = null;
     let connection;
     try {
-      for (const definition of models) {
-        unwrap(core.addModel(typeof definition === 'string' ? definition : toJsonText(definition)));
-      }
-      connection = await connectorFor(storage).open(name, { durability });
-      for (const text of [...connection.state.pages, ...connection.state.journal]) {
-        const failed = core.load(text);
-        if (failed) unwrap(failed);
-      }
+      core = newCore(module, definitions);
+      connection = await connector.open(name, { durability });
+      loadInto(core, [...connection.state.pages, ...connection.state.journal]);
     } catch (error) {
-      core.delete();
+      core?.delete();
       if (connection) await connection.close();
       throw error;
     }
-    const db = new Database(name, core, connection);
-    for (const definition of models) {
-      const modelName = typeof definition === 'string' ? JSON.parse(definition).name : definition.name;
+    const db = new Database(name, module, definitions, core, connection,
+      `${connector.name}:${name}`, connector.shared);
+    for (const text of definitions) {
+      const modelName = JSON.parse(text).name;
       const model = new Model(db, modelName);
       db.models[modelName] = model;
       if (!(modelName in db)) db[modelName] = model;
@@ -73,56 +84,68 @@ export class Database {
   // with code "closed".
   async close() {
     if (this.#closed) return;
-    await this._settled();
+    await this.#settled();
+    if (this.#closed) return;
     this.#closed = true;
     this.#core.delete();
     await this.#connection.close();
   }
 
   // ---- for Model and Conflict
+  // Answers from memory, after this tab's writes made so far.
   _read(op, model, args) {
     this.#checkOpen();
-    return unwrap(this.#core.call(op, model, args === undefined ? '' : toJsonText(args)));
+    const text = args === undefined ? '' : toJsonText(args);
+    if (!this.#sections) return this.#readNow(op, model, text);
+    return this.#tail.then(() => this.#readNow(op, model, text));
   }
 
-  // Runs a write in memory now; resolves with its result once it is on disk.
+  // Queues a write; resolves with its result once it is on disk.
   _write(op, model, args) {
     try {
       this.#checkOpen();
-      const before = this.#core.lastSeq();
-      const result = this._read(op, model, args);
-      if (this.#core.lastSeq() === before) return Promise.resolve(result);  // nothing changed
-      return this._commit().then(() => result);
+      const text = args === undefined ? '' : toJsonText(args);
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ op, model, text, resolve, reject });
+        if (!this.#scheduled) {
+          this.#scheduled = true;
+          this.#exclusive(() => this.#flush());
+        }
+      });
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  // Resolves when the batches committed in memory so far are on disk.
-  _commit() {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ resolve, reject });
-      if (!this.#flushing) queueMicrotask(() => this.#flush());
-    });
-  }
-
-  _core() {
-    this.#checkOpen();
-    return this.#core;
-  }
-
-  // Undoes what is in memory but not on disk (a peer's persist failed after a replicate).
-  async _rollbackUnpersisted(error) {
-    await this._settled();
-    if (this.#closed) return;
-    this.#core.rollback();
-    this.#rejectQueued(error);
-  }
-
-  async _settled() {
-    while (this.#flushing || this.#queue.length) {
-      await (this.#flushing ?? new Promise((resolve) => queueMicrotask(resolve)));
-    }
+  // Runs `run(coreA, coreB)` (a local <-> local replicate or resolve: answer text) on both
+  // databases, each caught up with its other tabs, and commits both, `b` first: if `b`
+  // cannot persist, `a` must not keep a since past what `b` lost. When another tab
+  // committed in between, both roll back and the run starts again.
+  static _together(a, b, run) {
+    const [first, second] = a.#serial < b.#serial ? [a, b] : [b, a];
+    return first.#exclusive(() => second.#exclusive(async () => {
+      a.#checkOpen();
+      b.#checkOpen();
+      for (let attempt = 0; attempt < REPLICATE_ATTEMPTS; attempt++) {
+        await a.#catchUp();
+        await b.#catchUp();
+        const answer = run(a.#core, b.#core);
+        let current;
+        try {
+          current = await b.#commitIfCurrent();
+        } catch (error) {
+          a.#core.rollback();
+          throw error;
+        }
+        if (!current) {
+          a.#core.rollback();
+          continue;
+        }
+        if (await a.#commitIfCurrent()) return unwrap(answer);
+      }
+      throw new ReplicoreError('conflict',
+        `other tabs kept writing to "${a.name}" or "${b.name}": replicate again`);
+    }));
   }
 
   _on(model, listener) {
@@ -137,65 +160,183 @@ export class Database {
     this.#listeners.get(model)?.delete(listener);
   }
 
-  // ---- group commit
-  #flush() {
-    if (this.#flushing || !this.#queue.length) return;
-    const group = this.#queue.splice(0);
-    this.#flushing = this.#persist(group).finally(() => {
-      this.#flushing = null;
-      if (this.#queue.length) this.#flush();
-    });
+  // ---- one section at a time in this tab: nothing else touches the core meanwhile
+  #exclusive(fn) {
+    this.#sections += 1;
+    const run = this.#tail.then(fn).finally(() => { this.#sections -= 1; });
+    this.#tail = run.catch(() => {});
+    return run;
   }
 
-  async #persist(group) {
-    const core = this.#core;
-    const seq = core.lastSeq();
-    const pendingRecords = core.pendingRecords();
-    const compact = this.#journalRecords + pendingRecords >=
-      Math.max(PAGE_RECORDS, core.recordCount() / 2);
-    const wantEvents = this.#listeners.size > 0;
-    let batches = null;
-    if (!compact || wantEvents) batches = core.takeBatches();
-    else core.dropBatches();
-    const pages = compact ? core.exportPages(PAGE_RECORDS).split('\n') : null;
-    if (!pages && !batches) {  // nothing was committed since the last persist
-      for (const write of group) write.resolve();
+  async #settled() {
+    while (this.#sections) await this.#tail;
+  }
+
+  // ---- group commit
+  async #flush() {
+    this.#scheduled = false;
+    const group = this.#queue.splice(0);
+    if (!group.length) return;
+    if (this.#closed) {
+      const closed = new ReplicoreError('closed', `database "${this.name}" is closed`);
+      for (const write of group) write.reject(closed);
       return;
     }
+    const events = [];
+    let plan = null;
+    let outcome;
     try {
-      await this.#connection.persist({ journal: batches, pages });
+      outcome = await this.#connection.transact(this.#applied, (news) => {
+        this.#absorb(news, events);
+        for (const write of group) write.answer = this.#core.call(write.op, write.model, write.text);
+        plan = this.#plan(news.records);
+        return plan;
+      });
     } catch (error) {
       const failure = storageError(error);
-      if (!this.#closed) core.rollback();
+      if (!this.#closed) this.#core.rollback();
       for (const write of group) write.reject(failure);
-      this.#rejectQueued(failure);
+      this.#emit(events);
       return;
     }
-    this.#journalRecords = compact ? 0 : this.#journalRecords + pendingRecords;
-    core.confirm(seq);
-    for (const write of group) write.resolve();
-    if (wantEvents && batches) this.#emit(batches);
+    this.#committed(outcome, plan, events);
+    for (const write of group) {
+      try {
+        write.resolve(unwrap(write.answer));
+      } catch (error) {
+        write.reject(error);
+      }
+    }
   }
 
-  #rejectQueued(error) {
-    for (const write of this.#queue.splice(0)) write.reject(error);
+  // What a commit writes: this section's batches as one journal entry, and the whole state
+  // as pages when the journal holds as many records as half the database (at least 2,000).
+  #plan(journalRecords) {
+    const core = this.#core;
+    const seq = core.lastSeq();
+    const records = core.pendingRecords();
+    const entry = core.takeBatches();
+    if (!entry) return null;
+    const compact = this.#connection.durable !== false &&
+      journalRecords + records >= Math.max(PAGE_RECORDS, core.recordCount() / 2);
+    const pages = compact ? core.exportPages(PAGE_RECORDS).split('\n') : null;
+    return { entry, records, pages, seq };
   }
 
-  #emit(batchesText) {
-    for (const batch of JSON.parse(batchesText)) {
-      for (const [model, id, data] of batch.r ?? []) {
-        const listeners = this.#listeners.get(model);
-        if (!listeners) continue;
-        const event = { type: data === null ? 'delete' : 'save', model, id, data };
-        for (const listener of listeners) {
-          try { listener(event); } catch (error) { reportListenerError(error); }
+  // After a commit completed: memory is on disk; tell listeners and the other tabs.
+  #committed(outcome, plan, events) {
+    this.#applied = outcome.last;
+    if (plan) {
+      this.#core.confirm(plan.seq);
+      events.push(plan.entry);
+    }
+    this.#emit(events);
+  }
+
+  // Commits what this section wrote in memory, unless another tab committed since the
+  // catch-up: then rolls it back, applies theirs and answers false.
+  async #commitIfCurrent() {
+    const events = [];
+    let plan = null;
+    let stale = false;
+    let outcome;
+    try {
+      outcome = await this.#connection.transact(this.#applied, (news) => {
+        if (news.entries.length || news.reload) {
+          stale = true;
+          this.#core.rollback();
+          this.#absorb(news, events);
+          return null;
+        }
+        plan = this.#plan(news.records);
+        return plan;
+      });
+    } catch (error) {
+      if (!this.#closed) this.#core.rollback();
+      this.#emit(events);
+      throw storageError(error);
+    }
+    this.#committed(outcome, plan, events);
+    return !stale;
+  }
+
+  async #catchUp() {
+    const news = await this.#connection.read(this.#applied);
+    const events = [];
+    this.#absorb(news, events);
+    this.#emit(events);
+  }
+
+  // Applies what other tabs committed: their journal entries in order, or, when this tab
+  // lagged behind a compaction that dropped them, the whole state into a new core.
+  #absorb(news, events) {
+    if (news.reload) {
+      const core = newCore(this.#module, this.#definitions);
+      try {
+        loadInto(core, [...news.reload.pages, ...news.reload.journal]);
+      } catch (error) {
+        core.delete();
+        throw error;
+      }
+      this.#core.delete();
+      this.#core = core;
+      events.push(null);
+    } else {
+      loadInto(this.#core, news.entries);
+      events.push(...news.entries);
+    }
+    this.#applied = news.last;
+  }
+
+  // `entries`: journal texts, or null for a reload (listeners then get {type: 'reload'}).
+  #emit(entries) {
+    if (!this.#listeners.size) return;
+    for (const text of entries) {
+      if (text === null) {
+        for (const [model, listeners] of this.#listeners) notify(listeners, { type: 'reload', model });
+        continue;
+      }
+      for (const batch of JSON.parse(text)) {
+        for (const [model, id, data] of batch.r ?? []) {
+          const listeners = this.#listeners.get(model);
+          if (listeners) notify(listeners, { type: data === null ? 'delete' : 'save', model, id, data });
         }
       }
     }
   }
 
+  #readNow(op, model, text) {
+    this.#checkOpen();
+    return unwrap(this.#core.call(op, model, text));
+  }
+
   #checkOpen() {
     if (this.#closed) throw new ReplicoreError('closed', `database "${this.name}" is closed`);
+  }
+}
+
+function newCore(module, definitions) {
+  const core = new module.Core();
+  try {
+    for (const text of definitions) unwrap(core.addModel(text));
+  } catch (error) {
+    core.delete();
+    throw error;
+  }
+  return core;
+}
+
+// Applies persisted texts (pages, journal entries) in order.
+function loadInto(core, texts) {
+  for (const text of texts) {
+    const failed = core.load(text);
+    if (failed) unwrap(failed);
+  }
+}
+
+function notify(listeners, event) {
+  for (const listener of listeners) {
+    try { listener(event); } catch (error) { reportListenerError(error); }
   }
 }
 

@@ -3,6 +3,7 @@
 import { Conflict } from './conflict.js';
 import { ReplicoreError } from './errors.js';
 import { toJsonText } from './values.js';
+import { Database } from './database.js';
 
 function idArg(id) {
   if (typeof id === 'string') return id;
@@ -72,9 +73,7 @@ export class Model {
     }
     const args = { model: this.name, peer: target.#db.name };
     if (options.since !== undefined) args.since = options.since;
-    const source = this.#db._core();
-    const result = unwrapBoth(this, target, source.replicate(target.#db._core(), JSON.stringify(args)));
-    await commitBoth(this.#db, target.#db);
+    const result = await this.#together(target, (source, other) => source.replicate(other, JSON.stringify(args)));
     return {
       ...result,
       conflicts: result.conflicts.map((raw) => new Conflict(this, target, raw)),
@@ -85,8 +84,14 @@ export class Model {
   async _resolve(target, raw, how, data) {
     const args = { model: this.name, conflict: raw, how };
     if (data !== undefined) args.data = data;
-    unwrapBoth(this, target, this.#db._core().resolve(target.#db._core(), toJsonText(args)));
-    await commitBoth(this.#db, target.#db);
+    const text = toJsonText(args);
+    await this.#together(target, (source, other) => source.resolve(other, text));
+  }
+
+  // Runs `run(sourceCore, targetCore)` on both databases, each up to date with its other
+  // tabs, and resolves once both are on disk.
+  #together(target, run) {
+    return Database._together(this.#db, target.#db, run);
   }
 
   #write(op, args) { return this.#db._write(op, this.name, args); }
@@ -94,28 +99,4 @@ export class Model {
   #checkEvent(event) {
     if (event !== 'change') throw new ReplicoreError('bad_request', `unknown event "${event}" (only "change")`);
   }
-}
-
-function unwrapBoth(source, target, text) {
-  const answer = JSON.parse(text);
-  if (answer.error) {
-    const { code, message, details } = answer.error;
-    // Whatever the failed run wrote in memory still goes to disk with the next commit.
-    source.database._commit().catch(() => {});
-    target.database._commit().catch(() => {});
-    throw new ReplicoreError(code, message, { details });
-  }
-  return answer.ok;
-}
-
-// The target first: if it cannot persist, the source's since must not move past what it
-// lost, so the source rolls back what it has not persisted either.
-async function commitBoth(sourceDb, targetDb) {
-  try {
-    await targetDb._commit();
-  } catch (error) {
-    await sourceDb._rollbackUnpersisted(error);
-    throw error;
-  }
-  await sourceDb._commit();
 }

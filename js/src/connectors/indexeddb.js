@@ -1,8 +1,13 @@
 // IndexedDB persistence (ARCHITECTURE.md §3): the core keeps everything in memory; disk
-// holds `pages` (the compacted state, one JSON text per page) and `journal` (one text
-// per group commit). Every persist is ONE readwrite transaction, and a compaction
-// replaces the pages and clears the journal in that same transaction, so a crash leaves
-// the old state or the new one, never a torn one.
+// holds `pages` (a compacted state, one JSON text per page), `journal` (one text per group
+// commit, keyed by a sequence number shared by every tab) and `meta` ('state': {last,
+// through, records}: the newest journal key, the key the pages include, and the records
+// journaled since). Every commit is ONE readwrite transaction over all three stores, and
+// IndexedDB runs such transactions one at a time across tabs: inside it a tab first reads
+// what other tabs committed since its last key (catch-up), then appends its own entry, so
+// the transaction is the tabs' write lock and no commit is ever computed on stale state.
+// A compaction writes the pages in that same transaction and keeps one cycle of journal
+// behind them, so a tab that lags by less than a cycle still catches up entry by entry.
 import { ReplicoreError, storageError } from '../errors.js';
 
 const VERSION = 1;
@@ -45,8 +50,50 @@ function completion(tx) {
   });
 }
 
+// Calls `then(value)` in the success callback of `req`, where the transaction is still
+// active (an awaited promise would let it commit first).
+function onSuccess(req, then) {
+  req.onsuccess = () => then(req.result);
+}
+
+// A database written before meta 'state' existed: its newest journal key, nothing compacted
+// that a tab could lag behind.
+function stateOf(stored, keys) {
+  if (stored) return stored;
+  return { last: keys.length ? keys[keys.length - 1] : 0, through: 0, records: keys.length };
+}
+
+// Reads what the tabs committed after key `applied` within `tx`, then calls
+// `then(news)`: {last, records, entries: [text...], reload: {pages, journal} | null}.
+// `reload` is set when entries after `applied` were folded into pages and deleted: the
+// reader rebuilds its state from scratch.
+function readNews(tx, applied, then) {
+  const meta = tx.objectStore('meta');
+  const journal = tx.objectStore('journal');
+  const after = IDBKeyRange.lowerBound(applied, true);
+  let stored;
+  onSuccess(meta.get('state'), (value) => { stored = value; });
+  let keys;
+  onSuccess(journal.getAllKeys(after), (value) => { keys = value; });
+  onSuccess(journal.getAll(after), (entries) => {
+    const state = stateOf(stored, keys);
+    const news = { last: state.last, records: state.records, entries, reload: null };
+    const gap = applied < state.last && (!keys.length || keys[0] !== applied + 1);
+    if (!gap) {
+      then(news, state);
+      return;
+    }
+    onSuccess(tx.objectStore('pages').getAll(), (pages) => {
+      onSuccess(journal.getAll(IDBKeyRange.lowerBound(state.through, true)), (all) => {
+        then({ ...news, entries: [], reload: { pages, journal: all } }, state);
+      });
+    });
+  });
+}
+
 export const indexedDbConnector = {
   name: 'indexeddb',
+  shared: true,
 
   async open(name, { durability = 'default' } = {}) {
     if (typeof indexedDB === 'undefined') {
@@ -57,49 +104,80 @@ export const indexedDbConnector = {
     // Another tab upgrading or deleting the database: let it, and fail later writes.
     db.onversionchange = () => { closed = true; db.close(); };
     db.onclose = () => { closed = true; };
+    const checkOpen = () => {
+      if (closed) throw new ReplicoreError('closed', `IndexedDB "${databaseName(name)}" is closed`);
+    };
+    const transaction = (mode, options) => {
+      checkOpen();
+      try {
+        return db.transaction(STORES, mode, options);
+      } catch (error) {
+        throw storageError(error);
+      }
+    };
 
-    const tx = db.transaction(['pages', 'journal'], 'readonly');
-    const [pages, journal, journalKeys] = await Promise.all([
-      request(tx.objectStore('pages').getAll()),
-      request(tx.objectStore('journal').getAll()),
-      request(tx.objectStore('journal').getAllKeys()),
-    ]);
-    let lastSeq = journalKeys.length ? journalKeys[journalKeys.length - 1] : 0;
+    // Everything, as a reload: the pages and the journal entries after them.
+    let state;
+    try {
+      state = await new Promise((resolve, reject) => {
+        const tx = transaction('readonly');
+        completion(tx).catch(reject);
+        readNews(tx, -1, (news) => resolve(news));
+      });
+    } catch (error) {
+      db.close();
+      throw storageError(error, 'opening IndexedDB');
+    }
+    const opened = state.reload ?? { pages: [], journal: state.entries };
 
     return {
-      state: { pages, journal },
+      state: { pages: opened.pages, journal: opened.journal, last: state.last },
 
-      // `journal`: the texts of one group commit; or `pages`: the whole state, replacing
-      // pages and journal.
-      async persist({ journal: entry, pages: newPages }) {
-        if (closed) throw new ReplicoreError('closed', `IndexedDB "${databaseName(name)}" is closed`);
-        let write;
-        try {
-          write = db.transaction(newPages ? STORES : ['journal'], 'readwrite', { durability });
-        } catch (error) {
-          throw storageError(error);
-        }
-        const done = completion(write);
-        try {
-          if (newPages) {
-            const pageStore = write.objectStore('pages');
-            pageStore.clear();
-            newPages.forEach((page, index) => pageStore.put(page, index));
-            write.objectStore('journal').clear();
-          } else {
-            write.objectStore('journal').put(entry, lastSeq + 1);
-          }
-        } catch (error) {
-          try { write.abort(); } catch { /* already finished */ }
-          done.catch(() => {});
-          throw storageError(error);
-        }
+      // News after `applied`, read in a readonly transaction.
+      async read(applied) {
+        const tx = transaction('readonly');
+        const done = completion(tx);
+        let news;
+        readNews(tx, applied, (value) => { news = value; });
         try {
           await done;
         } catch (error) {
-          throw storageError(error);
+          throw storageError(error, 'reading IndexedDB');
         }
-        if (!newPages) lastSeq += 1;
+        return news;
+      },
+
+      // One commit: `body(news)` runs inside the transaction, after the catch-up read, and
+      // returns what to write: null, or {entry, records, pages?}: `entry` the journal text
+      // of this commit, `records` how many records it holds, `pages` the whole state when
+      // compacting. Resolves to {last, wrote} once the transaction completed.
+      async transact(applied, body) {
+        const tx = transaction('readwrite', { durability });
+        const done = completion(tx);
+        let outcome;
+        readNews(tx, applied, (news, state) => {
+          try {
+            const plan = body(news);
+            outcome = { last: news.last, wrote: false };
+            if (!plan) return;
+            outcome = { last: state.last + 1, wrote: true };
+            write(tx, state, plan);
+          } catch (error) {
+            try {
+              tx.abort();
+              outcome = { error };
+            } catch {
+              // Already aborted: the transaction's own error is the cause.
+            }
+          }
+        });
+        try {
+          await done;
+        } catch (error) {
+          throw storageError(outcome?.error ?? error);
+        }
+        if (outcome?.error) throw storageError(outcome.error);
+        return outcome;
       },
 
       async close() {
@@ -120,3 +198,20 @@ export const indexedDbConnector = {
     });
   },
 };
+
+// Appends `plan.entry` under the next key; a compaction also replaces the pages and drops
+// the journal entries the previous pages already held (one cycle stays for laggards).
+function write(tx, state, plan) {
+  const key = state.last + 1;
+  const journal = tx.objectStore('journal');
+  journal.put(plan.entry, key);
+  let next = { last: key, through: state.through, records: state.records + plan.records };
+  if (plan.pages) {
+    const pages = tx.objectStore('pages');
+    pages.clear();
+    plan.pages.forEach((page, index) => pages.put(page, index));
+    if (state.through > 0) journal.delete(IDBKeyRange.upperBound(state.through));
+    next = { last: key, through: key, records: 0 };
+  }
+  tx.objectStore('meta').put(next, 'state');
+}

@@ -1,10 +1,22 @@
-// Keeps nothing beyond the core's memory: for tests, Node, and throwaway data.
+// Keeps nothing beyond the core's memory: for tests, Node, and throwaway data. Each tab
+// (and each open()) has its own: nothing is shared, nothing is compacted.
 export const memoryConnector = {
   name: 'memory',
+  shared: false,
   async open() {
+    let last = 0;
     return {
-      state: { pages: [], journal: [] },
-      async persist() {},
+      state: { pages: [], journal: [], last },
+      durable: false,  // nothing to compact
+      async read() {
+        return { last, records: 0, entries: [], reload: null };
+      },
+      async transact(applied, body) {
+        const plan = body({ last, records: 0, entries: [], reload: null });
+        if (!plan) return { last, wrote: false };
+        last += 1;
+        return { last, wrote: true };
+      },
       async close() {},
     };
   },
