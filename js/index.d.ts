@@ -63,13 +63,16 @@ export class ReplicoreError extends Error {
 
 export type Data = Record<string, unknown>;
 
-export interface ChangeEvent<T = Data> {
-  type: 'save' | 'delete';
-  model: string;
-  id: string;
-  /** The record as stored; null for a delete. */
-  data: T | null;
-}
+export type ChangeEvent<T = Data> =
+  | {
+    type: 'save' | 'delete';
+    model: string;
+    id: string;
+    /** The record as stored; null for a delete. */
+    data: T | null;
+  }
+  /** This tab lagged behind another tab's compaction and reloaded the model: read again. */
+  | { type: 'reload'; model: string };
 
 export interface ChangeRow {
   id: string;
@@ -124,8 +127,24 @@ export class Model<T = Data> {
   replicate(target: Model<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
 }
 
+/** The tabs (and workers) of one origin that opened the same database. */
+export class Tabs {
+  /** True while this tab holds the database's lock (exactly one tab does). */
+  readonly isLeader: boolean;
+  /** Resolves once this tab holds the lock; it passes on when its holder closes or crashes. */
+  whenLeader(): Promise<void>;
+  /** Tells every tab of the database, this one included, that `topic` is now `value`. */
+  publish(topic: string, value: unknown): void;
+  /** The last value any tab published on `topic`. */
+  state(topic: string): unknown;
+  on(event: 'leader', listener: () => void): this;
+  on(event: 'state', listener: (event: { topic: string; value: unknown; local: boolean }) => void): this;
+  off(event: 'leader' | 'state', listener: (...args: never[]) => void): this;
+}
+
 export class Database {
   readonly name: string;
+  readonly tabs: Tabs;
   readonly models: Record<string, Model>;
   model<T = Data>(name: string): Model<T>;
   checkpoint(): Promise<{ seq: number; time: string; id: number }>;

@@ -10,6 +10,7 @@
 import { loadCore } from './core.js';
 import { ReplicoreError, storageError, unwrap } from './errors.js';
 import { Model } from './model.js';
+import { Tabs } from './tabs.js';
 import { toJsonText } from './values.js';
 import { connectorFor } from './connectors/index.js';
 
@@ -23,6 +24,7 @@ export class Database {
   #definitions;         // model definitions as JSON texts, to rebuild the core
   #core;
   #connection;
+  #tabs;
   #applied;             // the newest journal key the core reflects
   #queue = [];          // writes waiting for the next commit
   #scheduled = false;   // a flush is queued behind #tail
@@ -39,6 +41,7 @@ export class Database {
     this.#core = core;
     this.#connection = connection;
     this.#applied = connection.state.last;
+    this.#tabs = new Tabs(key, shared, (message) => this.#onCommit(message));
     this.models = {};
   }
 
@@ -75,6 +78,9 @@ export class Database {
     return model;
   }
 
+  // The tabs sharing this database: its lock (isLeader, whenLeader) and channel (publish).
+  get tabs() { return this.#tabs; }
+
   // Bumps the checkpoint (LoopBack's Model.checkpoint); resolves to {seq, time, id}.
   checkpoint() {
     return this._write('checkpoint', Object.keys(this.models)[0] ?? '', {});
@@ -87,6 +93,7 @@ export class Database {
     await this.#settled();
     if (this.#closed) return;
     this.#closed = true;
+    this.#tabs._close();
     this.#core.delete();
     await this.#connection.close();
   }
@@ -229,6 +236,7 @@ export class Database {
     if (plan) {
       this.#core.confirm(plan.seq);
       events.push(plan.entry);
+      if (outcome.wrote) this.#tabs._post({ t: 'commit', key: outcome.last, entry: plan.entry });
     }
     this.#emit(events);
   }
@@ -258,6 +266,21 @@ export class Database {
     }
     this.#committed(outcome, plan, events);
     return !stale;
+  }
+
+  // ---- other tabs' commits
+  #onCommit({ key, entry }) {
+    if (key <= this.#applied) return;
+    this.#exclusive(async () => {
+      if (this.#closed || key <= this.#applied) return;
+      if (key === this.#applied + 1) {
+        loadInto(this.#core, [entry]);
+        this.#applied = key;
+        this.#emit([entry]);
+      } else {
+        await this.#catchUp();
+      }
+    }).catch((error) => reportListenerError(error));
   }
 
   async #catchUp() {

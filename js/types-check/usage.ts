@@ -16,6 +16,9 @@ async function main(): Promise<void> {
   const open_: Todo[] = await Todo.find({ where: { completed: false }, order: 'title ASC', limit: 10 });
   const count: number = await Todo.count({ completed: true });
   Todo.on('change', (e) => { if (e.type === 'save' && e.data) console.log(e.data.title); });
+  db.tabs.on('state', ({ topic, value }) => console.log(topic, value));
+  if (db.tabs.isLeader) db.tabs.publish('sync', { status: 'synced' });
+  await db.tabs.whenLeader();
   const other = await open({ name: 'other', models: [todoDefinition], storage: 'memory' });
   const { conflicts } = await Todo.replicate(other.model<Todo>('Todo'));
   for (const conflict of conflicts as Conflict<Todo>[]) {

@@ -1,68 +1,14 @@
-// Real Chromium (Debian's /usr/bin/chromium via playwright-core) with a persistent
-// profile, so IndexedDB and localStorage are on disk (TOOLCHAIN.md §13). Pages come from
-// a static server on 127.0.0.1 serving the repository: the package is loaded from the
-// same js/src files the Node tests import.
+// One tab at a time in real Chromium (harness.mjs): the connectors' conformance,
+// durability across reloads and closes, crashes during compaction, failed persists.
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { call, startBrowser } from './harness.mjs';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const { chromium } = createRequire(join(root, 'js/package.json'))('playwright-core');
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript',
-  '.json': 'application/json', '.wasm': 'application/wasm' };
-const served = ['js/', 'tests/browser/', 'web-example/'];
+let browser;
+const newPage = () => browser.newPage();
 
-let server;
-let base;
-let profile;
-let context;
-
-before(async () => {
-  assert.ok(existsSync(join(root, 'js/dist/replicore_core.wasm')), 'build the wasm first (js/dist)');
-  server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).slice(1);
-    const file = join(root, path);
-    if (!served.some((prefix) => path.startsWith(prefix)) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end(`not found: ${path}`);
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
-  profile = mkdtempSync(join(tmpdir(), 'replicore-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath, headless: true, args: ['--no-sandbox'],
-  });
-});
-
-after(async () => {
-  await context?.close();
-  server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
-
-async function newPage() {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  await page.goto(`${base}/tests/browser/page.html`);
-  await page.waitForFunction(() => window.ready === true, null, { timeout: 30000 });
-  page.errors = errors;
-  return page;
-}
-
-// Calls suite.<name>(...args) in the page.
-function call(page, name, ...args) {
-  return page.evaluate(([fn, params]) => window.suite[fn](...params), [name, args]);
-}
+before(async () => { browser = await startBrowser(); });
+after(async () => { await browser?.close(); });
 
 const storages = ['memory', 'localstorage', 'indexeddb'];
 

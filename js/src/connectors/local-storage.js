@@ -2,9 +2,11 @@
 // small data. `replicore:<db>:meta` ({generation, pages, through, first, last, records})
 // says which pages generation is current, which journal keys exist (first..last) and which
 // the pages include (..through); it is written last, so a crash between keys leaves keys
-// that open ignores (and removes). localStorage has no transactions: tabs take the
-// database's Web Lock for every commit and catch-up, which makes a commit as exclusive as
-// an IndexedDB transaction. Quota errors remove what the failed write added.
+// that open ignores (and removes). Quota errors remove what the failed write added.
+// One tab at a time: Chromium gives each renderer its own cached copy of localStorage and
+// propagates writes to the others asynchronously, so two tabs could not even read each
+// other's commits reliably. A tab holds the database's Web Lock while it is open; a second
+// tab is refused with `blocked` until the first closes or crashes.
 import { ReplicoreError, storageError } from '../errors.js';
 
 function keys(name) {
@@ -12,7 +14,7 @@ function keys(name) {
   return {
     prefix,
     meta: `${prefix}meta`,
-    lock: `replicore:localstorage:${name}:write`,
+    lock: `replicore:localstorage:${name}:open`,
     page: (generation, index) => `${prefix}page:${generation}:${index}`,
     journal: (seq) => `${prefix}journal:${seq}`,
   };
@@ -34,10 +36,18 @@ function keysWithPrefix(store, prefix) {
   return found;
 }
 
-// Runs `fn` holding the database's lock (alone where Web Locks do not exist: one tab).
-function exclusive(name, fn) {
-  if (typeof navigator === 'undefined' || !navigator.locks?.request) return Promise.resolve().then(fn);
-  return navigator.locks.request(name, fn);
+// Holds the database's lock until `released` resolves; false if another tab still holds
+// it after `waitMs` (a tab that is closing lets go of it a moment later). Without Web
+// Locks (no browser) there is only one tab.
+function holdLock(name, released, waitMs = 1500) {
+  if (typeof navigator === 'undefined' || !navigator.locks?.request) return Promise.resolve(true);
+  return new Promise((resolve, reject) => {
+    const signal = AbortSignal.timeout(waitMs);
+    navigator.locks.request(name, { signal }, () => {
+      resolve(true);
+      return released;
+    }).catch((error) => (signal.aborted ? resolve(false) : reject(error)));
+  });
 }
 
 function readMeta(store, k) {
@@ -74,22 +84,36 @@ function readNews(store, k, name, applied) {
   return { news, meta };
 }
 
+// Removes the keys of a write interrupted before its meta landed; returns everything.
+function removeLeftovers(store, k, name) {
+  const meta = readMeta(store, k);
+  const live = new Set([k.meta]);
+  for (let i = 0; i < meta.pages; i++) live.add(k.page(meta.generation, i));
+  for (let seq = meta.first; seq <= meta.last; seq++) live.add(k.journal(seq));
+  for (const key of keysWithPrefix(store, k.prefix)) if (!live.has(key)) store.removeItem(key);
+  return readNews(store, k, name, -1).news;
+}
+
 export const localStorageConnector = {
   name: 'localstorage',
-  shared: true,
+  shared: false,  // one tab at a time
 
   async open(name) {
     const store = storage();
     const k = keys(name);
-    const opened = await exclusive(k.lock, () => {
-      const meta = readMeta(store, k);
-      // Leftovers of a write interrupted before its meta landed.
-      const live = new Set([k.meta]);
-      for (let i = 0; i < meta.pages; i++) live.add(k.page(meta.generation, i));
-      for (let seq = meta.first; seq <= meta.last; seq++) live.add(k.journal(seq));
-      for (const key of keysWithPrefix(store, k.prefix)) if (!live.has(key)) store.removeItem(key);
-      return readNews(store, k, name, -1).news;
-    });
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    if (!await holdLock(k.lock, released)) {
+      throw new ReplicoreError('blocked', `localStorage database "${name}" is open in another tab ` +
+        '(localStorage cannot be shared between tabs: use IndexedDB)');
+    }
+    let opened;
+    try {
+      opened = removeLeftovers(store, k, name);
+    } catch (error) {
+      release();
+      throw error;
+    }
 
     let closed = false;
     const checkOpen = () => {
@@ -108,16 +132,17 @@ export const localStorageConnector = {
       }
     };
 
-    // Writes `plan` after `meta`: the entry under the next key; a compaction also a new
-    // pages generation, keeping the journal keys after the previous pages.
+    // Writes `plan` after `meta`: the entry under the next key, or a compaction: a new
+    // pages generation and an empty journal (no other tab can lag behind it).
     const write = (meta, plan) => {
       const key = meta.last + 1;
       const next = plan.pages
         ? { generation: meta.generation + 1, pages: plan.pages.length, through: key,
-          first: meta.through + 1, last: key, records: 0 }
+          first: key + 1, last: key, records: 0 }
         : { ...meta, last: key, records: meta.records + plan.records };
-      const entries = [[k.journal(key), plan.entry]];
-      if (plan.pages) plan.pages.forEach((page, i) => entries.push([k.page(next.generation, i), page]));
+      const entries = plan.pages
+        ? plan.pages.map((page, i) => [k.page(next.generation, i), page])
+        : [[k.journal(key), plan.entry]];
       writeAll(entries);
       try {
         store.setItem(k.meta, JSON.stringify(next));
@@ -127,7 +152,7 @@ export const localStorageConnector = {
       }
       if (plan.pages) {  // the old generation and the journal it held are garbage now
         for (let i = 0; i < meta.pages; i++) store.removeItem(k.page(meta.generation, i));
-        for (let seq = meta.first; seq < next.first; seq++) store.removeItem(k.journal(seq));
+        for (let seq = meta.first; seq <= meta.last; seq++) store.removeItem(k.journal(seq));
       }
       return next;
     };
@@ -135,24 +160,24 @@ export const localStorageConnector = {
     return {
       state: { pages: opened.reload?.pages ?? [], journal: opened.reload?.journal ?? opened.entries, last: opened.last },
 
-      read(applied) {
+      async read(applied) {
         checkOpen();
-        return exclusive(k.lock, () => readNews(store, k, name, applied).news);
+        return readNews(store, k, name, applied).news;
       },
 
-      // See indexeddb.js: body(news) runs holding the lock, after the catch-up read.
-      transact(applied, body) {
+      // See indexeddb.js: body(news) runs after the catch-up read.
+      async transact(applied, body) {
         checkOpen();
-        return exclusive(k.lock, () => {
-          checkOpen();
-          const { news, meta } = readNews(store, k, name, applied);
-          const plan = body(news);
-          if (!plan) return { last: news.last, wrote: false };
-          return { last: write(meta, plan).last, wrote: true };
-        });
+        const { news, meta } = readNews(store, k, name, applied);
+        const plan = body(news);
+        if (!plan) return { last: news.last, wrote: false };
+        return { last: write(meta, plan).last, wrote: true };
       },
 
-      async close() { closed = true; },
+      async close() {
+        closed = true;
+        release();
+      },
     };
   },
 
