@@ -180,6 +180,8 @@ export class Database {
   }
 
   // ---- group commit
+  // First on what this tab knows (one round trip); if another tab committed meanwhile,
+  // again inside a transaction that catches up first.
   async #flush() {
     this.#scheduled = false;
     const group = this.#queue.splice(0);
@@ -189,24 +191,16 @@ export class Database {
       for (const write of group) write.reject(closed);
       return;
     }
-    const events = [];
-    let plan = null;
-    let outcome;
+    const runGroup = () => {
+      for (const write of group) write.answer = this.#core.call(write.op, write.model, write.text);
+    };
     try {
-      outcome = await this.#connection.transact(this.#applied, (news) => {
-        this.#absorb(news, events);
-        for (const write of group) write.answer = this.#core.call(write.op, write.model, write.text);
-        plan = this.#plan(news.records);
-        return plan;
-      });
+      runGroup();
+      if (!await this.#commitIfCurrent()) await this.#commitCaughtUp(runGroup);
     } catch (error) {
-      const failure = storageError(error);
-      if (!this.#closed) this.#core.rollback();
-      for (const write of group) write.reject(failure);
-      this.#emit(events);
+      for (const write of group) write.reject(error);
       return;
     }
-    this.#committed(outcome, plan, events);
     for (const write of group) {
       try {
         write.resolve(unwrap(write.answer));
@@ -214,6 +208,51 @@ export class Database {
         write.reject(error);
       }
     }
+  }
+
+  // Commits what this section wrote in memory, unless another tab committed since this
+  // tab's last key: then rolls it back and answers false.
+  async #commitIfCurrent() {
+    const plan = this.#plan(this.#connection.journaled);
+    if (!plan) return true;
+    let outcome;
+    try {
+      outcome = await this.#connection.append(this.#applied, plan);
+    } catch (error) {
+      this.#rollback();
+      throw storageError(error);
+    }
+    if (outcome.stale) {
+      this.#rollback();
+      return false;
+    }
+    this.#committed(outcome, plan, []);
+    return true;
+  }
+
+  // Commits inside a transaction that first applies what other tabs committed, then
+  // runs `run()` on the core.
+  async #commitCaughtUp(run) {
+    const events = [];
+    let plan = null;
+    let outcome;
+    try {
+      outcome = await this.#connection.transact(this.#applied, (news) => {
+        this.#absorb(news, events);
+        run();
+        plan = this.#plan(news.records);
+        return plan;
+      });
+    } catch (error) {
+      this.#rollback();
+      this.#emit(events);
+      throw storageError(error);
+    }
+    this.#committed(outcome, plan, events);
+  }
+
+  #rollback() {
+    if (!this.#closed) this.#core.rollback();
   }
 
   // What a commit writes: this section's batches as one journal entry, and the whole state
@@ -236,46 +275,22 @@ export class Database {
     if (plan) {
       this.#core.confirm(plan.seq);
       events.push(plan.entry);
-      if (outcome.wrote) this.#tabs._post({ t: 'commit', key: outcome.last, entry: plan.entry });
+      if (outcome.wrote) {
+        this.#tabs._post({ t: 'commit', key: outcome.last, entry: plan.entry, state: outcome.state });
+      }
     }
     this.#emit(events);
   }
 
-  // Commits what this section wrote in memory, unless another tab committed since the
-  // catch-up: then rolls it back, applies theirs and answers false.
-  async #commitIfCurrent() {
-    const events = [];
-    let plan = null;
-    let stale = false;
-    let outcome;
-    try {
-      outcome = await this.#connection.transact(this.#applied, (news) => {
-        if (news.entries.length || news.reload) {
-          stale = true;
-          this.#core.rollback();
-          this.#absorb(news, events);
-          return null;
-        }
-        plan = this.#plan(news.records);
-        return plan;
-      });
-    } catch (error) {
-      if (!this.#closed) this.#core.rollback();
-      this.#emit(events);
-      throw storageError(error);
-    }
-    this.#committed(outcome, plan, events);
-    return !stale;
-  }
-
   // ---- other tabs' commits
-  #onCommit({ key, entry }) {
+  #onCommit({ key, entry, state }) {
     if (key <= this.#applied) return;
     this.#exclusive(async () => {
       if (this.#closed || key <= this.#applied) return;
       if (key === this.#applied + 1) {
         loadInto(this.#core, [entry]);
         this.#applied = key;
+        this.#connection.adopt?.(state);
         this.#emit([entry]);
       } else {
         await this.#catchUp();

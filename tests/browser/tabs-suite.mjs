@@ -189,3 +189,23 @@ export async function stateOf(topic, timeoutMs = 5000) {
   }
   return window.db.tabs.state(topic) ?? null;
 }
+
+// A worker opens the page's database: `count` writes each way; what each side then reads.
+export async function withWorker(name, count) {
+  const worker = new Worker(new URL('./tabs-worker.mjs', import.meta.url), { type: 'module' });
+  const ask = (message) => new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data.ok));
+    worker.onerror = (event) => reject(new Error(event.message));
+    worker.postMessage(message);
+  });
+  try {
+    await ask({ op: 'open', name });
+    await ask({ op: 'write', count });
+    const pageSaw = await waitForCount(count);
+    for (let i = 0; i < count; i++) await window.db.Note.create({ id: `P${i}`, tab: 'page', v: i });
+    const workerSaw = await ask({ op: 'count', expected: 2 * count });
+    return { pageSaw, workerSaw, heardFromWorker: heard().filter((id) => id.startsWith('W')).length };
+  } finally {
+    worker.terminate();
+  }
+}

@@ -195,3 +195,13 @@ test('the channel: state published by one tab reaches every tab, newcomers inclu
   assert.equal(await call(other, 'stateOf', 'sync', 300), null, 'another database hears nothing');
   await Promise.all([a.close(), b.close(), late.close(), other.close()]);
 });
+
+test('a worker and a page share a database both ways', async () => {
+  const name = 'worker';
+  await destroyed('indexeddb', name);
+  const page = await tabOn('indexeddb', name);
+  const result = await call(page, 'withWorker', name, 200);
+  assert.deepEqual(result, { pageSaw: 200, workerSaw: 400, heardFromWorker: 200 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -80,12 +80,12 @@ function readNews(tx, applied, then) {
     const news = { last: state.last, records: state.records, entries, reload: null };
     const gap = applied < state.last && (!keys.length || keys[0] !== applied + 1);
     if (!gap) {
-      then(news, state);
+      then(news, state, Boolean(stored));
       return;
     }
     onSuccess(tx.objectStore('pages').getAll(), (pages) => {
       onSuccess(journal.getAll(IDBKeyRange.lowerBound(state.through, true)), (all) => {
-        then({ ...news, entries: [], reload: { pages, journal: all } }, state);
+        then({ ...news, entries: [], reload: { pages, journal: all } }, state, Boolean(stored));
       });
     });
   });
@@ -117,28 +117,64 @@ export const indexedDbConnector = {
     };
 
     // Everything, as a reload: the pages and the journal entries after them.
-    let state;
+    let known;  // meta 'state' as this connection last read or wrote it
+    let stored;
+    let opened;
     try {
-      state = await new Promise((resolve, reject) => {
+      opened = await new Promise((resolve, reject) => {
         const tx = transaction('readonly');
         completion(tx).catch(reject);
-        readNews(tx, -1, (news) => resolve(news));
+        readNews(tx, -1, (news, state, isStored) => {
+          known = state;
+          stored = isStored;
+          resolve(news);
+        });
       });
+      // A new database, or one from before meta 'state': write it, so that commits can
+      // check it without reading the journal.
+      if (!stored) await storeState(transaction('readwrite', { durability }), known);
     } catch (error) {
       db.close();
       throw storageError(error, 'opening IndexedDB');
     }
-    const opened = state.reload ?? { pages: [], journal: state.entries };
+    const everything = opened.reload ?? { pages: [], journal: opened.entries };
+
+    // Runs one readwrite transaction: `place(tx)` places its requests (and may set
+    // `failure` or abort); resolves once it completed.
+    const run = async (place) => {
+      const tx = transaction('readwrite', { durability });
+      const done = completion(tx);
+      let failure;
+      try {
+        failure = place(tx);
+      } catch (error) {
+        failure = error;
+      }
+      // An abort that finds the transaction already aborted: its own error is the cause.
+      if (failure && !abortFor(tx)) failure = undefined;
+      try {
+        await done;
+      } catch (error) {
+        throw storageError(failure ?? error);
+      }
+      if (failure) throw storageError(failure);
+    };
 
     return {
-      state: { pages: opened.pages, journal: opened.journal, last: state.last },
+      state: { pages: everything.pages, journal: everything.journal, last: opened.last },
+
+      // Records journaled since the pages, as far as this tab knows.
+      get journaled() { return known.records; },
 
       // News after `applied`, read in a readonly transaction.
       async read(applied) {
         const tx = transaction('readonly');
         const done = completion(tx);
         let news;
-        readNews(tx, applied, (value) => { news = value; });
+        readNews(tx, applied, (value, state) => {
+          news = value;
+          known = state;
+        });
         try {
           await done;
         } catch (error) {
@@ -147,36 +183,62 @@ export const indexedDbConnector = {
         return news;
       },
 
-      // One commit: `body(news)` runs inside the transaction, after the catch-up read, and
-      // returns what to write: null, or {entry, records, pages?}: `entry` the journal text
-      // of this commit, `records` how many records it holds, `pages` the whole state when
-      // compacting. Resolves to {last, wrote} once the transaction completed.
-      async transact(applied, body) {
-        const tx = transaction('readwrite', { durability });
-        const done = completion(tx);
-        let outcome;
-        readNews(tx, applied, (news, state) => {
-          try {
-            const plan = body(news);
-            outcome = { last: news.last, wrote: false };
-            if (!plan) return;
-            outcome = { last: state.last + 1, wrote: true };
-            write(tx, state, plan);
-          } catch (error) {
-            try {
-              tx.abort();
-              outcome = { error };
-            } catch {
-              // Already aborted: the transaction's own error is the cause.
-            }
-          }
-        });
+      // The fast commit: appends `plan` ({entry, records, pages?}: the journal text of
+      // this commit, how many records it holds, the whole state when compacting) computed
+      // on the state of key `applied`, in one round trip. If another tab committed since,
+      // the transaction aborts and it resolves to {stale: true}; else to {last, wrote}.
+      async append(applied, plan) {
+        let stale = false;
+        let next;
         try {
-          await done;
+          await run((tx) => {
+            if (known.last !== applied) {
+              stale = true;
+              return null;
+            }
+            onSuccess(tx.objectStore('meta').get('state'), (stored) => {
+              if (stored?.last === applied) return;
+              stale = true;
+              abortFor(tx);
+            });
+            next = write(tx, known, plan);
+            return null;
+          });
         } catch (error) {
-          throw storageError(outcome?.error ?? error);
+          if (stale) return { stale: true };
+          throw error;
         }
+        if (stale) return { stale: true };
+        known = next;
+        return { last: next.last, wrote: true, state: next };
+      },
+
+      // Another tab's commit notice carried the state after the entry this tab applied.
+      adopt(state) {
+        if (state?.last === known.last + 1) known = state;
+      },
+
+      // The commit after a stale append: `body(news)` runs inside the transaction after
+      // the catch-up read and returns what to write (a plan as for append, or null).
+      // Resolves to {last, wrote} once the transaction completed.
+      async transact(applied, body) {
+        let outcome;
+        let next;
+        await run((tx) => {
+          readNews(tx, applied, (news, state) => {
+            try {
+              const plan = body(news);
+              next = plan ? write(tx, state, plan) : state;
+              outcome = { last: next.last, wrote: Boolean(plan), state: next };
+            } catch (error) {
+              outcome = { error };
+              abortFor(tx);
+            }
+          });
+          return null;
+        }).catch((error) => { throw outcome?.error ? storageError(outcome.error) : error; });
         if (outcome?.error) throw storageError(outcome.error);
+        known = next;
         return outcome;
       },
 
@@ -199,8 +261,27 @@ export const indexedDbConnector = {
   },
 };
 
-// Appends `plan.entry` under the next key; a compaction also replaces the pages and drops
-// the journal entries the previous pages already held (one cycle stays for laggards).
+// Puts `state` as meta 'state' unless a tab did meanwhile.
+function storeState(tx, state) {
+  const done = completion(tx);
+  const meta = tx.objectStore('meta');
+  onSuccess(meta.get('state'), (value) => { if (!value) meta.put(state, 'state'); });
+  return done;
+}
+
+// Aborts `tx`; false if it had already finished.
+function abortFor(tx) {
+  try {
+    tx.abort();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Appends `plan.entry` under the key after `state.last`; a compaction also replaces the
+// pages and drops the journal entries the previous pages held (one cycle stays for tabs
+// that lag). Returns the new state.
 function write(tx, state, plan) {
   const key = state.last + 1;
   const journal = tx.objectStore('journal');
@@ -214,4 +295,5 @@ function write(tx, state, plan) {
     next = { last: key, through: key, records: 0 };
   }
   tx.objectStore('meta').put(next, 'state');
+  return next;
 }

@@ -165,7 +165,17 @@ export const localStorageConnector = {
         return readNews(store, k, name, applied).news;
       },
 
-      // See indexeddb.js: body(news) runs after the catch-up read.
+      get journaled() { return readMeta(store, k).records; },
+
+      // See indexeddb.js. Only this tab writes, so a commit is never stale but for a
+      // database opened twice in this tab.
+      async append(applied, plan) {
+        checkOpen();
+        const meta = readMeta(store, k);
+        if (meta.last !== applied) return { stale: true };
+        return { last: write(meta, plan).last, wrote: true };
+      },
+
       async transact(applied, body) {
         checkOpen();
         const { news, meta } = readNews(store, k, name, applied);

@@ -11,6 +11,11 @@ export const memoryConnector = {
       async read() {
         return { last, records: 0, entries: [], reload: null };
       },
+      journaled: 0,
+      async append() {
+        last += 1;
+        return { last, wrote: true };
+      },
       async transact(applied, body) {
         const plan = body({ last, records: 0, entries: [], reload: null });
         if (!plan) return { last, wrote: false };
