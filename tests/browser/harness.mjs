@@ -57,13 +57,21 @@ export async function startBrowser() {
     await tab.close().catch(() => {});
   }
 
+  // Freezes or resumes the tab as the browser does to background tabs (CDP
+  // Page.setWebLifecycleState): its tasks stop running, its renderer stays.
+  async function setFrozen(tab, frozen) {
+    const cdp = await context.newCDPSession(tab);
+    await cdp.send('Page.setWebLifecycleState', { state: frozen ? 'frozen' : 'active' });
+    await cdp.detach();
+  }
+
   async function close() {
     await context.close();
     server.close();
     rmSync(profile, { recursive: true, force: true });
   }
 
-  return { base, context, newPage, crash, close };
+  return { base, context, newPage, crash, setFrozen, close };
 }
 
 // Calls suite.<name>(...args) in the page.

@@ -150,6 +150,32 @@ for (const how of ['closed', 'crashed']) {
   });
 }
 
+test('indexeddb: a tab frozen in the middle of writes blocks no other tab', async () => {
+  const name = 'frozen';
+  await destroyed('indexeddb', name);
+  const acks = new Set();
+  const frozen = await tabOn('indexeddb', name, { acks });
+  const other = await tabOn('indexeddb', name, { acks });
+  for (const [round, delay] of [0, 1, 3, 10].entries()) {
+    await call(frozen, 'startWriting', `F${round}-`);
+    await call(frozen, 'startBigWrite', `big${round}-`, 2500);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    await browser.setFrozen(frozen, true);
+    const ms = await call(other, 'timedWrites', `O${round}-`, 20);
+    assert.ok(ms < 5000, `20 writes took ${ms} ms beside a frozen tab`);
+    await browser.setFrozen(frozen, false);
+    assert.equal(await call(frozen, 'stopWriting'), null);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const fresh = await tabOn('indexeddb', name);
+  const shot = await call(fresh, 'snapshot');
+  const present = new Set(shot.notes.map((note) => note.id));
+  for (const id of acks) assert.ok(present.has(id), `acknowledged ${id} lost`);
+  for (let round = 0; round < 4; round++) assert.ok(present.has(`O${round}-19`));
+  assert.equal(await call(frozen, 'waitForCount', shot.notes.length), shot.notes.length, 'the thawed tab caught up');
+  await Promise.all([frozen.close(), other.close(), fresh.close()]);
+});
+
 // Polls `leaders()` (bounded) until it returns `expected`.
 async function leadersBecome(tabs, expected) {
   let seen;
