@@ -15,9 +15,6 @@ import { toJsonText } from './values.js';
 import { connectorFor } from './connectors/index.js';
 
 const PAGE_RECORDS = 2000;
-// A local <-> local replicate whose commit keeps meeting other tabs' commits gives up.
-const REPLICATE_ATTEMPTS = 10;
-let nextSerial = 0;
 
 export class Database {
   #module;
@@ -32,7 +29,7 @@ export class Database {
   #sections = 0;        // sections queued or running
   #listeners = new Map();  // model name -> Set of change listeners
   #closed = false;
-  #serial = nextSerial++;  // orders the locks of a two-database section
+  #key;                 // storage and name: orders the databases of a two-database section
 
   constructor(name, module, definitions, core, connection, key, shared) {
     this.name = name;
@@ -41,6 +38,7 @@ export class Database {
     this.#core = core;
     this.#connection = connection;
     this.#applied = connection.state.last;
+    this.#key = key;
     this.#tabs = new Tabs(key, shared, (message) => this.#onCommit(message));
     this.models = {};
   }
@@ -125,33 +123,50 @@ export class Database {
   }
 
   // Runs `run(coreA, coreB)` (a local <-> local replicate or resolve: answer text) on both
-  // databases, each caught up with its other tabs, and commits both, `b` first: if `b`
-  // cannot persist, `a` must not keep a since past what `b` lost. When another tab
-  // committed in between, both roll back and the run starts again.
+  // databases while holding both open for writing, so that no other tab commits to either
+  // meanwhile: each is caught up, `run` runs, and `b` commits first (if it cannot persist,
+  // `a` must not keep a since past what `b` lost). Databases are taken in the order of
+  // their keys, in every tab, so two tabs replicating opposite ways cannot deadlock.
   static _together(a, b, run) {
-    const [first, second] = a.#serial < b.#serial ? [a, b] : [b, a];
+    if (a.#key === b.#key) {
+      throw new ReplicoreError('bad_request', `replicate() needs two databases; both are "${a.name}"`);
+    }
+    const [first, second] = a.#key < b.#key ? [a, b] : [b, a];
     return first.#exclusive(() => second.#exclusive(async () => {
       a.#checkOpen();
       b.#checkOpen();
-      for (let attempt = 0; attempt < REPLICATE_ATTEMPTS; attempt++) {
-        await a.#catchUp();
-        await b.#catchUp();
-        const answer = run(a.#core, b.#core);
-        let current;
-        try {
-          current = await b.#commitIfCurrent();
-        } catch (error) {
-          a.#core.rollback();
-          throw error;
-        }
-        if (!current) {
-          a.#core.rollback();
-          continue;
-        }
-        if (await a.#commitIfCurrent()) return unwrap(answer);
+      const held = new Map();
+      try {
+        for (const db of [first, second]) held.set(db, await db.#connection.hold(db.#applied));
+      } catch (error) {
+        for (const hold of held.values()) hold.abort();
+        throw storageError(error);
       }
-      throw new ReplicoreError('conflict',
-        `other tabs kept writing to "${a.name}" or "${b.name}": replicate again`);
+      const events = new Map([[a, []], [b, []]]);
+      let answer;
+      try {
+        for (const [db, hold] of held) db.#absorb(hold.news, events.get(db));
+        answer = run(a.#core, b.#core);
+      } catch (error) {
+        for (const [db, hold] of held) { hold.abort(); db.#rollback(); }
+        throw error;
+      }
+      for (const db of [b, a]) {
+        const plan = db.#plan(held.get(db).news.records);
+        let outcome;
+        try {
+          outcome = await held.get(db).commit(plan);
+        } catch (error) {
+          db.#rollback();
+          if (db === b) {  // `a` commits nothing either
+            held.get(a).abort();
+            a.#rollback();
+          }
+          throw storageError(error);
+        }
+        db.#committed(outcome, plan, events.get(db));
+      }
+      return unwrap(answer);
     }));
   }
 
@@ -230,19 +245,24 @@ export class Database {
     return true;
   }
 
-  // Commits inside a transaction that first applies what other tabs committed, then
-  // runs `run()` on the core.
+  // Commits holding the database for writing: first applies what other tabs committed,
+  // then runs `run()` on the core.
   async #commitCaughtUp(run) {
     const events = [];
-    let plan = null;
+    let hold;
+    let plan;
     let outcome;
     try {
-      outcome = await this.#connection.transact(this.#applied, (news) => {
-        this.#absorb(news, events);
+      hold = await this.#connection.hold(this.#applied);
+      try {
+        this.#absorb(hold.news, events);
         run();
-        plan = this.#plan(news.records);
-        return plan;
-      });
+        plan = this.#plan(hold.news.records);
+      } catch (error) {
+        hold.abort();
+        throw error;
+      }
+      outcome = await hold.commit(plan);
     } catch (error) {
       this.#rollback();
       this.#emit(events);

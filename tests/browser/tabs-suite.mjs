@@ -216,3 +216,21 @@ export async function timedWrites(prefix, count) {
   for (let i = 0; i < count; i++) await window.db.Note.create({ id: `${prefix}${i}`, tab: prefix, v: i });
   return performance.now() - start;
 }
+
+// `count` checkpoints asked for at once; the seqs they got.
+export async function checkpoints(count) {
+  const answers = await Promise.all(Array.from({ length: count }, () => window.db.checkpoint()));
+  return answers.map((checkpoint) => checkpoint.seq);
+}
+
+// Replicates this tab's database into `peerName` `rounds` times (local -> local), then
+// reads both.
+export async function replicateInto(storage, peerName, rounds) {
+  const peer = await open({ name: peerName, models: [noteModel], storage });
+  let conflicts = 0;
+  for (let i = 0; i < rounds; i++) conflicts += (await window.db.Note.replicate(peer.Note)).conflicts.length;
+  const source = await window.db.Note.find({ order: 'id ASC' });
+  const target = await peer.Note.find({ order: 'id ASC' });
+  await peer.close();
+  return { conflicts, source, target };
+}

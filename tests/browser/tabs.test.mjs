@@ -176,6 +176,38 @@ test('indexeddb: a tab frozen in the middle of writes blocks no other tab', asyn
   await Promise.all([frozen.close(), other.close(), fresh.close()]);
 });
 
+test('indexeddb: checkpoints taken in two tabs at once stay one sequence', async () => {
+  const name = 'checkpoints';
+  await destroyed('indexeddb', name);
+  const a = await tabOn('indexeddb', name);
+  const b = await tabOn('indexeddb', name);
+  const rounds = await Promise.all([1, 2, 3].map(async () => {
+    const [fromA, fromB] = await Promise.all([call(a, 'checkpoints', 5), call(b, 'checkpoints', 5)]);
+    return [...fromA, ...fromB];
+  }));
+  const seqs = rounds.flat();
+  assert.equal(new Set(seqs).size, seqs.length, `no seq given twice: ${seqs}`);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('indexeddb: a local replicate runs while another tab writes to its source', async () => {
+  const name = 'replicate-source';
+  await destroyed('indexeddb', name);
+  await destroyed('indexeddb', `${name}-peer`);
+  const acks = new Set();
+  const replicating = await tabOn('indexeddb', name);
+  const writer = await tabOn('indexeddb', name, { acks });
+  await call(writer, 'startWriting', 'w', 300);
+  const during = await call(replicating, 'replicateInto', 'indexeddb', `${name}-peer`, 20);
+  assert.equal(during.conflicts, 0);
+  assert.equal(await call(writer, 'stopWriting'), null);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const after = await call(replicating, 'replicateInto', 'indexeddb', `${name}-peer`, 1);
+  assert.deepEqual(after.target, after.source, 'the peer holds everything the source has');
+  for (const id of acks) assert.ok(after.source.some((note) => note.id === id), `${id} lost`);
+  await Promise.all([replicating.close(), writer.close()]);
+});
+
 // Polls `leaders()` (bounded) until it returns `expected`.
 async function leadersBecome(tabs, expected) {
   let seen;

@@ -3,11 +3,12 @@
 // commit, keyed by a sequence number shared by every tab) and `meta` ('state': {last,
 // through, records}: the newest journal key, the key the pages include, and the records
 // journaled since). Every commit is ONE readwrite transaction over all three stores, and
-// IndexedDB runs such transactions one at a time across tabs: inside it a tab first reads
-// what other tabs committed since its last key (catch-up), then appends its own entry, so
-// the transaction is the tabs' write lock and no commit is ever computed on stale state.
-// A compaction writes the pages in that same transaction and keeps one cycle of journal
-// behind them, so a tab that lags by less than a cycle still catches up entry by entry.
+// IndexedDB runs such transactions one at a time across tabs. A commit computed on what a
+// tab knows (append) reads 'state' in its transaction and aborts if another tab committed
+// since; the tab then commits again holding a transaction in which it first reads and
+// applies what the others committed (hold). A compaction writes the pages in the same
+// transaction and keeps one cycle of journal behind them, so a tab that lags by less than
+// a cycle still catches up entry by entry.
 import { ReplicoreError, storageError } from '../errors.js';
 
 const VERSION = 1;
@@ -218,28 +219,45 @@ export const indexedDbConnector = {
         if (state?.last === known.last + 1) known = state;
       },
 
-      // The commit after a stale append: `body(news)` runs inside the transaction after
-      // the catch-up read and returns what to write (a plan as for append, or null).
-      // Resolves to {last, wrote} once the transaction completed.
-      async transact(applied, body) {
-        let outcome;
-        let next;
-        await run((tx) => {
+      // Opens a readwrite transaction, reads what the tabs committed after `applied` in
+      // it, and keeps it open with a chain of small reads (so that no other tab commits)
+      // until commit(plan) writes the plan (as for append; null: nothing) or abort().
+      // Resolves to {news, commit, abort}; commit resolves to {last, wrote, state} once
+      // the transaction completed.
+      hold(applied) {
+        return new Promise((resolve, reject) => {
+          const tx = transaction('readwrite', { durability });
+          const done = completion(tx);
+          done.catch(reject);  // before the hold is handed out
+          let finish = null;
           readNews(tx, applied, (news, state) => {
-            try {
-              const plan = body(news);
-              next = plan ? write(tx, state, plan) : state;
-              outcome = { last: next.last, wrote: Boolean(plan), state: next };
-            } catch (error) {
-              outcome = { error };
-              abortFor(tx);
-            }
+            const meta = tx.objectStore('meta');
+            const spin = () => (finish ? finish() : onSuccess(meta.get('state'), spin));
+            resolve({
+              news,
+              commit(plan) {
+                let next = state;
+                let failure;
+                finish = () => {
+                  try {
+                    if (plan) next = write(tx, state, plan);
+                  } catch (error) {
+                    // Already aborted: the transaction's own error is the cause.
+                    failure = abortFor(tx) ? error : undefined;
+                  }
+                };
+                return done.then(() => {
+                  known = next;
+                  return { last: next.last, wrote: Boolean(plan), state: next };
+                }, (error) => { throw storageError(failure ?? error); });
+              },
+              abort() {
+                finish = () => abortFor(tx);
+              },
+            });
+            spin();
           });
-          return null;
-        }).catch((error) => { throw outcome?.error ? storageError(outcome.error) : error; });
-        if (outcome?.error) throw storageError(outcome.error);
-        known = next;
-        return outcome;
+        });
       },
 
       async close() {

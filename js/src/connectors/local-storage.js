@@ -167,8 +167,7 @@ export const localStorageConnector = {
 
       get journaled() { return readMeta(store, k).records; },
 
-      // See indexeddb.js. Only this tab writes, so a commit is never stale but for a
-      // database opened twice in this tab.
+      // See indexeddb.js. Only this tab writes: never stale.
       async append(applied, plan) {
         checkOpen();
         const meta = readMeta(store, k);
@@ -176,12 +175,18 @@ export const localStorageConnector = {
         return { last: write(meta, plan).last, wrote: true };
       },
 
-      async transact(applied, body) {
+      // See indexeddb.js; nothing to hold: only this tab writes.
+      async hold(applied) {
         checkOpen();
         const { news, meta } = readNews(store, k, name, applied);
-        const plan = body(news);
-        if (!plan) return { last: news.last, wrote: false };
-        return { last: write(meta, plan).last, wrote: true };
+        return {
+          news,
+          async commit(plan) {
+            checkOpen();
+            return plan ? { last: write(meta, plan).last, wrote: true } : { last: news.last, wrote: false };
+          },
+          abort() {},
+        };
       },
 
       async close() {

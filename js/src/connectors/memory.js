@@ -16,11 +16,15 @@ export const memoryConnector = {
         last += 1;
         return { last, wrote: true };
       },
-      async transact(applied, body) {
-        const plan = body({ last, records: 0, entries: [], reload: null });
-        if (!plan) return { last, wrote: false };
-        last += 1;
-        return { last, wrote: true };
+      async hold() {
+        return {
+          news: { last, records: 0, entries: [], reload: null },
+          async commit(plan) {
+            if (plan) last += 1;
+            return { last, wrote: Boolean(plan) };
+          },
+          abort() {},
+        };
       },
       async close() {},
     };
