@@ -22,22 +22,22 @@ async function scenario(browser, label, tabCount, { busyReceivers = false } = {}
   const name = `latency-${label.replace(/\W+/g, '-')}`;
   const tabs = [];
   for (let i = 0; i < tabCount; i++) {
-    const tab = await browser.newPage('../../bench/tabs/page.html');
-    await tab.evaluate((db) => window.bench.openDb(db), name);
+    const tab = await browser.newPage('page.html?suite=/bench/tabs/page.mjs');
+    await tab.evaluate((db) => window.suite.openDb(db), name);
     tabs.push(tab);
   }
   const [writer, ...receivers] = tabs;
   const background = busyReceivers
-    ? receivers.map((tab, i) => tab.evaluate(([p, n, g]) => window.bench.write(p, n, g), [`r${i}-`, writes, gap]))
+    ? receivers.map((tab, i) => tab.evaluate(([p, n, g]) => window.suite.write(p, n, g), [`r${i}-`, writes, gap]))
     : [];
-  const times = await writer.evaluate(([p, n, g]) => window.bench.write(p, n, g), ['w', writes, gap]);
+  const times = await writer.evaluate(([p, n, g]) => window.suite.write(p, n, g), ['w', writes, gap]);
   await Promise.all(background);
   await new Promise((resolve) => setTimeout(resolve, 200));
   const fromAck = [];
   const fromCall = [];
   let missing = 0;
   for (const tab of receivers) {
-    const heardAt = await tab.evaluate((ids) => window.bench.heard(ids), times.map((t) => t.id));
+    const heardAt = await tab.evaluate((ids) => window.suite.heard(ids), times.map((t) => t.id));
     heardAt.forEach((at, i) => {
       if (at === null) { missing += 1; return; }
       fromAck.push(at - times[i].acked);

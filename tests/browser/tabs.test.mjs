@@ -12,7 +12,7 @@ before(async () => { browser = await startBrowser(); });
 after(async () => { await browser?.close(); });
 
 async function tabOn(storage, name, { acks } = {}) {
-  const tab = await browser.newPage('tabs.html');
+  const tab = await browser.newPage('page.html?suite=./tabs-suite.mjs');
   if (acks) await tab.exposeFunction('ack', (id) => { acks.add(id); });
   await call(tab, 'openDb', storage, name);
   return tab;
@@ -128,7 +128,7 @@ for (const how of ['closed', 'crashed']) {
     const first = await tabOn('localstorage', name, { acks });
     await call(first, 'startWriting', 'F');
     await call(first, 'startBigWrite', 'big', 600);
-    const second = await browser.newPage('tabs.html');
+    const second = await browser.newPage('page.html?suite=./tabs-suite.mjs');
     const refused = await second.evaluate(async (db) => {
       try {
         await window.suite.openDb('localstorage', db);
