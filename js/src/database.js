@@ -12,7 +12,7 @@ import { ReplicoreError, storageError, unwrap } from './errors.js';
 import { Model } from './model.js';
 import { Tabs } from './tabs.js';
 import { toJsonText } from './values.js';
-import { connectorFor } from './connectors/index.js';
+import { storageFor } from './storage/index.js';
 
 const PAGE_RECORDS = 2000;
 
@@ -47,7 +47,7 @@ export class Database {
     const { name, models, storage, durability = 'default', wasm } = checkOptions(options);
     const module = await loadCore(wasm);
     const definitions = models.map((d) => (typeof d === 'string' ? d : toJsonText(d)));
-    const connector = connectorFor(storage);
+    const connector = storageFor(storage);
     let core = null;
     let connection;
     try {

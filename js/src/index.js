@@ -1,6 +1,6 @@
 // replicore: an offline-first database for the browser and Node, replicating with
 // LoopBack 3 compatible servers. See README.md for the API.
-import { connectorFor } from './connectors/index.js';
+import { storageFor } from './storage/index.js';
 import { Database, defaultStorage } from './database.js';
 import { loadCore } from './core.js';
 import { ReplicoreError, unwrap } from './errors.js';
@@ -21,7 +21,7 @@ export async function destroy(name, { storage = defaultStorage() } = {}) {
   if (typeof name !== 'string' || !name) {
     throw new ReplicoreError('bad_request', 'destroy(): "name" must be a non-empty string');
   }
-  await connectorFor(storage).destroy(name);
+  await storageFor(storage).destroy(name);
 }
 
 let scratchCore;

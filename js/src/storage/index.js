@@ -3,14 +3,15 @@ import { indexedDbConnector } from './indexeddb.js';
 import { localStorageConnector } from './local-storage.js';
 import { memoryConnector } from './memory.js';
 
-const connectors = {
+// The storages a database can keep its data in (js/README.md, "How data is kept").
+const storages = {
   memory: memoryConnector,
   indexeddb: indexedDbConnector,
   localstorage: localStorageConnector,
 };
 
-export function connectorFor(storage) {
-  const connector = connectors[String(storage).toLowerCase()];
+export function storageFor(storage) {
+  const connector = storages[String(storage).toLowerCase()];
   if (!connector) {
     throw new ReplicoreError('bad_request',
       `unknown storage "${storage}" (memory, indexeddb or localStorage)`);
