@@ -32,6 +32,10 @@ replicore::LocalDatabase* MakeCore() { return new replicore::LocalDatabase(Brows
 
 EMSCRIPTEN_BINDINGS(replicore) {
   using replicore::LocalDatabase;
+  using replicore::Stepped;
+  emscripten::class_<Stepped>("Stepped")
+      .function("next", &Stepped::Next)
+      .function("respond", &Stepped::Respond);
   emscripten::class_<LocalDatabase>("Core")
       .constructor(&MakeCore, emscripten::allow_raw_pointers())
       .function("addModel", &LocalDatabase::AddModel)
@@ -46,5 +50,7 @@ EMSCRIPTEN_BINDINGS(replicore) {
       .function("exportPages", &LocalDatabase::ExportPages)
       .function("recordCount", &LocalDatabase::record_count)
       .function("replicate", &LocalDatabase::Replicate)
-      .function("resolve", &LocalDatabase::Resolve);
+      .function("resolve", &LocalDatabase::Resolve)
+      .function("startReplicate", &LocalDatabase::StartReplicate, emscripten::allow_raw_pointers())
+      .function("startResolve", &LocalDatabase::StartResolve, emscripten::allow_raw_pointers());
 }

@@ -1,6 +1,7 @@
-// The answering party: maps a Replicator request onto the replication operations.
+// The answering party: maps a request onto the replication operations.
+#include "replicore/protocol.h"
+
 #include "replicore/replication.h"
-#include "replicore/replicator.h"
 
 namespace replicore {
 
@@ -18,6 +19,15 @@ const char* OpName(Op op) {
     case Op::kDeleteById: return "deleteById";
   }
   return "unknown";
+}
+
+std::optional<Op> OpNamed(const std::string& name) {
+  for (Op op : {Op::kCheckpoint, Op::kChanges, Op::kDiff, Op::kCreateUpdates, Op::kBulkUpdate,
+                Op::kFindById, Op::kFindLastChange, Op::kUpdateLastChange, Op::kReplaceOrCreate,
+                Op::kDeleteById}) {
+    if (name == OpName(op)) return op;
+  }
+  return std::nullopt;
 }
 
 namespace {

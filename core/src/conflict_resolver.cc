@@ -160,14 +160,7 @@ Status ConflictResolver::Finish() {
 Status ResolveLocal(Database* local, Database* remote, const std::string& model,
                     const Conflict& conflict, Resolution how, Json manual_data) {
   ConflictResolver resolver(local, model, conflict, how, std::move(manual_data));
-  for (int i = 0; i < 16; ++i) {
-    std::optional<Request> request = resolver.NextRequest();
-    if (!request) break;
-    RC_RETURN_IF_ERROR(resolver.OnResponse(Answer(*remote, model, *request)));
-  }
-  if (resolver.failed()) return resolver.error();
-  if (!resolver.done()) return Status::Storage("conflict resolution did not finish");
-  return Status::Ok();
+  return DriveLocal(resolver, *remote, model, 16);
 }
 
 }  // namespace replicore

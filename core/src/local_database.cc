@@ -7,6 +7,7 @@
 #include "replicore/conflict_resolver.h"
 #include "replicore/json_canonical.h"
 #include "replicore/replicator.h"
+#include "replicore/stepped.h"
 
 namespace replicore {
 namespace {
@@ -142,34 +143,6 @@ const std::map<std::string, Operation>& Operations() {
   return *operations;
 }
 
-// The replication requests a peer may send (the Replicator's Ops), answered as a server would.
-std::optional<Op> AnswerOp(const std::string& name) {
-  for (Op op : {Op::kCheckpoint, Op::kChanges, Op::kDiff, Op::kCreateUpdates, Op::kBulkUpdate,
-                Op::kFindLastChange, Op::kUpdateLastChange}) {
-    if (name == OpName(op)) return op;
-  }
-  return std::nullopt;
-}
-
-Result<Resolution> ParseResolution(const std::string& how) {
-  if (how == "source") return Resolution::kUseSource;
-  if (how == "target") return Resolution::kUseTarget;
-  if (how == "manual") return Resolution::kManual;
-  return Status::BadRequest("\"how\" must be \"source\", \"target\" or \"manual\"");
-}
-
-Result<Conflict> ParseConflict(const Json& json) {
-  if (!json.is_object() || !json.contains("modelId") || !json["modelId"].is_string()) {
-    return Status::BadRequest("\"conflict\" must be a conflict with a string modelId");
-  }
-  Conflict conflict;
-  conflict.model_id = json["modelId"].get<std::string>();
-  conflict.source_change = json.value("sourceChange", Json());
-  conflict.target_change = json.value("targetChange", Json());
-  conflict.local_is_source = json.value("localIsSource", true);
-  return conflict;
-}
-
 }  // namespace
 
 LocalDatabase::LocalDatabase(Environment env) : db_(&store_, std::move(env)) {
@@ -207,7 +180,8 @@ std::string LocalDatabase::Call(const std::string& op, const std::string& model,
       if (!known.ok()) return ErrorText(known.status());
       return ResultText(it->second(db_, model, *args));
     }
-    if (std::optional<Op> answer_op = AnswerOp(op)) {
+    // The replication requests a peer may send, answered as a server would.
+    if (std::optional<Op> answer_op = OpNamed(op)) {
       Response response = Answer(db_, model, Request{*answer_op, std::move(args).value()});
       if (!response.status.ok()) return ErrorText(response.status);
       return OkText(response.result);
@@ -276,47 +250,34 @@ std::string LocalDatabase::ExportPages(int page_records) const {
 
 std::string LocalDatabase::Replicate(LocalDatabase& target, const std::string& options_text) {
   return Guarded("replicate", [&]() -> std::string {
-    Result<Json> options = ParseArgs(options_text);
+    Result<Json> args = ParseArgs(options_text);
+    if (!args.ok()) return ErrorText(args.status());
+    Result<ReplicatorOptions> options = ParseReplicatorOptions(*args);
     if (!options.ok()) return ErrorText(options.status());
-    Result<std::string> model = StringArg(*options, "model");
-    if (!model.ok()) return ErrorText(model.status());
-    ReplicatorOptions replicator;
-    replicator.model = *model;
-    replicator.peer = options->value("peer", "local");
-    if (const Json since = Arg(*options, "since"); since.is_number_integer()) {
-      replicator.since = Checkpoints{since.get<int64_t>(), since.get<int64_t>()};
-    } else if (since.is_object()) {
-      replicator.since =
-          Checkpoints{since.value("source", int64_t{-1}), since.value("target", int64_t{-1})};
-    }
-    Result<ReplicationResult> result = ReplicateLocal(&db_, &target.db_, replicator);
+    Result<ReplicationResult> result = ReplicateLocal(&db_, &target.db_, *options);
     if (!result.ok()) return ErrorText(result.status());
-    Json conflicts = Json::array();
-    for (const Conflict& conflict : result->conflicts) conflicts.push_back(conflict.ToJson());
-    return OkText(
-        {{"checkpoints",
-          {{"source", result->checkpoints.source}, {"target", result->checkpoints.target}}},
-         {"conflicts", std::move(conflicts)},
-         {"applied", result->applied}});
+    return OkText(ReplicationResultJson(*result));
   });
 }
 
 std::string LocalDatabase::Resolve(LocalDatabase& target, const std::string& args_text) {
   return Guarded("resolve", [&]() -> std::string {
-    Result<Json> args = ParseArgs(args_text);
+    Result<Json> json = ParseArgs(args_text);
+    if (!json.ok()) return ErrorText(json.status());
+    Result<ResolveArgs> args = ParseResolveArgs(*json);
     if (!args.ok()) return ErrorText(args.status());
-    Result<std::string> model = StringArg(*args, "model");
-    if (!model.ok()) return ErrorText(model.status());
-    Result<std::string> how_name = StringArg(*args, "how");
-    if (!how_name.ok()) return ErrorText(how_name.status());
-    Result<Resolution> how = ParseResolution(*how_name);
-    if (!how.ok()) return ErrorText(how.status());
-    Result<Conflict> conflict = ParseConflict(Arg(*args, "conflict"));
-    if (!conflict.ok()) return ErrorText(conflict.status());
-    Status resolved = ResolveLocal(&db_, &target.db_, *model, *conflict, *how, Arg(*args, "data"));
+    Status resolved = ResolveLocal(&db_, &target.db_, args->model, args->conflict, args->how, args->data);
     if (!resolved.ok()) return ErrorText(resolved);
     return OkText(nullptr);
   });
+}
+
+Stepped* LocalDatabase::StartReplicate(const std::string& options) {
+  return SteppedReplicate(&db_, options).release();
+}
+
+Stepped* LocalDatabase::StartResolve(const std::string& args) {
+  return SteppedResolve(&db_, args).release();
 }
 
 }  // namespace replicore

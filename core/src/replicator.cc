@@ -417,14 +417,7 @@ Result<ReplicationResult> ReplicateLocal(Database* local, Database* remote,
                                          ReplicatorOptions options, size_t max_requests) {
   options.cursor_changes = true;
   Replicator replicator(local, options);
-  for (size_t i = 0; i < max_requests; ++i) {
-    std::optional<Request> request = replicator.NextRequest();
-    if (!request) break;
-    Status status = replicator.OnResponse(Answer(*remote, options.model, std::move(*request)));
-    if (!status.ok()) return status;
-  }
-  if (replicator.failed()) return replicator.error();
-  if (!replicator.done()) return Status::Storage("replicate did not finish within the step bound");
+  RC_RETURN_IF_ERROR(DriveLocal(replicator, *remote, options.model, max_requests));
   return replicator.result();
 }
 

@@ -14,8 +14,16 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnauthorized: return "unauthorized";
     case StatusCode::kForbidden: return "forbidden";
     case StatusCode::kStorage: return "storage";
+    case StatusCode::kStepLimit: return "step_limit";
   }
   return "storage";
+}
+
+std::optional<StatusCode> StatusCodeNamed(const std::string& name) {
+  for (int code = 0; code <= static_cast<int>(StatusCode::kStepLimit); ++code) {
+    if (name == StatusCodeName(static_cast<StatusCode>(code))) return static_cast<StatusCode>(code);
+  }
+  return std::nullopt;
 }
 
 int HttpStatusFor(StatusCode code) {
@@ -30,6 +38,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnauthorized: return 401;
     case StatusCode::kForbidden: return 403;
     case StatusCode::kStorage: return 500;
+    case StatusCode::kStepLimit: return 500;
   }
   return 500;
 }

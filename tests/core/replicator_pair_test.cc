@@ -80,6 +80,24 @@ TEST_F(ReplicatorPairTest, PushCreatesUpdatesAndDeletes) {
   ExpectConverged();
 }
 
+// Running out of steps is its own error, for both parties of the one contract.
+TEST_F(ReplicatorPairTest, RunningOutOfStepsIsAStepLimitError) {
+  ASSERT_TRUE(client_.Create("Todo", {{"id", "a"}, {"title", "one"}}).ok());
+  ReplicatorOptions options;
+  options.model = "Todo";
+  options.peer = "server";
+  auto cut = ReplicateLocal(&client_, &server_, options, 2);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().code(), StatusCode::kStepLimit) << cut.status().ToString();
+  EXPECT_STREQ(StatusCodeName(cut.status().code()), "step_limit");
+
+  Replicator replicator(&client_, options);
+  EXPECT_EQ(DriveLocal(replicator, server_, "Todo", 1).code(), StatusCode::kStepLimit);
+  Replicator whole(&client_, options);
+  EXPECT_TRUE(DriveLocal(whole, server_, "Todo", 100).ok());
+  EXPECT_TRUE(whole.done());
+}
+
 TEST_F(ReplicatorPairTest, PullCreatesUpdatesAndDeletes) {
   ASSERT_TRUE(server_.Create("Todo", {{"id", "s1"}, {"title", "one"}}).ok());
   ASSERT_TRUE(server_.Create("Todo", {{"id", "s2"}, {"title", "two"}}).ok());

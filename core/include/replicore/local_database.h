@@ -12,6 +12,7 @@
 
 #include "replicore/database.h"
 #include "replicore/memory_store.h"
+#include "replicore/stepped.h"
 
 namespace replicore {
 
@@ -52,6 +53,12 @@ class LocalDatabase {
   // args {"model", "conflict", "how": "source" | "target" | "manual", "data"?}, with this
   // database the source of the replicate that reported the conflict.
   std::string Resolve(LocalDatabase& target, const std::string& args);
+
+  // ---- replication with a party the caller carries requests to (stepped.h); options and
+  // args as Replicate's and Resolve's, plus "push" and "cursor". The caller owns the
+  // result and must delete it before this database.
+  Stepped* StartReplicate(const std::string& options);
+  Stepped* StartResolve(const std::string& args);
 
  private:
   MemoryStore store_;

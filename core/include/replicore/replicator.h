@@ -14,41 +14,9 @@
 
 #include "replicore/conflict.h"
 #include "replicore/database.h"
+#include "replicore/protocol.h"
 
 namespace replicore {
-
-// What one party asks of the other. Args and results are JSON (LoopBack's wire values):
-//   kCheckpoint       {}                         -> {"seq", "time", "id"}
-//   kChanges          {since, filter?, limit?, after?: [checkpoint, modelId]}
-//                                                -> [Change...] or {"changes":[...], "next"}
-//   kDiff             {since, changes}           -> {"deltas", "conflicts"}
-//   kCreateUpdates    {deltas}                   -> [Update...]
-//   kBulkUpdate       {updates}                  -> null; 409 = kConflict with
-//                                                   details {"conflicts": [source changes]}
-//   kFindById         {id}                       -> record or null
-//   kFindLastChange   {id}                       -> Change or null
-//   kUpdateLastChange {id, data}                 -> Change
-//   kReplaceOrCreate  {data}                     -> record
-//   kDeleteById       {id}                       -> {"count"}
-enum class Op {
-  kCheckpoint, kChanges, kDiff, kCreateUpdates, kBulkUpdate,
-  kFindById, kFindLastChange, kUpdateLastChange, kReplaceOrCreate, kDeleteById,
-};
-const char* OpName(Op op);
-
-struct Request {
-  Op op;
-  Json args;
-};
-
-struct Response {
-  Status status;
-  Json result;
-};
-
-// Answers a request from `db` for `model`: the in-process party, and what a server does.
-// Takes the request by value, so a caller that is done with it can move it in.
-Response Answer(Database& db, const std::string& model, Request request);
 
 struct Checkpoints {
   int64_t source = -1;

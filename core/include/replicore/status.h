@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -31,12 +32,15 @@ enum class StatusCode {
   kUnauthorized,
   kForbidden,
   kStorage,
+  kStepLimit,  // a sans-I/O party did not finish within its driver's bound of steps
 };
 
 // "validation", "not_found", ...; "ok" for kOk.
 const char* StatusCodeName(StatusCode code);
 // The HTTP status LoopBack uses for the code (200 for kOk).
 int HttpStatusFor(StatusCode code);
+// The code StatusCodeName gives `name`, or nullopt.
+std::optional<StatusCode> StatusCodeNamed(const std::string& name);
 
 class [[nodiscard]] Status {
  public:
@@ -58,6 +62,7 @@ class [[nodiscard]] Status {
   static Status BadRequest(std::string m) { return Status(StatusCode::kBadRequest, std::move(m)); }
   static Status TooLarge(std::string m) { return Status(StatusCode::kTooLarge, std::move(m)); }
   static Status Storage(std::string m) { return Status(StatusCode::kStorage, std::move(m)); }
+  static Status StepLimit(std::string m) { return Status(StatusCode::kStepLimit, std::move(m)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

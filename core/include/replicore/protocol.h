@@ -1,0 +1,72 @@
+// The vocabulary of replication: the operations one party asks of the other, as values
+// (PROTOCOL.md §2.1 and §9), and `Answer`, the one dispatcher that answers them from a
+// Database. The Replicator and the ConflictResolver emit Requests; the in-process driver,
+// the server's HTTP routes and the JS remote carry them and feed back Responses.
+#ifndef REPLICORE_PROTOCOL_H_
+#define REPLICORE_PROTOCOL_H_
+
+#include <optional>
+#include <string>
+
+#include "replicore/database.h"
+
+namespace replicore {
+
+// What one party asks of the other. Args and results are JSON (LoopBack's wire values):
+//   kCheckpoint       {}                         -> {"seq", "time", "id"}
+//   kChanges          {since, filter?, limit?, after?: [checkpoint, modelId]}
+//                                                -> [Change...] or {"changes":[...], "next"}
+//   kDiff             {since, changes}           -> {"deltas", "conflicts"}
+//   kCreateUpdates    {deltas}                   -> [Update...]
+//   kBulkUpdate       {updates}                  -> null; 409 = kConflict with
+//                                                   details {"conflicts": [source changes]}
+//   kFindById         {id}                       -> record or null
+//   kFindLastChange   {id}                       -> Change or null
+//   kUpdateLastChange {id, data}                 -> Change
+//   kReplaceOrCreate  {data}                     -> record
+//   kDeleteById       {id}                       -> {"count"}
+enum class Op {
+  kCheckpoint, kChanges, kDiff, kCreateUpdates, kBulkUpdate,
+  kFindById, kFindLastChange, kUpdateLastChange, kReplaceOrCreate, kDeleteById,
+};
+const char* OpName(Op op);
+// The Op named `name` (OpName's inverse), or nullopt.
+std::optional<Op> OpNamed(const std::string& name);
+
+struct Request {
+  Op op;
+  Json args;
+};
+
+struct Response {
+  Status status;
+  Json result;
+};
+
+// Answers a request from `db` for `model`: the in-process party, and what a server does.
+// Takes the request by value, so a caller that is done with it can move it in.
+Response Answer(Database& db, const std::string& model, Request request);
+
+// The one contract of the sans-I/O parties (Replicator, ConflictResolver): NextRequest()
+// hands each request out once (nullopt while a response is awaited and once finished),
+// OnResponse() takes its answer, done() / failed() / error() tell how it ended. Drives
+// `party` in-process against `remote` for at most `max_steps` requests; one that has
+// not finished by then fails with kStepLimit.
+template <typename Party>
+Status DriveLocal(Party& party, Database& remote, const std::string& model, size_t max_steps) {
+  for (size_t step = 0; step < max_steps; ++step) {
+    std::optional<Request> request = party.NextRequest();
+    if (!request) break;
+    Status status = party.OnResponse(Answer(remote, model, std::move(*request)));
+    if (!status.ok()) return status;
+  }
+  if (party.failed()) return party.error();
+  if (!party.done()) {
+    return Status::StepLimit("did not finish within " + std::to_string(max_steps) + " requests");
+  }
+  return Status::Ok();
+}
+
+}  // namespace replicore
+
+#endif  // REPLICORE_PROTOCOL_H_
