@@ -51,13 +51,16 @@ export interface Filter {
 
 export type ErrorCode =
   | 'validation' | 'not_found' | 'conflict' | 'bad_filter' | 'bad_request' | 'too_large'
-  | 'unauthorized' | 'forbidden' | 'storage' | 'quota' | 'closed' | 'blocked';
+  | 'unauthorized' | 'forbidden' | 'storage' | 'step_limit' | 'quota' | 'closed' | 'blocked'
+  | 'network' | 'timeout' | 'server';
 
 export class ReplicoreError extends Error {
   readonly name: 'ReplicoreError';
   readonly code: ErrorCode;
   readonly details?: unknown;
   readonly cause?: unknown;
+  /** The HTTP status, for errors answered by a remote. */
+  readonly status?: number;
   constructor(code: ErrorCode, message: string, options?: { details?: unknown; cause?: unknown });
 }
 
@@ -92,6 +95,7 @@ export interface ReplicationResult<T = Data> {
   applied: number;
 }
 
+/** Between a local model and another local or a remote one. */
 export class Conflict<T = Data> {
   readonly modelId: string;
   readonly type: 'update' | 'delete' | 'unknown';
@@ -124,8 +128,54 @@ export class Model<T = Data> {
   deleteAll(where?: Where | null): Promise<{ count: number }>;
   on(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
   off(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
+  /** To a local model of another database, or a push to a remote model. */
+  replicate(target: Model<T> | RemoteModel<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
+}
+
+export interface RemoteOptions {
+  /** The model definitions; each model's REST path is its `plural` (default name + 's'). */
+  models: Array<ModelDefinition | string>;
+  /** Sent with every request; a function is called before each (tokens that change). */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  fetch?: typeof fetch;
+  /** Milliseconds before a request fails with code 'timeout' (default 30,000). */
+  timeout?: number;
+}
+
+/** A model of a LoopBack 3 REST API (replicore-server or LoopBack), over fetch. */
+export class RemoteModel<T = Data> {
+  readonly name: string;
+  readonly plural: string;
+  find(filter?: Filter): Promise<T[]>;
+  findOne(filter?: Filter): Promise<T | null>;
+  findById(id: string | number): Promise<T | null>;
+  count(where?: Where): Promise<number>;
+  exists(id: string | number): Promise<boolean>;
+  changes(since?: number): Promise<ChangeRow[]>;
+  create(data: Partial<T>): Promise<T>;
+  create(data: Array<Partial<T>>): Promise<T[]>;
+  upsert(data: Partial<T>): Promise<T>;
+  patchOrCreate(data: Partial<T>): Promise<T>;
+  replaceOrCreate(data: Partial<T>): Promise<T>;
+  upsertWithWhere(where: Where, data: Partial<T>): Promise<T>;
+  replaceById(id: string | number, data: Partial<T>): Promise<T>;
+  patchById(id: string | number, data: Partial<T>): Promise<T>;
+  updateAll(where: Where | null, data: Partial<T>): Promise<{ count: number }>;
+  deleteById(id: string | number): Promise<{ count: number }>;
+  deleteAll(where?: Where | null): Promise<{ count: number }>;
+  /** A pull: this remote model is the source, `target` a local model. */
   replicate(target: Model<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
 }
+
+export class RemoteDatabase {
+  readonly url: string;
+  readonly models: Record<string, RemoteModel>;
+  model<T = Data>(name: string): RemoteModel<T>;
+  [model: string]: unknown;
+}
+
+/** `url` is the API root, e.g. 'https://example.com/api'. */
+export function remote(url: string, options: RemoteOptions): RemoteDatabase & Record<string, RemoteModel>;
 
 /** The tabs (and workers) of one origin that opened the same database. */
 export class Tabs {

@@ -29,6 +29,7 @@ export class Database {
   #sections = 0;        // sections queued or running
   #listeners = new Map();  // model name -> Set of change listeners
   #closed = false;
+  #steppeds = new Set();  // stepped replicates and resolutions borrowing the core
   #key;                 // storage and name: orders the databases of a two-database section
 
   constructor(name, module, definitions, core, connection, key, shared) {
@@ -91,6 +92,7 @@ export class Database {
     await this.#settled();
     if (this.#closed) return;
     this.#closed = true;
+    this.#endSteppeds();
     this.#tabs._close();
     this.#core.delete();
     await this.#connection.close();
@@ -168,6 +170,58 @@ export class Database {
       }
       return unwrap(answer);
     }));
+  }
+
+  // Runs a stepped replicate or resolve (core/include/replicore/stepped.h): `start(core)`
+  // makes it; each request it hands out goes to `carry(request)`, which resolves to the
+  // answer ({ok} or {error}) or throws to end it. Every step runs in a commit of its own,
+  // caught up with the other tabs, so the local side is never written on stale state.
+  // Resolves to the done result.
+  async _stepped(start, carry) {
+    let stepped = null;
+    try {
+      for (let steps = 0; ; steps++) {
+        let next;
+        await this.#step(stepped, () => {
+          stepped ??= this.#adopt(start(this.#core));
+          next = JSON.parse(stepped.next());
+        });
+        if (next.error) throw new ReplicoreError(next.error.code, next.error.message, { details: next.error.details });
+        if ('done' in next) return next.done;
+        const answer = await carry(next.request);
+        let failed = '';
+        await this.#step(stepped, () => { failed = stepped.respond(JSON.stringify(answer)); });
+        if (failed) unwrap(failed);
+      }
+    } finally {
+      if (stepped && this.#steppeds.delete(stepped)) stepped.delete();
+    }
+  }
+
+  // One step of a stepped party, in a commit caught up with the other tabs.
+  #step(stepped, run) {
+    return this.#exclusive(async () => {
+      this.#checkOpen();
+      await this.#commitCaughtUp(() => {
+        if (stepped && !this.#steppeds.has(stepped)) {
+          throw new ReplicoreError('conflict', `database "${this.name}" reloaded from disk while ` +
+            'replicating (another tab compacted it while this one was frozen): replicate again');
+        }
+        run();
+      });
+    });
+  }
+
+  // Tracks a stepped party: it borrows the core, so a reload (a new core) or a close ends
+  // it first.
+  #adopt(stepped) {
+    this.#steppeds.add(stepped);
+    return stepped;
+  }
+
+  #endSteppeds() {
+    for (const stepped of this.#steppeds) stepped.delete();
+    this.#steppeds.clear();
   }
 
   _on(model, listener) {
@@ -336,6 +390,7 @@ export class Database {
         core.delete();
         throw error;
       }
+      this.#endSteppeds();
       this.#core.delete();
       this.#core = core;
       events.push(null);

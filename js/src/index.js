@@ -10,6 +10,7 @@ export { ReplicoreError } from './errors.js';
 export { Database } from './database.js';
 export { Model } from './model.js';
 export { Conflict } from './conflict.js';
+export { remote, RemoteDatabase, RemoteModel } from './remote/index.js';
 
 // Opens (or creates) a database: {name, models, storage?, durability?}.
 export function open(options) {

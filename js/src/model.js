@@ -5,6 +5,11 @@ import { ReplicoreError } from './errors.js';
 import { toJsonText } from './values.js';
 import { Database } from './database.js';
 
+// A model of remote() (remote/index.js), told apart without importing it.
+function isRemote(model) {
+  return typeof model?._carry === 'function';
+}
+
 function idArg(id) {
   if (typeof id === 'string') return id;
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
@@ -64,6 +69,7 @@ export class Model {
   // ---- replication: this model is the source, `target` a model of another database.
   // Resolves to {conflicts, checkpoints, applied} once both sides are on disk.
   async replicate(target, options = {}) {
+    if (isRemote(target)) return this._replicateRemote(target, { ...options, push: true });
     if (!(target instanceof Model) || target.#db === this.#db) {
       throw new ReplicoreError('bad_request', 'replicate() needs a model of another replicore database');
     }
@@ -80,8 +86,32 @@ export class Model {
     };
   }
 
+  // Replicates with a remote model (remote/index.js): a push when options.push, else a
+  // pull into this model. The core drives; each request it makes is carried over fetch.
+  async _replicateRemote(remoteModel, { push, since }) {
+    if (remoteModel.name !== this.name) {
+      throw new ReplicoreError('bad_request',
+        `replicate() pairs models of the same name ("${this.name}" vs "${remoteModel.name}")`);
+    }
+    const options = { model: this.name, peer: remoteModel.peerKey, push, cursor: await remoteModel._cursorPaging() };
+    if (since !== undefined) options.since = since;
+    const text = JSON.stringify(options);
+    const result = await this.#db._stepped((core) => core.startReplicate(text), (request) => remoteModel._carry(request));
+    const [source, target] = push ? [this, remoteModel] : [remoteModel, this];
+    return { ...result, conflicts: result.conflicts.map((raw) => new Conflict(source, target, raw)) };
+  }
+
+  // Resolves a conflict between this model and a remote one, reported by either direction.
+  async _resolveRemote(remoteModel, raw, how, data) {
+    const args = { model: this.name, conflict: raw, how };
+    if (data !== undefined) args.data = data;
+    const text = toJsonText(args);
+    await this.#db._stepped((core) => core.startResolve(text), (request) => remoteModel._carry(request));
+  }
+
   // Used by Conflict: resolves `raw` (reported by this model's replicate to `target`).
   async _resolve(target, raw, how, data) {
+    if (isRemote(target)) return this._resolveRemote(target, raw, how, data);
     const args = { model: this.name, conflict: raw, how };
     if (data !== undefined) args.data = data;
     const text = toJsonText(args);

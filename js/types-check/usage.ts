@@ -1,5 +1,5 @@
 // Compiled with tsc --noEmit: the README's usage must type-check against index.d.ts.
-import { open, destroy, revision, ReplicoreError, type Conflict } from 'replicore';
+import { open, destroy, remote, revision, ReplicoreError, type Conflict } from 'replicore';
 
 interface Todo { id: string; title: string; completed: boolean; created: number }
 
@@ -26,10 +26,18 @@ async function main(): Promise<void> {
     if (source) await conflict.resolveManually({ ...source, title: 'merged' });
     else await conflict.resolveUsingTarget();
   }
+  const server = remote('http://127.0.0.1:3000/api', { models: [todoDefinition], headers: () => ({ authorization: 'token' }), timeout: 5000 });
+  const serverTodo = server.model<Todo>('Todo');
+  await Todo.replicate(serverTodo);
+  const pulled = await serverTodo.replicate(Todo);
+  for (const conflict of pulled.conflicts) await conflict.resolveUsingTarget();
+  const remoteOpen: Todo[] = await serverTodo.find({ where: { completed: false } });
+  console.log(remoteOpen.length);
   try {
     await Todo.patchById(todo.id, { completed: true });
   } catch (error) {
     if (error instanceof ReplicoreError && error.code === 'quota') console.log('disk full');
+    if (error instanceof ReplicoreError && error.code === 'network') console.log('offline', error.status);
   }
   const { rev } = await revision({ a: 1 });
   console.log(many.length, open_.length, count, rev);
