@@ -137,6 +137,12 @@ const std::map<std::string, Operation>& Operations() {
        }},
       {"deleteAll", [](Database& db, const std::string& m,
                        const Json& a) { return AsJson(db.DeleteAll(m, Arg(a, "where"))); }},
+      {"pendingPush",
+       [](Database& db, const std::string& m, const Json& a) -> Result<Json> {
+         Result<std::string> peer = StringArg(a, "peer");
+         if (!peer.ok()) return peer.status();
+         return AsJson(PendingPush(db, *peer, m));
+       }},
       {"currentCheckpoint", [](Database& db, const std::string&,
                                const Json&) { return AsJson(db.CurrentCheckpoint()); }},
   };

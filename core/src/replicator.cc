@@ -69,8 +69,25 @@ Replicator::Replicator(Database* local, ReplicatorOptions options)
     : local_(local), options_(std::move(options)) {}
 
 std::string Replicator::StateKey(bool push) const {
-  return std::string(kMetaPrefix) + options_.peer + ":" + options_.model + ":" +
-         (push ? "push" : "pull");
+  return ReplicationStateKey(options_.peer, options_.model, push);
+}
+
+std::string ReplicationStateKey(const std::string& peer, const std::string& model, bool push) {
+  return std::string(kMetaPrefix) + peer + ":" + model + ":" + (push ? "push" : "pull");
+}
+
+Result<size_t> PendingPush(Database& db, const std::string& peer, const std::string& model) {
+  auto stored = db.store()->GetMeta(ReplicationStateKey(peer, model, true));
+  if (!stored.ok()) return stored.status();
+  int64_t since = -1;
+  size_t unresolved = 0;
+  if (stored->has_value() && (**stored).contains("since") && (**stored)["since"].is_object()) {
+    since = (**stored)["since"].value("source", int64_t{-1});
+    unresolved = (**stored).value("unresolved", Json::array()).size();
+  }
+  auto page = Changes(db, model, since, Json(), std::nullopt, std::nullopt);
+  if (!page.ok()) return page.status();
+  return page->changes.size() + unresolved;
 }
 
 Status Replicator::Fail(Status status) {

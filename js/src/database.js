@@ -10,6 +10,7 @@
 import { loadCore } from './core.js';
 import { ReplicoreError, storageError, unwrap } from './errors.js';
 import { Model } from './model.js';
+import { Sync } from './sync.js';
 import { Tabs } from './tabs.js';
 import { toJsonText } from './values.js';
 import { storageFor } from './storage/index.js';
@@ -30,6 +31,7 @@ export class Database {
   #listeners = new Map();  // model name -> Set of change listeners
   #closed = false;
   #steppeds = new Set();  // stepped replicates and resolutions borrowing the core
+  #syncs = new Set();
   #key;                 // storage and name: orders the databases of a two-database section
 
   constructor(name, module, definitions, core, connection, key, shared) {
@@ -80,6 +82,15 @@ export class Database {
   // The tabs sharing this database: its lock (isLeader, whenLeader) and channel (publish).
   get tabs() { return this.#tabs; }
 
+  // Live sync with a remote() database: see sync.js; options {models?, live?, interval?,
+  // conflicts?, retry?}. Stopped by close().
+  sync(remote, options) {
+    this.#checkOpen();
+    const sync = new Sync(this, remote, options);
+    this.#syncs.add(sync);
+    return sync;
+  }
+
   // Bumps the checkpoint (LoopBack's Model.checkpoint); resolves to {seq, time, id}.
   checkpoint() {
     return this._write('checkpoint', Object.keys(this.models)[0] ?? '', {});
@@ -89,6 +100,7 @@ export class Database {
   // with code "closed".
   async close() {
     if (this.#closed) return;
+    for (const sync of this.#syncs) await sync.stop();
     await this.#settled();
     if (this.#closed) return;
     this.#closed = true;

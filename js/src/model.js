@@ -88,7 +88,7 @@ export class Model {
 
   // Replicates with a remote model (remote/index.js): a push when options.push, else a
   // pull into this model. The core drives; each request it makes is carried over fetch.
-  async _replicateRemote(remoteModel, { push, since }) {
+  async _replicateRemote(remoteModel, { push, since, meter }) {
     if (remoteModel.name !== this.name) {
       throw new ReplicoreError('bad_request',
         `replicate() pairs models of the same name ("${this.name}" vs "${remoteModel.name}")`);
@@ -96,9 +96,15 @@ export class Model {
     const options = { model: this.name, peer: remoteModel.peerKey, push, cursor: await remoteModel._cursorPaging() };
     if (since !== undefined) options.since = since;
     const text = JSON.stringify(options);
-    const result = await this.#db._stepped((core) => core.startReplicate(text), (request) => remoteModel._carry(request));
+    const result = await this.#db._stepped((core) => core.startReplicate(text),
+      (request) => remoteModel._carry(request, meter));
     const [source, target] = push ? [this, remoteModel] : [remoteModel, this];
     return { ...result, conflicts: result.conflicts.map((raw) => new Conflict(source, target, raw)) };
+  }
+
+  // Local changes not yet pushed to `remoteModel` (sync's `pending`).
+  _pendingPush(remoteModel) {
+    return this.#db._read('pendingPush', this.name, { peer: remoteModel.peerKey });
   }
 
   // Resolves a conflict between this model and a remote one, reported by either direction.

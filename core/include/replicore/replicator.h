@@ -116,6 +116,13 @@ class Replicator {
   std::set<std::string> conflict_ids_;
 };
 
+// The meta key under which a replicate keeps since and the unresolved set for `peer`,
+// `model` and direction.
+std::string ReplicationStateKey(const std::string& peer, const std::string& model, bool push);
+// Local changes a push to `peer` has not carried yet: the change rows since the last
+// push's since, plus the ids it left unresolved.
+Result<size_t> PendingPush(Database& db, const std::string& peer, const std::string& model);
+
 // Runs a replicate in-process (local <-> local): the Replicator on `local` (source when
 // options.local_is_source, else target), `remote` answering, with a bound on the number
 // of requests. Since and the unresolved set are kept in `local`'s store per options.peer.

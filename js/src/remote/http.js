@@ -22,19 +22,21 @@ function queryString(query) {
   return text ? `?${text}` : '';
 }
 
-// {baseUrl, headers, fetch, timeout}; resolves to {status, body, headers} for 2xx.
+// {baseUrl, headers, fetch, timeout}; resolves to {status, body, headers, sent, received}
+// (the bodies' lengths in UTF-16 units) for 2xx.
 export async function httpRequest(config, method, path, { query, body } = {}) {
   const url = `${config.baseUrl}${path}${queryString(query)}`;
   const headers = { accept: 'application/json',
     ...(typeof config.headers === 'function' ? await config.headers() : config.headers) };
   if (body !== undefined) headers['content-type'] = 'application/json';
+  const payload = body === undefined ? undefined : JSON.stringify(body);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.timeout);
   let response;
   let text;
   try {
     response = await config.fetch(url, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: abort.signal,
+      method, headers, body: payload, signal: abort.signal,
     });
     text = await response.text();
   } catch (error) {
@@ -63,5 +65,6 @@ export async function httpRequest(config, method, path, { query, body } = {}) {
     failure.status = response.status;
     throw failure;
   }
-  return { status: response.status, body: parsed, headers: response.headers };
+  return { status: response.status, body: parsed, headers: response.headers,
+    sent: payload?.length ?? 0, received: text.length };
 }

@@ -79,10 +79,16 @@ export class RemoteModel {
   // Carries one replication request of the core: resolves to its answer as the core
   // takes it ({ok} or {error}); throws for what ends the replicate (network, timeout,
   // server errors and refusals).
-  async _carry(request) {
+  // `meter` ({requests, sent, received}), when given, counts the requests and their bytes.
+  async _carry(request, meter) {
     const [method, path, parts] = routeOf(request.op, request.args);
     try {
       const response = await httpRequest(this.#config, method, path, parts);
+      if (meter) {
+        meter.requests += 1;
+        meter.sent += response.sent;
+        meter.received += response.received;
+      }
       return { ok: resultOf(request.op, request.args, response) };
     } catch (error) {
       const status = error.status;
