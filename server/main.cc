@@ -39,6 +39,8 @@ Options:
   --host HOST       address to listen on (default 127.0.0.1)
   --port N          port (default 3000; 0 picks a free one)
   --static DIR      also serve the files of DIR at /
+  --cors ORIGIN     let pages of ORIGIN (e.g. http://localhost:5173, or *) call the API
+                    from the browser; repeatable; off by default
   --api-root PATH   where the REST API is mounted (default /api)
   --max-body SIZE   largest request body, bytes or with k/m suffix (default 32m);
                     larger bodies get 413
@@ -137,7 +139,7 @@ int main(int argc, char** argv) {
     std::string v;
     if (arg == "--models" || arg == "--db" || arg == "--host" || arg == "--port" ||
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
-        arg == "--log-level") {
+        arg == "--log-level" || arg == "--cors") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
@@ -149,6 +151,7 @@ int main(int argc, char** argv) {
     else if (arg == "--api-root") options.api_root = v;
     else if (arg == "--sync") sync = v;
     else if (arg == "--log-level") log_level_text = v;
+    else if (arg == "--cors") options.cors.origins.push_back(v);
     else if (arg == "--port") {
       char* end = nullptr;
       long port = std::strtol(v.c_str(), &end, 10);

@@ -19,6 +19,7 @@ export class Sync {
   #listeners = { status: new Set(), change: new Set(), conflict: new Set(), error: new Set(), progress: new Set() };
   #status = { state: 'idle', pending: 0, lastSyncedAt: null, error: null, round: 0 };
   #timer = null;
+  #pendingTimer = null;
   #running = null;       // the round in flight
   #again = false;        // a local write came in during the round
   #failures = 0;
@@ -86,6 +87,7 @@ export class Sync {
     if (this.#stopped) return;
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#pendingTimer);
     for (const detach of this.#detach) detach();
     await this.#running?.catch(() => {});
     this.#setStatus({ state: 'stopped' }, false);
@@ -110,7 +112,9 @@ export class Sync {
 
     const onChange = (event) => {
       for (const listener of this.#listeners.change) call(listener, event);
-      if (!tabs.isLeader || !this.#options.live) return;
+      if (!tabs.isLeader) return;
+      if (!this.#running) this.#refreshPending();
+      if (!this.#options.live) return;
       if (this.#running) this.#again = true;
       else this.#schedule(this.#options.debounce);
     };
@@ -174,6 +178,16 @@ export class Sync {
     })();
     this.#running = run.catch((error) => this.#failed(error)).finally(() => { this.#running = null; });
     return run;
+  }
+
+  // `pending` follows local writes at once, online or not (a round may be far off).
+  #refreshPending() {
+    if (this.#pendingTimer) return;
+    this.#pendingTimer = setTimeout(async () => {
+      this.#pendingTimer = null;
+      const pending = await this.#pending().catch(() => null);
+      if (pending !== null && !this.#stopped && !this.#running) this.#setStatus({ pending });
+    }, this.#options.debounce);
   }
 
   async #pending() {

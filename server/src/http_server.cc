@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "replicore/gzip.h"
 #include "replicore/http_api.h"
 
 namespace replicore {
@@ -63,7 +64,21 @@ struct Server::Impl {
     std::fflush(stderr);
   }
 
+  // CORS headers for an allowed origin; true when the request was a preflight, answered.
+  bool ApplyCors(const httplib::Request& req, httplib::Response& res) const {
+    const std::string allowed = options.cors.AllowedOrigin(req.get_header_value("Origin"));
+    if (allowed.empty()) return false;
+    const bool preflight = req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method");
+    for (auto& [name, value] :
+         options.cors.Headers(allowed, preflight, req.get_header_value("Access-Control-Request-Headers"))) {
+      res.set_header(name.c_str(), value);
+    }
+    if (preflight) res.status = 204;
+    return preflight;
+  }
+
   void Serve(const httplib::Request& req, httplib::Response& res) {
+    if (ApplyCors(req, res)) return;
     ApiRequest request;
     request.method = req.method;
     const std::string& target = req.target.empty() ? req.path : req.target;
@@ -81,9 +96,16 @@ struct Server::Impl {
     if (response.json) {
       if (response.body.empty()) {
         res.set_header("Content-Type", kJsonType);
-      } else {
-        res.set_content(std::move(response.body), kJsonType);
+        return;
       }
+      if (response.body.size() >= kGzipMinBytes && AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
+        if (std::optional<std::string> zipped = Gzip(response.body)) {
+          res.set_header("Content-Encoding", "gzip");
+          res.set_header("Vary", res.has_header("Vary") ? "Origin, Accept-Encoding" : "Accept-Encoding");
+          response.body = std::move(*zipped);
+        }
+      }
+      res.set_content(std::move(response.body), kJsonType);
     }
   }
 };
@@ -126,7 +148,7 @@ Server::Server(Database* db, ServerOptions options)
   // Errors httplib answers itself (413 over --max-body, 400 malformed request, ...) get
   // LoopBack's error body; answers that already have one are left alone.
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
+      [impl](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || req.method == "HEAD") {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -140,6 +162,7 @@ Server::Server(Database* db, ServerOptions options)
       response = ErrorResponse(res.status, "Error", ReasonOf(res.status));
     }
     res.set_content(response.body, kJsonType);
+    impl->ApplyCors(req, res);
     return httplib::Server::HandlerResponse::Handled;
   }));
   svr.set_exception_handler(

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "replicore/cors.h"
 #include "replicore/database.h"
 
 namespace replicore {
@@ -25,6 +26,7 @@ struct ServerOptions {
   int threads = 64;
   size_t keep_alive_max_count = 10000;
   int keep_alive_timeout_s = 5;
+  Cors cors;                           // --cors: origins allowed to call from browsers
 };
 
 class Server {

@@ -1,0 +1,78 @@
+// A page on IndexedDB syncs live with a real replicore-server (another origin: --cors),
+// goes offline (Playwright's setOffline), keeps writing, is closed while offline and opened
+// again in the same profile: once online the server holds every write, and an edit made on
+// the server meanwhile reaches the page without a reload.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { call, startBrowser } from './harness.mjs';
+import { modelsDir, request, startServer, stopped } from '../system/server_process.mjs';
+
+let browser;
+let server;
+const models = modelsDir();
+
+before(async () => {
+  browser = await startBrowser();
+  server = await startServer(['--db', ':memory:', '--models', models, '--cors', browser.base]);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.process.kill('SIGTERM');
+  if (server) await stopped(server.process);
+  rmSync(models, { recursive: true, force: true });
+});
+
+// Polls (bounded) until `check()` is truthy; returns its last value.
+async function eventually(check, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  let value = await check();
+  while (!value && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await check();
+  }
+  return value;
+}
+
+const serverIds = async () => (await request(server.url, 'GET', '/Todos')).body.map((t) => t.id).sort();
+
+async function syncingPage() {
+  const page = await browser.newPage('page.html?suite=./sync-suite.mjs');
+  await call(page, 'start', 'synced', `${server.url}/api`);
+  return page;
+}
+
+test('offline writes survive closing the page and reach the server once online', async () => {
+  let page = await syncingPage();
+  await call(page, 'write', ['on1', 'on2', 'on3']);
+  assert.ok(await eventually(async () => (await serverIds()).length === 3), 'pushed while online');
+
+  await browser.context.setOffline(true);
+  await call(page, 'write', ['off1', 'off2', 'off3', 'off4', 'off5']);
+  assert.ok(await eventually(async () => {
+    const { state, pending } = await call(page, 'status');
+    return state === 'offline' && pending >= 5;
+  }), `the status says offline with the writes pending: ${JSON.stringify(await call(page, 'status'))}`);
+  assert.equal(await call(page, 'count'), 8, 'the page reads its offline writes');
+  assert.deepEqual(await serverIds(), ['on1', 'on2', 'on3'], 'nothing reached the server');
+  assert.equal((await request(server.url, 'PATCH', '/Todos/on1', { title: 'edited on the server' })).status, 200);
+  await page.close({ runBeforeUnload: false });
+
+  await browser.context.setOffline(false);
+  page = await syncingPage();
+  assert.ok(await eventually(async () => (await serverIds()).length === 8), `server: ${await serverIds()}`);
+  assert.deepEqual(await serverIds(), ['off1', 'off2', 'off3', 'off4', 'off5', 'on1', 'on2', 'on3']);
+  assert.ok(await eventually(async () => (await call(page, 'titleOf', 'on1')) === 'edited on the server'),
+    'the server edit reached the page');
+  assert.ok(await eventually(async () => {
+    const { state, pending } = await call(page, 'status');
+    return state === 'idle' && pending === 0;
+  }), JSON.stringify(await call(page, 'status')));
+
+  // And live, with the page open: a server edit arrives without a reload.
+  assert.equal((await request(server.url, 'PATCH', '/Todos/off3', { title: 'live from the server' })).status, 200);
+  assert.ok(await eventually(async () => (await call(page, 'titleOf', 'off3')) === 'live from the server'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
