@@ -163,29 +163,33 @@ test('after a server restart, replication resumes where it stopped', async () =>
   await phone.close();
 });
 
-test('the network failing at each request of a replicate: the next one converges', async () => {
-  const { api: url } = await server();
-  const phone = await local();
-  const { Todo: serverTodo } = remote(url, { models: [todoModel] });
-  let id = 0;
-  for (let failAt = 1; failAt <= 12; failAt++) {
-    // One new record each side, one edit on each side of shared records.
-    await phone.Todo.create({ id: `p${++id}`, title: `phone ${id}` });
-    await serverTodo.create({ id: `s${id}`, title: `server ${id}` });
-    let calls = 0;
-    const flaky = remote(url, { models: [todoModel], fetch: (input, init) => {
-      calls += 1;
-      if (calls === failAt) return Promise.reject(new TypeError('fetch failed'));
-      return fetch(input, init);
-    } });
-    for (const direction of ['push', 'pull']) {
-      const run = direction === 'push' ? phone.Todo.replicate(flaky.Todo) : flaky.Todo.replicate(phone.Todo);
-      await run.catch((error) => assert.equal(error.code, 'network'));
+// The request never leaves, or it reaches the server and its answer is lost.
+for (const how of ['before sending', 'after the server answered']) {
+  test(`the network failing ${how}, at each request of a replicate: the next one converges`, async () => {
+    const { api: url } = await server();
+    const phone = await local();
+    const { Todo: serverTodo } = remote(url, { models: [todoModel] });
+    let id = 0;
+    for (let failAt = 1; failAt <= 12; failAt++) {
+      // One new record each side, one edit on each side of shared records.
+      await phone.Todo.create({ id: `p${++id}`, title: `phone ${id}` });
+      await serverTodo.create({ id: `s${id}`, title: `server ${id}` });
+      let calls = 0;
+      const flaky = remote(url, { models: [todoModel], fetch: (input, init) => {
+        calls += 1;
+        if (calls !== failAt) return fetch(input, init);
+        if (how === 'before sending') return Promise.reject(new TypeError('fetch failed'));
+        return fetch(input, init).then((response) => response.text()).then(() => { throw new TypeError('connection reset'); });
+      } });
+      for (const direction of ['push', 'pull']) {
+        const run = direction === 'push' ? phone.Todo.replicate(flaky.Todo) : flaky.Todo.replicate(phone.Todo);
+        await run.catch((error) => assert.equal(error.code, 'network'));
+      }
+      await phone.Todo.replicate(serverTodo);
+      await serverTodo.replicate(phone.Todo);
+      assert.deepEqual(await titles(phone.Todo), await titles(serverTodo), `converged after a failure at request ${failAt}`);
+      assert.equal(await phone.Todo.count(), 2 * id);
     }
-    await phone.Todo.replicate(serverTodo);
-    await serverTodo.replicate(phone.Todo);
-    assert.deepEqual(await titles(phone.Todo), await titles(serverTodo), `converged after a failure at request ${failAt}`);
-    assert.equal(await phone.Todo.count(), 2 * id);
-  }
-  await phone.close();
-});
+    await phone.close();
+  });
+}
