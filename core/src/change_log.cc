@@ -44,6 +44,13 @@ Rectified Rectify(const std::optional<Change>& existing, const std::string& mode
         change.prev = "unknown";
         change.prev_set = true;
       }
+    } else if (!(change.prev_set && Truthy(change.prev)) && Truthy(current_rev)) {
+      // Created and deleted within one checkpoint. LoopBack leaves rev and prev null (type
+      // "unknown", which /changes drops), so a peer that got the record meanwhile (a
+      // resolution copies data without a bump) never hears of the delete and may push the
+      // record back. Ours: a tombstone based on the last rev, a delete every peer sees.
+      change.prev = current_rev;
+      change.prev_set = true;
     }
   }
   change.checkpoint = checkpoint;

@@ -65,8 +65,8 @@ test('remote CRUD speaks LoopBack 3 REST, with its errors as ReplicoreErrors', a
   assert.equal((await Todo.upsertWithWhere({ id: 'r5' }, { id: 'r5', title: 'five' })).title, 'five');
   assert.deepEqual(await Todo.deleteById('r5'), { count: 1 });
   assert.deepEqual(await Todo.deleteAll({ title: 'done' }), { count: 2 });
-  const changed = (await Todo.changes()).map((c) => c.modelId);
-  for (const id of ['r2', 'r4']) assert.ok(changed.includes(id), `${id} in the change log`);
+  // Deleted records keep a change row, r5 too (created and deleted in one checkpoint).
+  assert.deepEqual((await Todo.changes()).map((c) => c.modelId).sort(), ['r1', 'r2', 'r3', 'r4', 'r5']);
 
   await rejectsWith(Todo.create({ id: 'r2' }), 'conflict', 409);
   await rejectsWith(Todo.create({ id: 'bad', nope: 1 }), 'validation', 422);

@@ -484,6 +484,51 @@ Json RequestBody(const Json& request, std::string* text) {
   return nullptr;
 }
 
+// Captures where a record was created and deleted within one checkpoint: LoopBack leaves
+// its change row "unknown" (rev null, no prev), which /changes drops; replicore keeps a
+// tombstone (rev null, prev = the last rev; README "Where replicore differs"). Only those
+// rows are taken out of our answer before the comparison; everything else stays exact.
+const std::set<std::string> kTombstoneCaptures = {
+    "040-changes-since-filter", "043-findLastChange-deleted", "061-changes-for-pull",
+    "068-diff-no-since", "095-changes-final"};
+
+bool IsTombstone(const Json& row) {
+  return row.is_object() && row.contains("rev") && row["rev"].is_null() && row.contains("prev") &&
+         row["prev"].is_string();
+}
+
+Json WithoutTombstonesLoopBackLacks(const Json& want, const Json& actual) {
+  if (actual.is_array() && want.is_array()) {
+    std::set<std::string> theirs;
+    for (const Json& row : want) {
+      if (row.is_object() && row.contains("modelId")) theirs.insert(row["modelId"].dump());
+    }
+    Json kept = Json::array();
+    for (const Json& row : actual) {
+      if (IsTombstone(row) && !theirs.count(row["modelId"].dump())) continue;
+      Json same;  // LoopBack's row for the same record, if any
+      for (const Json& theirs_row : want) {
+        if (theirs_row.is_object() && theirs_row.value("modelId", Json()) == row.value("modelId", Json())) {
+          same = theirs_row;
+        }
+      }
+      kept.push_back(WithoutTombstonesLoopBackLacks(same, row));
+    }
+    return kept;
+  }
+  if (actual.is_object()) {
+    Json out = actual;
+    if (IsTombstone(actual) && want.is_object() && !want.contains("prev")) out.erase("prev");
+    for (auto& [key, value] : out.items()) {
+      if (value.is_array() && want.is_object() && want.contains(key)) {
+        value = WithoutTombstonesLoopBackLacks(want[key], value);
+      }
+    }
+    return out;
+  }
+  return actual;
+}
+
 TEST(HttpReplay, LoopBackCapturesInOrder) {
   ServerProcess server;
   ASSERT_TRUE(server.Start({"--models", WriteTodoModel(), "--db", ":memory:"}));
@@ -561,6 +606,7 @@ TEST(HttpReplay, LoopBackCapturesInOrder) {
         }
         want = kept;
       }
+      if (kTombstoneCaptures.count(name)) actual = WithoutTombstonesLoopBackLacks(want, actual);
       comparer.problems.clear();
       comparer.Compare(want, actual, "body");
       for (const std::string& problem : comparer.problems) ADD_FAILURE() << problem;
