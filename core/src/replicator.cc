@@ -198,7 +198,11 @@ Status Replicator::OnCheckpoint(const Json& result) {
     auto bumped = local_->Checkpoint();
     if (!bumped.ok()) return bumped.status();
     new_checkpoints_.target = (*bumped)["seq"].get<int64_t>();
-    RequestChanges(since_.source, Json());
+    // PROTOCOL.md §8.5: a LoopBack source may stamp a change below the since it handed out
+    // (its write and its change row are not one transaction): read one checkpoint more;
+    // what was applied already compares equal and is not sent again.
+    const int64_t since = options_.reread_last_checkpoint && since_.source > 0 ? since_.source - 1 : since_.source;
+    RequestChanges(since, Json());
     return Status::Ok();
   }
   new_checkpoints_.target = seq;
@@ -264,8 +268,17 @@ Status Replicator::OnDiff(Json result) {
     AddConflict(id, source_change->has_value() ? (*source_change)->ToJson() : Json(),
                 target_change);
   }
-  if (result["deltas"].empty()) return SendNextDiff();
-  auto updates = CreateUpdates(*local_, options_.model, std::move(result["deltas"]));
+  // LoopBack's diff re-parents a change it has no recent row for (prev := its rev) without
+  // checking that the revisions are already equal; such a delta would only rewrite the
+  // record with itself (and LoopBack's memory connector reports that as a conflict).
+  Json deltas = Json::array();
+  for (Json& delta : result["deltas"]) {
+    bool equal = delta.is_object() && delta.contains("rev") && delta.contains("prev") &&
+                 delta["rev"].is_string() && delta["rev"] == delta["prev"];
+    if (!equal) deltas.push_back(std::move(delta));
+  }
+  if (deltas.empty()) return SendNextDiff();
+  auto updates = CreateUpdates(*local_, options_.model, std::move(deltas));
   if (!updates.ok()) return updates.status();
   ChunkByBytes(std::move(updates).value(), options_.chunk_bytes, &update_chunks_);
   return SendNextBulkUpdate();

@@ -105,6 +105,7 @@ Result<ReplicatorOptions> ParseReplicatorOptions(const Json& options) {
   out.peer = options.value("peer", "local");
   out.local_is_source = options.value("push", true);
   out.cursor_changes = options.value("cursor", false);
+  out.reread_last_checkpoint = options.value("loopback", false);
   if (auto it = options.find("chunkBytes"); it != options.end() && it->is_number_unsigned()) {
     out.chunk_bytes = std::max<size_t>(1024, it->get<size_t>());
   }

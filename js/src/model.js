@@ -93,7 +93,9 @@ export class Model {
       throw new ReplicoreError('bad_request',
         `replicate() pairs models of the same name ("${this.name}" vs "${remoteModel.name}")`);
     }
-    const options = { model: this.name, peer: remoteModel.peerKey, push, cursor: await remoteModel._cursorPaging() };
+    // A server without replicore's extensions is taken for LoopBack 3 (PROTOCOL.md §8.5).
+    const cursor = await remoteModel._cursorPaging();
+    const options = { model: this.name, peer: remoteModel.peerKey, push, cursor, loopback: !cursor };
     if (since !== undefined) options.since = since;
     const text = JSON.stringify(options);
     const result = await this.#db._stepped((core) => core.startReplicate(text),

@@ -37,6 +37,8 @@ struct ReplicatorOptions {
   bool cursor_changes = false;
   size_t changes_page = 1000;
   int max_attempts = 3;  // LoopBack re-runs an attempt that applied something
+  // The other party is LoopBack 3: a pull re-reads the source's last checkpoint (§8.5).
+  bool reread_last_checkpoint = false;
 };
 
 struct ReplicationResult {

@@ -17,7 +17,7 @@ namespace replicore {
 // The JSON faces of the two parties' arguments, shared with LocalDatabase's in-process
 // replicate and resolve. Replicate options: {"model", "peer"?, "push"?: bool (default
 // true), "since"?: number | {source, target}, "cursor"?: bool (the peer pages /changes,
-// PROTOCOL.md §9.1), "chunkBytes"?: number}.
+// PROTOCOL.md §9.1), "loopback"?: bool (the peer is LoopBack 3: §8.5), "chunkBytes"?: number}.
 Result<ReplicatorOptions> ParseReplicatorOptions(const Json& options);
 // Resolve args: {"model", "conflict", "how": "source" | "target" | "manual", "data"?}.
 struct ResolveArgs {
