@@ -4,11 +4,27 @@ import { open, remote } from '/js/src/index.js';
 const todoModel = await (await fetch('/web-example/models/todo.json')).json();
 let db;
 let sync;
+let requests = 0;  // this tab's requests to the server
 
 export async function start(name, api) {
   db = await open({ name, models: [todoModel] });
-  sync = db.sync(remote(api, { models: [todoModel], timeout: 3000 }), { interval: 200, retry: { min: 100, max: 400 } });
+  const counting = (url, init) => { requests += 1; return fetch(url, init); };
+  sync = db.sync(remote(api, { models: [todoModel], timeout: 3000, fetch: counting }),
+    { interval: 200, retry: { min: 100, max: 400 } });
   return true;
+}
+
+export function requestCount() {
+  return requests;
+}
+
+export function isLeader() {
+  return db.tabs.isLeader;
+}
+
+export async function syncNow() {
+  await sync.now();
+  return sync.status;
 }
 
 export async function write(ids) {

@@ -76,3 +76,33 @@ test('offline writes survive closing the page and reach the server once online',
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('one tab syncs for all: the others show its status, and it moves on when the tab closes', async () => {
+  const name = 'synced-tabs';
+  const start = async () => {
+    const page = await browser.newPage('page.html?suite=./sync-suite.mjs');
+    await call(page, 'start', name, `${server.url}/api`);
+    return page;
+  };
+  const a = await start();
+  const b = await start();
+  assert.equal(await call(a, 'isLeader'), true);
+  assert.equal(await call(b, 'isLeader'), false);
+  await call(b, 'write', ['tab-b-1']);  // written in B, pushed by A
+  assert.ok(await eventually(async () => (await serverIds()).includes('tab-b-1')));
+  assert.equal(await call(b, 'requestCount'), 0, 'the tab that does not hold the lock sends nothing');
+  assert.ok(await eventually(async () => {
+    const [sa, sb] = await Promise.all([call(a, 'status'), call(b, 'status')]);
+    return sa.state === 'idle' && JSON.stringify(sa) === JSON.stringify(sb);
+  }), 'both tabs show the same status');
+  const asked = await call(b, 'syncNow');  // B asks A for a round, and waits for it
+  assert.equal(asked.state, 'idle');
+  assert.equal(await call(b, 'requestCount'), 0);
+
+  await a.close({ runBeforeUnload: false });
+  assert.ok(await eventually(() => call(b, 'isLeader')), 'the lock moved to B');
+  await call(b, 'write', ['tab-b-2']);
+  assert.ok(await eventually(async () => (await serverIds()).includes('tab-b-2')), 'B syncs now');
+  assert.ok(await call(b, 'requestCount') > 0);
+  await b.close();
+});
