@@ -22,15 +22,17 @@ export interface PropertyDefinition {
   [key: string]: unknown;
 }
 
-export type StorageName = 'memory' | 'localstorage' | 'localStorage' | 'indexeddb';
+export type StorageName = 'memory' | 'localstorage' | 'localStorage' | 'indexeddb' | 'file';
 
 export interface OpenOptions {
   /** Database name: the IndexedDB database is `replicore:<name>`. */
   name: string;
   /** Model definitions (objects or JSON text), the same files the server loads. */
   models: Array<ModelDefinition | string>;
-  /** Default: 'indexeddb' where IndexedDB exists, else 'memory'. */
+  /** Default: 'indexeddb' where IndexedDB exists, else 'memory'. 'file': Node only. */
   storage?: StorageName;
+  /** storage 'file': the directory of the database (default ./.replicore/<name>). */
+  directory?: string;
   /** IndexedDB durability; 'default' is the platform's (relaxed in Chromium >= 121). */
   durability?: 'default' | 'relaxed' | 'strict';
   /** Emscripten module options for the first load (locateFile, wasmBinary). */
@@ -204,5 +206,5 @@ export class Database {
 }
 
 export function open(options: OpenOptions): Promise<Database & Record<string, Model>>;
-export function destroy(name: string, options?: { storage?: StorageName }): Promise<void>;
+export function destroy(name: string, options?: { storage?: StorageName; directory?: string }): Promise<void>;
 export function revision(value: unknown): Promise<{ canonical: string; rev: string }>;

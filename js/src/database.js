@@ -47,7 +47,7 @@ export class Database {
   }
 
   static async open(options) {
-    const { name, models, storage, durability = 'default', wasm } = checkOptions(options);
+    const { name, models, storage, durability = 'default', directory, wasm } = checkOptions(options);
     const module = await loadCore(wasm);
     const definitions = models.map((d) => (typeof d === 'string' ? d : toJsonText(d)));
     const connector = storageFor(storage);
@@ -55,7 +55,7 @@ export class Database {
     let connection;
     try {
       core = newCore(module, definitions);
-      connection = await connector.open(name, { durability });
+      connection = await connector.open(name, { durability, directory });
       loadInto(core, [...connection.state.pages, ...connection.state.journal]);
     } catch (error) {
       core?.delete();

@@ -18,11 +18,11 @@ export function open(options) {
 }
 
 // Deletes a database's persisted data; close it first.
-export async function destroy(name, { storage = defaultStorage() } = {}) {
+export async function destroy(name, { storage = defaultStorage(), directory } = {}) {
   if (typeof name !== 'string' || !name) {
     throw new ReplicoreError('bad_request', 'destroy(): "name" must be a non-empty string');
   }
-  await storageFor(storage).destroy(name);
+  await storageFor(storage).destroy(name, { directory });
 }
 
 let scratchCore;
