@@ -12,7 +12,7 @@
 
 #include "replicore/filter.h"
 #include "replicore/json_canonical.h"
-#include "replicore/replication.h"
+#include "replicore/protocol.h"
 #include "replicore/sqlite_store.h"
 
 namespace replicore {
@@ -420,6 +420,24 @@ ApiResponse Api::Route(const ApiRequest& request) {
   return RouteModel(request, *it->second, rest, rest_raw);
 }
 
+// A replication operation's answer (protocol.h) as LoopBack's HTTP answer: errors with their
+// status (a bulk-update's conflicts as 409 with details.conflicts), bulk-update's 204, and
+// a paged /changes as the bare array plus the X-Replicore-Next cursor (PROTOCOL.md §9.1).
+ApiResponse ReplicationReply(Op op, Response response) {
+  if (!response.status.ok()) return StatusResponse(response.status);
+  if (op == Op::kBulkUpdate) return NoContent();
+  if (op == Op::kChanges && response.result.is_object()) {
+    ApiResponse reply = JsonResponse(200, response.result["changes"]);
+    const Json& next = response.result["next"];
+    if (next.is_array() && next.size() == 2) {
+      reply.headers.emplace_back("X-Replicore-Next",
+                                 EncodeCursor(next[0].get<int64_t>(), next[1].get<std::string>()));
+    }
+    return reply;
+  }
+  return JsonResponse(200, response.result);
+}
+
 ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& model,
                             const std::vector<std::string>& rest, const std::string& rest_raw) {
   const std::string& method = request.method;
@@ -464,6 +482,19 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
       return StatusResponse(record.status());
     }
     return JsonResponse(200, *record);
+  };
+  // The replication routes: HTTP -> Request -> Answer (the core's one dispatcher) -> HTTP,
+  // under the lock the operation needs.
+  auto answer = [&](Op op, Json args) {
+    const bool writes = op == Op::kCheckpoint || op == Op::kBulkUpdate || op == Op::kUpdateLastChange;
+    Response response = writes ? [&] {
+      auto lock = write_lock();
+      return Answer(*db_, name, Request{op, std::move(args)});
+    }() : [&] {
+      auto lock = read_lock();
+      return Answer(*db_, name, Request{op, std::move(args)});
+    }();
+    return ReplicationReply(op, std::move(response));
   };
   auto record_not_found = [&](const std::string& id) {
     return ErrorResponse(404, "Error", "Unknown \"" + name + "\" id \"" + id + "\".",
@@ -554,24 +585,10 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
       }
       // LoopBack: no since filters with `checkpoint >= undefined` and answers [].
       if (!since) return JsonResponse(200, Json::array());
-      Result<ChangesPage> page = [&] {
-        auto lock = read_lock();
-        return Changes(*db_, name, SinceValue(*since), filter, after, limit);
-      }();
-      if (!page.ok()) return StatusResponse(page.status());
-      ApiResponse response;
-      response.body.reserve(page->changes.size() * 160 + 2);
-      response.body.push_back('[');
-      for (size_t i = 0; i < page->changes.size(); ++i) {
-        if (i) response.body.push_back(',');
-        AppendJsonText(page->changes[i].ToJson(), &response.body);
-      }
-      response.body.push_back(']');
-      if (page->next) {
-        response.headers.emplace_back("X-Replicore-Next",
-                                      EncodeCursor(page->next->first, page->next->second));
-      }
-      return response;
+      Json args{{"since", SinceValue(*since)}, {"filter", filter}};
+      if (limit) args["limit"] = *limit;
+      if (after) args["after"] = Json::array({after->first, after->second});
+      return answer(Op::kChanges, std::move(args));
     }
     if (op == "checkpoint" && get) {
       auto lock = read_lock();
@@ -579,29 +596,18 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
       if (!current.ok()) return StatusResponse(current.status());
       return JsonResponse(200, *current);
     }
-    if (op == "checkpoint" && method == "POST") {
-      auto lock = write_lock();
-      auto checkpoint = db_->Checkpoint();
-      if (!checkpoint.ok()) return StatusResponse(checkpoint.status());
-      return JsonResponse(200, *checkpoint);
-    }
+    if (op == "checkpoint" && method == "POST") return answer(Op::kCheckpoint, Json::object());
     if (method == "POST" && op == "diff") {
       std::optional<double> since;
       if (auto error = NumberArg(query, "since", &since)) return *error;
       Json body;
       if (auto error = with_body(BodyKind::kArray, &body)) return *error;
-      auto lock = read_lock();
-      auto diff = Diff(*db_, name, since ? SinceValue(*since) : 0, std::move(body));
-      if (!diff.ok()) return StatusResponse(diff.status());
-      return JsonResponse(200, *diff);
+      return answer(Op::kDiff, Json{{"since", since ? SinceValue(*since) : 0}, {"changes", std::move(body)}});
     }
     if (method == "POST" && op == "create-updates") {
       Json body;
       if (auto error = with_body(BodyKind::kArray, &body)) return *error;
-      auto lock = read_lock();
-      auto updates = CreateUpdates(*db_, name, std::move(body));
-      if (!updates.ok()) return StatusResponse(updates.status());
-      return JsonResponse(200, *updates);
+      return answer(Op::kCreateUpdates, Json{{"deltas", std::move(body)}});
     }
     if (method == "POST" && op == "bulk-update") {
       Json body;
@@ -612,15 +618,7 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
                              "The body must be an object {\"updates\": [...]}, not an array.");
       }
       if (!body.is_object()) return not_object();
-      Json updates = body.contains("updates") ? std::move(body["updates"]) : Json();
-      auto lock = write_lock();
-      auto result = BulkUpdate(*db_, name, std::move(updates));
-      if (!result.ok()) return StatusResponse(result.status());
-      if (!result->conflicts.empty()) {
-        return ErrorResponse(409, "Error", "Conflict", "",
-                             Json{{"conflicts", std::move(result->conflicts)}});
-      }
-      return NoContent();
+      return answer(Op::kBulkUpdate, std::move(body));  // {"updates": [...]}
     }
     if (method == "POST" && (op == "replaceOrCreate" || op == "upsertWithWhere" || op == "update")) {
       Json where;
@@ -735,20 +733,12 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
   // ------------------------------------------------ /:id/changes/last
   if (rest.size() == 3 && rest[1] == "changes" && rest[2] == "last") {
     const std::string& id = rest[0];
-    if (get) {
-      auto lock = read_lock();
-      auto change = FindLastChange(*db_, name, id);
-      if (!change.ok()) return StatusResponse(change.status());
-      return JsonResponse(200, *change);
-    }
+    if (get) return answer(Op::kFindLastChange, Json{{"id", id}});
     if (method == "PUT") {
       Json body;
       if (auto error = with_body(BodyKind::kObject, &body)) return *error;
       if (!body.is_object()) return not_object();
-      auto lock = write_lock();
-      auto change = UpdateLastChange(*db_, name, id, body);
-      if (!change.ok()) return StatusResponse(change.status());
-      return JsonResponse(200, *change);
+      return answer(Op::kUpdateLastChange, Json{{"id", id}, {"data", std::move(body)}});
     }
   }
   return no_method();
