@@ -191,18 +191,22 @@ export class Database {
   // Resolves to the done result.
   async _stepped(start, carry) {
     let stepped = null;
+    let next;
     try {
-      for (let steps = 0; ; steps++) {
-        let next;
-        await this.#step(stepped, () => {
-          stepped ??= this.#adopt(start(this.#core));
-          next = JSON.parse(stepped.next());
-        });
+      await this.#step(null, () => {
+        stepped = this.#adopt(start(this.#core));
+        next = JSON.parse(stepped.next());
+      });
+      for (;;) {
         if (next.error) throw new ReplicoreError(next.error.code, next.error.message, { details: next.error.details });
         if ('done' in next) return next.done;
         const answer = await carry(next.request);
+        // The answer and the next request in one step: one commit per request.
         let failed = '';
-        await this.#step(stepped, () => { failed = stepped.respond(JSON.stringify(answer)); });
+        await this.#step(stepped, () => {
+          failed = stepped.respond(JSON.stringify(answer));
+          if (!failed) next = JSON.parse(stepped.next());
+        });
         if (failed) unwrap(failed);
       }
     } finally {

@@ -95,7 +95,10 @@ export class Model {
     }
     // A server without replicore's extensions is taken for LoopBack 3 (PROTOCOL.md §8.5).
     const cursor = await remoteModel._cursorPaging();
-    const options = { model: this.name, peer: remoteModel.peerKey, push, cursor, loopback: !cursor };
+    // Request bodies are cut at 1 MiB for replicore-server (it takes 32 MiB), at 64 KiB for
+    // LoopBack 3 (its default limit is 100 KiB, PROTOCOL.md §6.1).
+    const options = { model: this.name, peer: remoteModel.peerKey, push, cursor, loopback: !cursor,
+      chunkBytes: cursor ? 1024 * 1024 : 64 * 1024 };
     if (since !== undefined) options.since = since;
     const text = JSON.stringify(options);
     const result = await this.#db._stepped((core) => core.startReplicate(text),
