@@ -65,15 +65,15 @@ export class Sync {
     return this.#round();
   }
 
-  // Resolves once nothing is pending and the last round succeeded.
+  // Resolves once a round succeeded and nothing is pending since.
   idle() {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const { state, pending, error } = this.#status;
+        const { state, pending, error, lastSyncedAt } = this.#status;
         if (state === 'stopped') {
           this.off('status', check);
           reject(new ReplicoreError('closed', 'sync stopped'));
-        } else if (state === 'idle' && pending === 0 && !error) {
+        } else if (state === 'idle' && pending === 0 && !error && lastSyncedAt) {
           this.off('status', check);
           resolve();
         }
@@ -160,14 +160,16 @@ export class Sync {
       }
       this.#again = false;
       this.#setStatus({ state: 'syncing' });
-      const meter = { requests: 0, sent: 0, received: 0 };
       for (const [local, remote] of this.#models) {
+        const meter = { requests: 0, sent: 0, received: 0, recordsSent: 0, recordsReceived: 0 };
+        meter.report = () => this.#emit('progress', { model: local.name, requests: meter.requests,
+          sent: meter.sent, received: meter.received, recordsSent: meter.recordsSent,
+          recordsReceived: meter.recordsReceived });
         const seen = new Set();  // a conflict the pull reported comes back in the push
         const pulled = await remote.replicate(local, { meter });
         await this.#handleConflicts(pulled.conflicts, 'pull', seen);
         const pushed = await local.replicate(remote, { meter });
         await this.#handleConflicts(pushed.conflicts, 'push', seen);
-        this.#emit('progress', { model: local.name, ...meter });
       }
       this.#failures = 0;
       const pending = await this.#pending();

@@ -79,7 +79,8 @@ export class RemoteModel {
   // Carries one replication request of the core: resolves to its answer as the core
   // takes it ({ok} or {error}); throws for what ends the replicate (network, timeout,
   // server errors and refusals).
-  // `meter` ({requests, sent, received}), when given, counts the requests and their bytes.
+  // `meter` ({requests, sent, received, recordsSent, recordsReceived, report?}), when given,
+  // counts the requests, their bytes and the records they carried, and is told after each.
   async _carry(request, meter) {
     const [method, path, parts] = routeOf(request.op, request.args);
     try {
@@ -88,6 +89,9 @@ export class RemoteModel {
         meter.requests += 1;
         meter.sent += response.sent;
         meter.received += response.received;
+        if (request.op === 'bulkUpdate') meter.recordsSent += request.args?.updates?.length ?? 0;
+        if (request.op === 'createUpdates') meter.recordsReceived += response.body?.length ?? 0;
+        meter.report?.();
       }
       return { ok: resultOf(request.op, request.args, response) };
     } catch (error) {
