@@ -43,3 +43,11 @@ export async function titleOf(id) {
 export async function count() {
   return db.Todo.count();
 }
+
+// Opens without starting sync, writes `count` notes in one batch, then starts sync.
+export async function writeThenSync(name, api, prefix, count) {
+  db = await open({ name, models: [todoModel] });
+  await db.Todo.create(Array.from({ length: count }, (_, i) => ({ id: `${prefix}${String(i).padStart(5, '0')}`, title: 'x'.repeat(80) })));
+  sync = db.sync(remote(api, { models: [todoModel], timeout: 3000 }), { interval: 200, retry: { min: 100, max: 400 } });
+  return true;
+}

@@ -106,3 +106,28 @@ test('one tab syncs for all: the others show its status, and it moves on when th
   assert.ok(await call(b, 'requestCount') > 0);
   await b.close();
 });
+
+test('the page reloads in the middle of a sync: the next sync finishes the job, nothing twice', async () => {
+  const name = 'reloaded';
+  for (const delay of [5, 40, 150]) {
+    const page = await browser.newPage('page.html?suite=./sync-suite.mjs');
+    const prefix = `r${delay}-`;
+    await call(page, 'writeThenSync', name, `${server.url}/api`, prefix, 3000);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    await page.reload();  // mid-round: requests cut, answers lost
+    await page.waitForFunction(() => window.ready === true);
+    await call(page, 'start', name, `${server.url}/api`);
+    assert.ok(await eventually(async () => {
+      const ids = await serverIds();
+      return ids.filter((id) => id.startsWith(prefix)).length === 3000;
+    }, 30000), `all of ${prefix} reached the server`);
+    assert.ok(await eventually(async () => {
+      const { state, pending } = await call(page, 'status');
+      return state === 'idle' && pending === 0;
+    }));
+    const ids = await serverIds();
+    assert.equal(new Set(ids).size, ids.length, 'no record twice');
+    assert.equal(await call(page, 'count'), ids.length, 'the page holds what the server holds');
+    await page.close();
+  }
+});
