@@ -109,7 +109,8 @@ export class Conflict<T = Data> {
   resolveManually(data: Partial<T> | null): Promise<void>;
 }
 
-export class Model<T = Data> {
+/** The reads and writes local and remote models share (LoopBack's PersistedModel names). */
+export interface ModelMethods<T = Data> {
   readonly name: string;
   find(filter?: Filter): Promise<T[]>;
   findOne(filter?: Filter): Promise<T | null>;
@@ -128,6 +129,10 @@ export class Model<T = Data> {
   updateAll(where: Where | null, data: Partial<T>): Promise<{ count: number }>;
   deleteById(id: string | number): Promise<{ count: number }>;
   deleteAll(where?: Where | null): Promise<{ count: number }>;
+}
+
+export interface Model<T = Data> extends ModelMethods<T> {}
+export class Model<T = Data> {
   on(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
   off(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
   /** To a local model of another database, or a push to a remote model. */
@@ -145,26 +150,9 @@ export interface RemoteOptions {
 }
 
 /** A model of a LoopBack 3 REST API (replicore-server or LoopBack), over fetch. */
+export interface RemoteModel<T = Data> extends ModelMethods<T> {}
 export class RemoteModel<T = Data> {
-  readonly name: string;
   readonly plural: string;
-  find(filter?: Filter): Promise<T[]>;
-  findOne(filter?: Filter): Promise<T | null>;
-  findById(id: string | number): Promise<T | null>;
-  count(where?: Where): Promise<number>;
-  exists(id: string | number): Promise<boolean>;
-  changes(since?: number): Promise<ChangeRow[]>;
-  create(data: Partial<T>): Promise<T>;
-  create(data: Array<Partial<T>>): Promise<T[]>;
-  upsert(data: Partial<T>): Promise<T>;
-  patchOrCreate(data: Partial<T>): Promise<T>;
-  replaceOrCreate(data: Partial<T>): Promise<T>;
-  upsertWithWhere(where: Where, data: Partial<T>): Promise<T>;
-  replaceById(id: string | number, data: Partial<T>): Promise<T>;
-  patchById(id: string | number, data: Partial<T>): Promise<T>;
-  updateAll(where: Where | null, data: Partial<T>): Promise<{ count: number }>;
-  deleteById(id: string | number): Promise<{ count: number }>;
-  deleteAll(where?: Where | null): Promise<{ count: number }>;
   /** A pull: this remote model is the source, `target` a local model. */
   replicate(target: Model<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
 }
@@ -194,9 +182,57 @@ export class Tabs {
   off(event: 'leader' | 'state', listener: (...args: never[]) => void): this;
 }
 
+export interface SyncStatus {
+  state: 'idle' | 'syncing' | 'offline' | 'error' | 'stopped';
+  /** Local changes the server has not got yet. */
+  pending: number;
+  lastSyncedAt: string | null;
+  error: { code: ErrorCode; message: string; status: number | null } | null;
+  /** Rounds ended so far (successful or not). */
+  round: number;
+}
+
+export interface SyncProgress {
+  model: string;
+  requests: number;
+  sent: number;
+  received: number;
+  recordsSent: number;
+  recordsReceived: number;
+}
+
+export interface SyncOptions {
+  /** Model names (default: every model of the database). */
+  models?: string[];
+  /** Rounds on their own (default true); false: only now(). */
+  live?: boolean;
+  /** Milliseconds between rounds while live (default 10,000). */
+  interval?: number;
+  /** Milliseconds between a local write and its round (default 50). */
+  debounce?: number;
+  conflicts?: 'manual' | 'server-wins' | 'client-wins' | ((conflict: Conflict) => void | Promise<void>);
+  /** Backoff after a failure, in milliseconds (default {min: 1000, max: 60000}). */
+  retry?: { min?: number; max?: number };
+}
+
+export class Sync {
+  readonly status: SyncStatus;
+  on(event: 'status', listener: (status: SyncStatus) => void): this;
+  on(event: 'change', listener: (event: ChangeEvent) => void): this;
+  on(event: 'conflict', listener: (conflict: Conflict) => void): this;
+  on(event: 'error', listener: (error: ReplicoreError) => void): this;
+  on(event: 'progress', listener: (progress: SyncProgress) => void): this;
+  off(event: 'status' | 'change' | 'conflict' | 'error' | 'progress', listener: (...args: never[]) => void): this;
+  now(): Promise<void>;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export class Database {
   readonly name: string;
   readonly tabs: Tabs;
+  /** Live sync with a remote database; stopped by close(). */
+  sync(remote: RemoteDatabase, options?: SyncOptions): Sync;
   readonly models: Record<string, Model>;
   model<T = Data>(name: string): Model<T>;
   checkpoint(): Promise<{ seq: number; time: string; id: number }>;

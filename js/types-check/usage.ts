@@ -32,6 +32,12 @@ async function main(): Promise<void> {
   const pulled = await serverTodo.replicate(Todo);
   for (const conflict of pulled.conflicts) await conflict.resolveUsingTarget();
   const remoteOpen: Todo[] = await serverTodo.find({ where: { completed: false } });
+  const sync = db.sync(server, { models: ['Todo'], interval: 2000, conflicts: 'server-wins' });
+  sync.on('status', (s) => console.log(s.state, s.pending, s.error?.code));
+  sync.on('progress', (p) => console.log(p.recordsSent));
+  await sync.now();
+  await sync.idle();
+  await sync.stop();
   console.log(remoteOpen.length);
   try {
     await Todo.patchById(todo.id, { completed: true });

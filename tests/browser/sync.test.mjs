@@ -4,6 +4,7 @@
 // the server meanwhile reaches the page without a reload.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { eventually } from '../eventually.mjs';
 import { after, before, test } from 'node:test';
 import { call, startBrowser } from './harness.mjs';
 import { modelsDir, request, startServer, stopped } from '../system/server_process.mjs';
@@ -24,16 +25,6 @@ after(async () => {
   rmSync(models, { recursive: true, force: true });
 });
 
-// Polls (bounded) until `check()` is truthy; returns its last value.
-async function eventually(check, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  let value = await check();
-  while (!value && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await check();
-  }
-  return value;
-}
 
 const serverIds = async () => (await request(server.url, 'GET', '/Todos')).body.map((t) => t.id).sort();
 
@@ -46,7 +37,7 @@ async function syncingPage() {
 test('offline writes survive closing the page and reach the server once online', async () => {
   let page = await syncingPage();
   await call(page, 'write', ['on1', 'on2', 'on3']);
-  assert.ok(await eventually(async () => (await serverIds()).length === 3), 'pushed while online');
+  assert.ok(await eventually(async () => (await serverIds()).length === 3, 15000), 'pushed while online');
 
   await browser.context.setOffline(true);
   await call(page, 'write', ['off1', 'off2', 'off3', 'off4', 'off5']);

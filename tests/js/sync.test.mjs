@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../eventually.mjs';
 import { after, test } from 'node:test';
 
 import { open, remote } from '../../js/src/index.js';
@@ -43,16 +44,6 @@ async function kill(child) {
   children.delete(child);
 }
 
-// Polls (bounded) until `check()` is truthy; returns its last value.
-async function eventually(check, timeoutMs = 10000) {
-  const end = Date.now() + timeoutMs;
-  let value = await check();
-  while (!value && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    value = await check();
-  }
-  return value;
-}
 
 const phone = () => open({ name: uniqueName('phone'), models: [todoModel], storage: 'memory' });
 const ids = async (model) => (await model.find({ fields: { id: true }, order: 'id ASC' })).map((t) => t.id);
