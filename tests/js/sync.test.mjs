@@ -202,3 +202,30 @@ test('conflicts: manual ones are emitted as Conflict objects and resolved by the
   await sync.stop();
   await db.close();
 });
+
+// A server that answers garbage, or does not answer, for a while.
+for (const [how, state, code] of [['non-JSON', 'error', 'server'], ['silent', 'offline', 'timeout']]) {
+  test(`a ${how} server: ${state} (${code}), backed off, recovered when it answers again`, async () => {
+    const { api } = await server();
+    const db = await phone();
+    let brokenUntil = Date.now() + 700;
+    let calls = 0;
+    const flaky = (url, init) => {
+      calls += 1;
+      if (Date.now() >= brokenUntil) return fetch(url, init);
+      if (how === 'non-JSON') return Promise.resolve(new Response('<html>maintenance</html>', { status: 200 }));
+      return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    };
+    const server_ = remote(api, { models: [todoModel], fetch: flaky, timeout: 100 });
+    const sync = db.sync(server_, { interval: 100, retry: { min: 50, max: 200 } });
+    await db.Todo.create({ id: 'waiting' });
+    assert.ok(await eventually(() => sync.status.state === state), `${state}: ${JSON.stringify(sync.status)}`);
+    assert.equal(sync.status.error.code, code);
+    assert.ok(await eventually(() => sync.status.state === 'idle' && sync.status.pending === 0), JSON.stringify(sync.status));
+    assert.ok(calls < 40, `backed off: ${calls} requests`);
+    assert.equal((await server_.Todo.findById('waiting')).id, 'waiting');
+    brokenUntil = 0;
+    await sync.stop();
+    await db.close();
+  });
+}
