@@ -1,12 +1,12 @@
-// A database: the wasm core holding every record in memory, a connector that persists
-// what the core commits, and the models' APIs. ARCHITECTURE.md §3, with several tabs on
-// one database (js/README.md, "Several tabs"): writes are queued and run in the core
-// inside the connector's commit, right after it applied what other tabs committed since,
-// so no write is computed on stale state; every write of the same tick, and all that
-// arrive while a commit is in flight, go in one commit; promises resolve and `change`
-// events fire once it completed; a failed commit rolls memory back to what is on disk and
-// rejects every write it undid. Other tabs hear of each commit on the database's channel
-// and apply it.
+// A database: the wasm core holding every record in memory, a storage that persists what
+// the core commits, and the models' APIs. ARCHITECTURE.md §3, with several tabs on one
+// database (js/README.md, "Several tabs"): writes are queued; every write of the same tick,
+// and all that arrive while a commit is in flight, run in the core together and go in one
+// commit, which lands only if no other tab committed since (else they run again after the
+// other tabs' commits are applied), so no write is computed on stale state; promises
+// resolve and `change` events fire once it completed; a failed commit rolls memory back to
+// what is on disk and rejects every write it undid. Other tabs hear of each commit on the
+// database's channel and apply it.
 import { loadCore } from './core.js';
 import { ReplicoreError, storageError, unwrap } from './errors.js';
 import { Model } from './model.js';
