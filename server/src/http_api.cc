@@ -12,6 +12,7 @@
 
 #include "replicore/filter.h"
 #include "replicore/json_canonical.h"
+#include "replicore/json_limits.h"
 #include "replicore/protocol.h"
 #include "replicore/sqlite_store.h"
 
@@ -253,16 +254,11 @@ std::optional<ApiResponse> ParseBody(const ApiRequest& request, BodyKind kind, J
     return std::nullopt;
   }
   if (is_json) {
-    try {
-      *out = Json::parse(request.body);
-    } catch (const Json::parse_error& e) {
-      std::string message = e.what();
-      size_t bracket = message.find("] ");
-      if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
-        message = message.substr(bracket + 2);
-      }
-      return ErrorResponse(400, "SyntaxError", "Unexpected JSON in the request body: " + message);
+    Result<Json> parsed = ParseJsonWithin(request.body);
+    if (!parsed.ok()) {
+      return ErrorResponse(400, "SyntaxError", "Unexpected JSON in the request body: " + parsed.status().message());
     }
+    *out = std::move(parsed).value();
     return std::nullopt;
   }
   if (is_form) {
@@ -291,9 +287,12 @@ std::optional<ApiResponse> ObjectArg(const Json& query, const char* name, Json* 
   if (it->is_string()) {
     const std::string& text = it->get_ref<const std::string&>();
     if (text.empty()) return std::nullopt;
-    Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object()) {
-      *out = std::move(parsed);
+    Result<Json> parsed = ParseJsonWithin(text);
+    if (!parsed.ok() && parsed.status().message() == TooDeepMessage()) {
+      return ErrorResponse(400, "Error", std::string(name) + ": " + TooDeepMessage());
+    }
+    if (parsed.ok() && parsed->is_object()) {
+      *out = std::move(parsed).value();
       return std::nullopt;
     }
   }

@@ -1,0 +1,29 @@
+// How deep JSON entering replicore may nest. Every part that walks a value recursively
+// (nlohmann's dump and destructor, the canonical-JSON writer, the model normaliser, the
+// filter parser, SQLite's JSON functions with their ceiling of 2,000) is safe below this,
+// so a value that was accepted can always be read again.
+#ifndef REPLICORE_JSON_LIMITS_H_
+#define REPLICORE_JSON_LIMITS_H_
+
+#include <string>
+
+#include "replicore/status.h"
+
+namespace replicore {
+
+constexpr int kMaxJsonDepth = 100;
+
+// Parses `text`, refusing (kBadRequest) anything nested deeper than `max_depth` arrays and
+// objects before building it: the parse does not recurse, and a refused value costs no
+// more memory than its text. A syntax error is kBadRequest with nlohmann's message.
+Result<Json> ParseJsonWithin(const std::string& text, int max_depth = kMaxJsonDepth);
+
+// The nesting depth of `value` (a scalar is 0), without recursion.
+int JsonDepth(const Json& value);
+
+// "JSON nested deeper than N levels".
+std::string TooDeepMessage(int max_depth = kMaxJsonDepth);
+
+}  // namespace replicore
+
+#endif  // REPLICORE_JSON_LIMITS_H_
