@@ -208,6 +208,15 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
         return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
       }
       Json replacement = std::move(*data);
+      // The change names the record: data that names another would be stored under the
+      // wrong key (listed under one id, unreachable under the other).
+      if (auto named = replacement.find(id_name); named != replacement.end() && !named->is_null()) {
+        const std::string data_id = named->is_string() ? named->get<std::string>() : named->dump();
+        if (data_id != id) {
+          return Status::Validation("update of id \"" + id + "\" carries data with id \"" + data_id + "\"",
+                                    Json{{"modelId", id}, {"dataId", data_id}});
+        }
+      }
       if (current->has_value()) {
         replacement[id_name] = (**current)[id_name];
       } else if (!replacement.contains(id_name)) {
