@@ -88,8 +88,26 @@ Response Answer(Database& db, const std::string& model, Request request) {
   }
 }
 
+// Entries one diff, create-updates or bulk-update may carry: far above what a chunking
+// client sends (replicore's 1 MiB chunks hold ~6,500), low enough that a request over it
+// is refused in milliseconds instead of holding the store for seconds.
+constexpr size_t kMaxEntries = 50000;
+
+// kTooLarge when args[key] is an array of more than kMaxEntries entries.
+static Status CheckEntries(const Json& args, const char* key, Op op) {
+  auto it = args.find(key);
+  if (it == args.end() || !it->is_array() || it->size() <= kMaxEntries) return Status::Ok();
+  return Status::TooLarge(std::string(OpName(op)) + ": " + std::to_string(it->size()) + " " + key +
+                          ", at most " + std::to_string(kMaxEntries) + " a request: send them in chunks");
+}
+
 static Response AnswerUnguarded(Database& db, const std::string& model, Request request) {
   Json& args = request.args;
+  for (auto [op, key] : {std::pair{Op::kDiff, "changes"}, std::pair{Op::kCreateUpdates, "deltas"},
+                         std::pair{Op::kBulkUpdate, "updates"}}) {
+    if (request.op != op) continue;
+    if (Status too_many = CheckEntries(args, key, op); !too_many.ok()) return Response{too_many, nullptr};
+  }
   switch (request.op) {
     case Op::kCheckpoint:
       return From(db.Checkpoint());

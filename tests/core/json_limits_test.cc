@@ -35,6 +35,14 @@ TEST(JsonLimits, AMillionLevelsAreRefusedWithoutRecursion) {
   EXPECT_FALSE(in_a_field.ok());
 }
 
+TEST(JsonLimits, BracketsInsideStringsDoNotCount) {
+  const std::string brackets(500, '[');
+  auto in_string = ParseJsonWithin("{\"title\":\"" + brackets + "\",\"q\":\"a\\\"[[\"}");
+  ASSERT_TRUE(in_string.ok()) << in_string.status().ToString();
+  EXPECT_EQ((*in_string)["title"], brackets);
+  EXPECT_EQ(JsonDepth(*in_string), 1);
+}
+
 TEST(JsonLimits, SyntaxErrorsKeepTheirMessage) {
   auto bad = ParseJsonWithin("{\"a\":");
   ASSERT_FALSE(bad.ok());

@@ -14,8 +14,8 @@ namespace replicore {
 constexpr int kMaxJsonDepth = 100;
 
 // Parses `text`, refusing (kBadRequest) anything nested deeper than `max_depth` arrays and
-// objects before building it: the parse does not recurse, and a refused value costs no
-// more memory than its text. A syntax error is kBadRequest with nlohmann's message.
+// objects before parsing it (one linear scan of the text), so a refused value costs no
+// memory and little time. A syntax error is kBadRequest with nlohmann's message.
 Result<Json> ParseJsonWithin(const std::string& text, int max_depth = kMaxJsonDepth);
 
 // The nesting depth of `value` (a scalar is 0), without recursion.
