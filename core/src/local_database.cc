@@ -12,12 +12,6 @@
 namespace replicore {
 namespace {
 
-std::string ErrorText(const Status& status) {
-  Json error = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
-  if (!status.details().is_null()) error["details"] = status.details();
-  return Json{{"error", std::move(error)}}.dump();
-}
-
 // Dumped around the value rather than wrapped in a new object, which would copy it.
 std::string OkText(const Json& value) { return "{\"ok\":" + value.dump() + "}"; }
 

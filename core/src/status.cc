@@ -43,6 +43,12 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
+std::string ErrorText(const Status& status) {
+  Json error = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
+  if (!status.details().is_null()) error["details"] = status.details();
+  return Json{{"error", std::move(error)}}.dump();
+}
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
   return std::string(StatusCodeName(code_)) + ": " + message_;

@@ -5,12 +5,6 @@ namespace {
 
 constexpr size_t kMaxSteps = 1000000;  // a replicate of 100,000 records takes a few hundred
 
-std::string ErrorText(const Status& status) {
-  Json error = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
-  if (!status.details().is_null()) error["details"] = status.details();
-  return Json{{"error", std::move(error)}}.dump();
-}
-
 Result<Json> ParseObject(const std::string& text) {
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) return Status::BadRequest("expected a JSON object");

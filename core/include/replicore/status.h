@@ -77,6 +77,10 @@ class [[nodiscard]] Status {
   Json details_;
 };
 
+// `status` as the error answer the JSON-text surfaces give (LocalDatabase, Stepped):
+// {"error": {"code", "message", "details"?}}.
+std::string ErrorText(const Status& status);
+
 // A value or an error; never holds an OK status.
 template <typename T>
 class [[nodiscard]] Result {

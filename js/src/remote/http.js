@@ -24,12 +24,13 @@ function queryString(query) {
 
 // {baseUrl, headers, fetch, timeout}; resolves to {status, body, headers, sent, received}
 // (the bodies' lengths in UTF-16 units) for 2xx.
-export async function httpRequest(config, method, path, { query, body } = {}) {
+// `json` is a body already serialized; `body` a value to serialize.
+export async function httpRequest(config, method, path, { query, body, json } = {}) {
   const url = `${config.baseUrl}${path}${queryString(query)}`;
   const headers = { accept: 'application/json',
     ...(typeof config.headers === 'function' ? await config.headers() : config.headers) };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const payload = json ?? (body === undefined ? undefined : JSON.stringify(body));
+  if (payload !== undefined) headers['content-type'] = 'application/json';
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.timeout);
   let response;

@@ -15,8 +15,9 @@ function idPath(id) {
   return `/${encodeURIComponent(id)}`;
 }
 
-// Plain JSON of a value, converted as LoopBack converts JS values (values.js).
-const plain = (value) => (value === undefined ? undefined : JSON.parse(toJsonText(value)));
+// The JSON text of a value, converted as LoopBack converts JS values (values.js): sent as
+// it is, in a query argument or as the body.
+const jsonText = (value) => (value == null ? undefined : toJsonText(value));
 
 export class RemoteModel {
   #remote;
@@ -34,27 +35,27 @@ export class RemoteModel {
   get peerKey() { return `${this.#config.baseUrl}`; }
 
   // ---- reads
-  async find(filter) { return this.#call('GET', '', { query: { filter: plain(filter) } }); }
+  async find(filter) { return this.#call('GET', '', { query: { filter: jsonText(filter) } }); }
   async findOne(filter) {
-    return this.#orNull(() => this.#call('GET', '/findOne', { query: { filter: plain(filter) } }));
+    return this.#orNull(() => this.#call('GET', '/findOne', { query: { filter: jsonText(filter) } }));
   }
   async findById(id) { return this.#orNull(() => this.#call('GET', idPath(id))); }
-  async count(where) { return (await this.#call('GET', '/count', { query: { where: plain(where) } })).count; }
+  async count(where) { return (await this.#call('GET', '/count', { query: { where: jsonText(where) } })).count; }
   async exists(id) { return (await this.#call('GET', `${idPath(id)}/exists`)).exists; }
   async changes(since = -1) { return this.#call('GET', '/changes', { query: { since } }); }
 
   // ---- writes
-  create(data) { return this.#call('POST', '', { body: plain(data) }); }
-  upsert(data) { return this.#call('PATCH', '', { body: plain(data) }); }
+  create(data) { return this.#call('POST', '', { json: jsonText(data) }); }
+  upsert(data) { return this.#call('PATCH', '', { json: jsonText(data) }); }
   patchOrCreate(data) { return this.upsert(data); }
-  replaceOrCreate(data) { return this.#call('PUT', '', { body: plain(data) }); }
+  replaceOrCreate(data) { return this.#call('PUT', '', { json: jsonText(data) }); }
   upsertWithWhere(where, data) {
-    return this.#call('POST', '/upsertWithWhere', { query: { where: plain(where) }, body: plain(data) });
+    return this.#call('POST', '/upsertWithWhere', { query: { where: jsonText(where) }, json: jsonText(data) });
   }
-  replaceById(id, data) { return this.#call('PUT', idPath(id), { body: plain(data) }); }
-  patchById(id, data) { return this.#call('PATCH', idPath(id), { body: plain(data) }); }
+  replaceById(id, data) { return this.#call('PUT', idPath(id), { json: jsonText(data) }); }
+  patchById(id, data) { return this.#call('PATCH', idPath(id), { json: jsonText(data) }); }
   updateAll(where, data) {
-    return this.#call('POST', '/update', { query: { where: plain(where ?? {}) }, body: plain(data) });
+    return this.#call('POST', '/update', { query: { where: jsonText(where ?? {}) }, json: jsonText(data) });
   }
   deleteById(id) { return this.#call('DELETE', idPath(id)); }
   // LoopBack 3 does not expose DELETE / (destroyAll): each match is deleted by id.

@@ -47,8 +47,7 @@ function range(from, to) {
 }
 
 // What was committed after key `applied` (see indexeddb.js for the shape).
-function readNews(store, k, name, applied) {
-  const meta = readMeta(store, k);
+function readNews(store, k, name, applied, meta = readMeta(store, k)) {
   const news = { last: meta.last, records: meta.records, entries: [], reload: null };
   if (applied >= meta.first - 1) {
     news.entries = readKeys(store, range(applied + 1, meta.last).map(k.journal), name);
@@ -108,6 +107,9 @@ function openKeyValue(store, k, name, kind, release) {
     throw storageError(error, `opening ${kind.describe}`);
   }
 
+  // Only this opener writes (the lock), so the meta it last read or wrote is the one on
+  // disk: kept here rather than read and parsed again for every commit.
+  let meta = readMeta(store, k);
   let closed = false;
   const checkOpen = () => {
     if (closed) throw new ReplicoreError('closed', `${kind.describe} database "${name}" is closed`);
@@ -127,7 +129,7 @@ function openKeyValue(store, k, name, kind, release) {
 
   // Writes `plan` after `meta`: the entry under the next key, or a compaction: a new
   // pages generation and an empty journal (no other opener can lag behind it).
-  const write = (meta, plan) => {
+  const write = (plan) => {
     const key = meta.last + 1;
     const next = plan.pages
       ? { generation: meta.generation + 1, pages: plan.pages.length, through: key,
@@ -147,6 +149,7 @@ function openKeyValue(store, k, name, kind, release) {
       for (let i = 0; i < meta.pages; i++) store.removeItem(k.page(meta.generation, i));
       for (let seq = meta.first; seq <= meta.last; seq++) store.removeItem(k.journal(seq));
     }
+    meta = next;
     return next;
   };
 
@@ -155,28 +158,27 @@ function openKeyValue(store, k, name, kind, release) {
 
     async read(applied) {
       checkOpen();
-      return readNews(store, k, name, applied).news;
+      return readNews(store, k, name, applied, meta).news;
     },
 
-    get journaled() { return readMeta(store, k).records; },
+    get journaled() { return meta.records; },
 
     // Only this opener writes: never stale.
     async append(applied, plan) {
       checkOpen();
-      const meta = readMeta(store, k);
       if (meta.last !== applied) return { stale: true };
-      return { last: write(meta, plan).last, wrote: true };
+      return { last: write(plan).last, wrote: true };
     },
 
     // Nothing to hold: only this opener writes.
     async hold(applied) {
       checkOpen();
-      const { news, meta } = readNews(store, k, name, applied);
+      const { news } = readNews(store, k, name, applied, meta);
       return {
         news,
         async commit(plan) {
           checkOpen();
-          return plan ? { last: write(meta, plan).last, wrote: true } : { last: news.last, wrote: false };
+          return plan ? { last: write(plan).last, wrote: true } : { last: news.last, wrote: false };
         },
         abort() {},
       };
