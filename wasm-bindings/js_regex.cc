@@ -57,6 +57,10 @@ namespace replicore {
 
 std::shared_ptr<const Regex> CompileRegex(const std::string& source, const std::string& flags,
                                           std::string* error) {
+  if (source.size() > kMaxRegexBytes) {  // the same bound as the server's
+    if (error) *error = "pattern longer than " + std::to_string(kMaxRegexBytes) + " bytes";
+    return nullptr;
+  }
   // Only i and m reach RegExp: "g" would make test() stateful (lastIndex).
   std::string js_flags;
   if (flags.find('i') != std::string::npos) js_flags += 'i';

@@ -1,16 +1,20 @@
 // The regex seam: LoopBack's `regexp`/like filters and model `pattern` validation go
 // through this interface, never through <regex> directly. Native builds implement it
-// with std::regex (core/src/regex_std.cc); the wasm build implements it over JavaScript's
+// with RE2, which cannot backtrack (core/src/regex_re2.cc); the wasm build implements it over JavaScript's
 // RegExp (wasm-bindings/js_regex.cc), which is LoopBack's own regex engine and keeps
 // libc++'s locale and regex machinery out of the shipped module.
 #ifndef REPLICORE_REGEX_H_
 #define REPLICORE_REGEX_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace replicore {
+
+// Longer patterns are refused (a server takes them from any client).
+constexpr size_t kMaxRegexBytes = 4096;
 
 class Regex {
  public:
