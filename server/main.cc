@@ -44,6 +44,10 @@ Options:
   --api-root PATH   where the REST API is mounted (default /api)
   --max-body SIZE   largest request body, bytes or with k/m suffix (default 32m);
                     larger bodies get 413
+  --max-connections N  connections served at once (default 1024, one thread each);
+                    more wait for a free one
+  --request-timeout S  seconds a request may take to arrive, be answered and sent
+                    (default 60); a slower client is cut off
   --sync MODE       normal (default: every acknowledged write survives kill -9) or
                     full (also survives power loss; slower)
   --log-level L     off | error | warn | info (default: one line per request) | debug
@@ -52,6 +56,13 @@ Options:
 The first line printed on stdout is the URL the server listens on. SIGTERM or SIGINT
 stops it cleanly.
 )";
+
+// A whole decimal number, or -1.
+long ParseCount(const std::string& text) {
+  char* end = nullptr;
+  long n = std::strtol(text.c_str(), &end, 10);
+  return text.empty() || *end != '\0' ? -1 : n;
+}
 
 bool ParseSize(const std::string& text, size_t* out) {
   if (text.empty()) return false;
@@ -139,7 +150,8 @@ int main(int argc, char** argv) {
     std::string v;
     if (arg == "--models" || arg == "--db" || arg == "--host" || arg == "--port" ||
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
-        arg == "--log-level" || arg == "--cors") {
+        arg == "--log-level" || arg == "--cors" || arg == "--max-connections" ||
+        arg == "--request-timeout") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
@@ -153,12 +165,19 @@ int main(int argc, char** argv) {
     else if (arg == "--log-level") log_level_text = v;
     else if (arg == "--cors") options.cors.origins.push_back(v);
     else if (arg == "--port") {
-      char* end = nullptr;
-      long port = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || port < 0 || port > 65535) {
+      long port = ParseCount(v);
+      if (port < 0 || port > 65535) {
         return Fail("--port must be 0..65535");
       }
       options.port = static_cast<int>(port);
+    } else if (arg == "--max-connections") {
+      long n = ParseCount(v);
+      if (n < 1 || n > 100000) return Fail("--max-connections must be 1..100000");
+      options.max_connections = static_cast<size_t>(n);
+    } else if (arg == "--request-timeout") {
+      long n = ParseCount(v);
+      if (n < 1 || n > 86400) return Fail("--request-timeout must be 1..86400 seconds");
+      options.connections.request_timeout = std::chrono::seconds(n);
     } else if (arg == "--max-body") {
       if (!ParseSize(v, &options.max_body) || options.max_body == 0) {
         return Fail("--max-body must be a size such as 33554432, 512k or 32m");

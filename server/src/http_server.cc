@@ -1,6 +1,7 @@
 // cpp-httplib (Debian's 0.11) wired to http::Api. Its defaults (no TCP_NODELAY, a pool of
 // max(8, cores-1) threads, 5 requests per keep-alive connection) stall under load, so
-// the server sets TCP_NODELAY, a 64-thread pool and long keep-alive (issue 13).
+// the server sets TCP_NODELAY, a thread per connection up to --max-connections and long
+// keep-alive (issue 13), with a deadline on every request (GuardedServer, issue 20).
 #include "replicore/http_server.h"
 
 #include <httplib.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "replicore/elastic_pool.h"
 #include "replicore/gzip.h"
 #include "replicore/http_api.h"
 
@@ -31,7 +33,6 @@ bool ParseLogLevel(const std::string& text, LogLevel* level) {
 namespace {
 
 constexpr const char* kJsonType = "application/json; charset=utf-8";
-thread_local std::chrono::steady_clock::time_point request_start;
 
 std::string ReasonOf(int status) {
   switch (status) {
@@ -48,11 +49,12 @@ std::string ReasonOf(int status) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(Database* db, ServerOptions opts) : options(std::move(opts)), api(db, options.api_root) {}
+  Impl(Database* db, ServerOptions opts)
+      : options(std::move(opts)), api(db, options.api_root), server(options.connections) {}
 
   ServerOptions options;
   Api api;
-  httplib::Server server;
+  GuardedServer server;
   int port = 0;
   int listen_fd = -1;  // captured from the socket options callback
   std::mutex log_mu;
@@ -116,8 +118,8 @@ Server::Server(Database* db, ServerOptions options)
   Impl* impl = impl_.get();
   const ServerOptions& opts = impl->options;
 
-  int threads = opts.threads > 0 ? opts.threads : 64;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  size_t max_connections = opts.max_connections;
+  svr.new_task_queue = [max_connections] { return new ElasticPool(max_connections); };
   svr.set_tcp_nodelay(true);
   // httplib 0.11 listens with a backlog of 5, which resets connections when many clients
   // connect at once; the socket is captured here and re-listened with a deep backlog.
@@ -126,15 +128,9 @@ Server::Server(Database* db, ServerOptions options)
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
     impl->listen_fd = sock;
   });
-  svr.set_keep_alive_max_count(opts.keep_alive_max_count);
-  svr.set_keep_alive_timeout(opts.keep_alive_timeout_s);
   svr.set_payload_max_length(opts.max_body);
   if (!opts.static_dir.empty()) svr.set_mount_point("/", opts.static_dir);
 
-  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
   auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
     impl->Serve(req, res);
   };
@@ -183,7 +179,7 @@ Server::Server(Database* db, ServerOptions options)
     LogLevel level = res.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
     if (level > impl->options.log_level) return;
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                          request_start)
+                                                          GuardedServer::RequestStart())
                     .count();
     char timing[32];
     std::snprintf(timing, sizeof timing, "%.2fms", ms);

@@ -8,6 +8,7 @@
 
 #include "replicore/cors.h"
 #include "replicore/database.h"
+#include "replicore/guarded_server.h"
 
 namespace replicore {
 namespace http {
@@ -23,9 +24,8 @@ struct ServerOptions {
   std::string api_root = "/api";
   size_t max_body = 32u * 1024 * 1024;  // bytes; larger bodies get 413
   LogLevel log_level = LogLevel::kInfo;
-  int threads = 64;
-  size_t keep_alive_max_count = 10000;
-  int keep_alive_timeout_s = 5;
+  ConnectionLimits connections;        // deadlines per request, read and write, keep-alive
+  size_t max_connections = 1024;       // served at once (one thread each); more wait
   Cors cors;                           // --cors: origins allowed to call from browsers
 };
 
