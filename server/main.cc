@@ -2,6 +2,7 @@
 // The first line on stdout is the URL it listens on; one log line per request on stderr.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -189,6 +190,13 @@ int main(int argc, char** argv) {
     return Fail("--log-level must be off, error, warn, info or debug");
   }
   if (models_dir.empty()) return Fail("--models DIR is required (see --help)");
+
+  // Each connection holds a descriptor: allow as many as the hard limit does.
+  rlimit descriptors{};
+  if (getrlimit(RLIMIT_NOFILE, &descriptors) == 0 && descriptors.rlim_cur < descriptors.rlim_max) {
+    descriptors.rlim_cur = descriptors.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &descriptors);
+  }
 
   // Signals are taken by a thread of their own (sigwait), so block them everywhere first.
   sigset_t signals;

@@ -56,15 +56,18 @@ class DeadlineStream final : public httplib::Stream {
   void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
   bool past_deadline() const { return Clock::now() >= deadline_; }
   bool has_buffered() const { return begin_ < end_; }
+  // A read or write timed out or failed: the connection is not reused.
+  bool broken() const { return broken_; }
 
   bool is_readable() const override { return has_buffered() || WaitFor(sock_, POLLIN, Budget()); }
   bool is_writable() const override { return WaitFor(sock_, POLLOUT, Budget()); }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (past_deadline()) return Broken();  // even when bytes keep trickling in
     if (!has_buffered()) {
-      if (!WaitFor(sock_, POLLIN, Budget())) return -1;
+      if (!WaitFor(sock_, POLLIN, Budget())) return Broken();
       ssize_t n = Receive(buffer_, sizeof buffer_);
-      if (n <= 0) return n;
+      if (n <= 0) return Broken();
       begin_ = 0;
       end_ = static_cast<size_t>(n);
     }
@@ -75,11 +78,11 @@ class DeadlineStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    if (!WaitFor(sock_, POLLOUT, Budget())) return -1;
+    if (past_deadline() || !WaitFor(sock_, POLLOUT, Budget())) return Broken();
     for (;;) {
       ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
-      return n;
+      return n < 0 ? Broken() : n;
     }
   }
 
@@ -92,6 +95,11 @@ class DeadlineStream final : public httplib::Stream {
   std::chrono::milliseconds Budget() const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     return std::min(io_timeout_, left);
+  }
+
+  ssize_t Broken() {
+    broken_ = true;
+    return -1;
   }
 
   ssize_t Receive(char* ptr, size_t size) {
@@ -107,9 +115,16 @@ class DeadlineStream final : public httplib::Stream {
   Clock::time_point deadline_ = Clock::time_point::max();
   char buffer_[4096];
   size_t begin_ = 0, end_ = 0;
+  bool broken_ = false;
 };
 
 }  // namespace
+
+GuardedServer::GuardedServer(ConnectionLimits limits) : limits_(limits) {
+  // Only for the Keep-Alive header httplib writes; the loop below enforces them.
+  set_keep_alive_max_count(limits.keep_alive_max_count);
+  set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive).count());
+}
 
 Clock::time_point GuardedServer::RequestStart() { return request_start; }
 
@@ -129,11 +144,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     stream.set_deadline(request_start + limits_.request_timeout);
     bool closed = false;
     ok = process_request(stream, left == 1, closed, nullptr);
-    if (stream.past_deadline()) {
-      ++timed_out_;
-      break;
-    }
-    if (!ok || closed) break;
+    if (stream.past_deadline()) ++timed_out_;
+    if (!ok || closed || stream.broken()) break;
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

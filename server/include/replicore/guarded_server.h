@@ -25,7 +25,7 @@ struct ConnectionLimits {
 
 class GuardedServer final : public httplib::Server {
  public:
-  explicit GuardedServer(ConnectionLimits limits) : limits_(limits) {}
+  explicit GuardedServer(ConnectionLimits limits);
 
   // When the request the calling thread serves began (for the access log).
   static std::chrono::steady_clock::time_point RequestStart();
