@@ -51,6 +51,10 @@ Status ReadNullableString(const Json& json, const char* key, std::optional<std::
   if (it->is_null()) {
     out->reset();
   } else if (it->is_string()) {
+    if (it->get_ref<const std::string&>().size() > kMaxRevBytes) {
+      return Status::BadRequest(std::string("change `") + key + "` is longer than " +
+                                std::to_string(kMaxRevBytes) + " bytes");
+    }
     *out = it->get<std::string>();
   } else {
     return Status::BadRequest(std::string("change `") + key + "` must be a string or null");
@@ -73,6 +77,10 @@ Result<Change> Change::FromJson(const Json& json) {
     change.model_id = JsNumberToString(id_it->get<double>());
   } else {
     return Status::BadRequest("change `modelId` must be a string or a number");
+  }
+  if (change.model_id.size() > kMaxIdBytes) {
+    return Status::BadRequest("change `modelId` is longer than " + std::to_string(kMaxIdBytes) +
+                              " bytes");
   }
   bool rev_present = false;
   RC_RETURN_IF_ERROR(ReadNullableString(json, "rev", &change.rev, &rev_present));

@@ -38,7 +38,8 @@ Status ConflictResolver::OnResponse(const Response& response) {
   Continuation next = std::move(continuation_);
   continuation_ = nullptr;
   Status status = response.status.ok()
-                      ? Guard("response", [&]() -> Status { return next(response.result); })
+                      ? Guard("response", [&]() -> Status { return next(response.result); },
+                              StatusCode::kBadRequest)
                       : response.status;
   if (!status.ok()) {
     error_ = status;

@@ -9,15 +9,19 @@
 
 namespace replicore {
 
-// Runs `body` and turns any exception into a kBadRequest status naming `what`. Peers send
-// arbitrary JSON, and nlohmann throws on a value of the wrong type deep inside a
-// well-formed document; no exception may leave a public core function.
+// Runs `body` and turns any exception into a status naming `what`: no exception may leave
+// a public core function. A request's input is validated before it is used, so there an
+// exception (nlohmann throwing on a value of a type nobody checked) is a bug to fix,
+// reported as kInternal (500, logged), never passed off as the caller's bad request.
+// What a party reads from its peer or its stored state is guarded with the code that
+// names whose fault it is (kBadRequest for a malformed answer, kStorage for a corrupt state).
 template <typename Fn>
-auto Guard(const char* what, Fn&& body) -> decltype(body()) {
+auto Guard(const char* what, Fn&& body, StatusCode code = StatusCode::kInternal) -> decltype(body()) {
   try {
     return body();
   } catch (const std::exception& e) {
-    return Status::BadRequest(std::string(what) + ": malformed input (" + e.what() + ")");
+    const char* kind = code == StatusCode::kInternal ? ": unexpected exception (" : ": malformed (";
+    return Status(code, std::string(what) + kind + e.what() + ")");
   }
 }
 

@@ -43,7 +43,7 @@ Result<Json> ParseJsonWithin(const std::string& text, int max_depth) {
   if (TextDepth(text, max_depth) > max_depth) return Status::BadRequest(TooDeepMessage(max_depth));
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     std::string message = e.what();
     size_t bracket = message.find("] ");
     if (message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {

@@ -21,7 +21,7 @@ std::string Guarded(const std::string& what, Fn&& body) {
   try {
     return body();
   } catch (const std::exception& e) {
-    return ErrorText(Status::BadRequest(what + ": malformed input (" + e.what() + ")"));
+    return ErrorText(Status::Internal(what + ": unexpected exception (" + e.what() + ")"));
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "replicore/iso_date.h"
 #include "replicore/json_canonical.h"
+#include "replicore/change.h"
 #include "replicore/regex.h"
 
 namespace replicore {
@@ -820,10 +821,18 @@ Result<Json> ModelDefinition::Normalize(const Json& data, const Environment& env
     std::vector<Failure> declared_failures(properties_.size());
     std::vector<Failure> other_failures;
     std::vector<std::string> displays(properties_.size());
+    // Undeclared names reported one by one up to a bound, then counted: a record with
+    // 500,000 unknown keys must cost a scan, not a quadratic merge and a megabyte message.
+    constexpr size_t kMaxReported = 20;
+    size_t unreported = 0;
 
     for (auto it = data.begin(); it != data.end(); ++it) {
       const std::string& key = it.key();
       const PropertyDefinition* prop = FindProperty(key);
+      if (!prop && other_failures.size() >= kMaxReported && strict_ != Strictness::kLoose) {
+        ++unreported;
+        continue;
+      }
       if (prop) {
         const size_t index = static_cast<size_t>(prop - properties_.data());
         Coerced c = CoerceValue(prop->type, prop->item_type, it.value());
@@ -999,6 +1008,9 @@ Result<Json> ModelDefinition::Normalize(const Json& data, const Environment& env
         messages[f.property].push_back(issue.message);
       }
     }
+    if (unreported > 0) {
+      details_text += "; and " + std::to_string(unreported) + " more properties not defined in the model";
+    }
     return Status::Validation(
         "The `" + name_ + "` instance is not valid. Details: " + details_text + ".",
         Json{{"context", name_}, {"codes", std::move(codes)}, {"messages", std::move(messages)}});
@@ -1028,11 +1040,29 @@ Result<std::string> ModelDefinition::IdOf(const Json& record) const {
   if (it == record.end() || it->is_null()) {
     return Status::Validation("The `" + name_ + "` record has no `" + id_name + "`");
   }
-  if (it->is_string()) return it->get<std::string>();
+  if (it->is_string()) {
+    const std::string& id = it->get_ref<const std::string&>();
+    if (id.size() > kMaxIdBytes) {
+      return Status::Validation("The `" + name_ + "` id `" + id_name + "` is longer than " +
+                                std::to_string(kMaxIdBytes) + " bytes");
+    }
+    // GET /<plural>/<id> would answer these routes instead of the record (LoopBack's
+    // REST has the same clash): such a record could be created but never read.
+    for (const char* route : {"count", "findOne", "changes", "checkpoint"}) {
+      if (id == route) {
+        return Status::Validation("The `" + name_ + "` id \"" + id +
+                                  "\" is the name of a route (GET /" + plural_ + "/" + id +
+                                  ") and cannot be an id");
+      }
+    }
+    return id;
+  }
   if (it->is_number()) return JsNumberToString(it->get<double>());
   if (it->is_boolean()) return std::string(it->get<bool>() ? "true" : "false");
   return Status::Validation("The `" + name_ + "` id `" + id_name +
                             "` must be a string or a number");
 }
+
+std::string ReplaceMalformedUtf8(std::string_view text) { return SanitizeUtf8(text); }
 
 }  // namespace replicore

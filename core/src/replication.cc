@@ -255,6 +255,15 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   if (!data.is_object()) return Status::BadRequest("Value is not an object.");
+  // The body is a change of this record: one naming another is refused, not applied here.
+  if (auto model_id = data.find("modelId"); model_id != data.end() && !model_id->is_null()) {
+    Result<Change> sent = Change::FromJson(data);
+    if (!sent.ok()) return sent.status();
+    if (sent->model_id != id) {
+      return Status::Validation("the change names " + model + " id \"" + sent->model_id +
+                                "\", not \"" + id + "\"");
+    }
+  }
   auto existing = db.store()->GetChange(model, id);
   if (!existing.ok()) return existing.status();
   if (!existing->has_value()) {
@@ -274,6 +283,9 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
   }
   if (auto prev = data.find("prev"); prev != data.end()) {
     if (prev->is_string()) {
+      if (prev->get_ref<const std::string&>().size() > kMaxRevBytes) {
+        return Status::BadRequest("`prev` is longer than " + std::to_string(kMaxRevBytes) + " bytes");
+      }
       change.prev = prev->get<std::string>();
     } else if (prev->is_null()) {
       change.prev.reset();

@@ -101,7 +101,8 @@ Status Replicator::Fail(Status status) {
 std::optional<Request> Replicator::NextRequest() {
   if (state_ == State::kStart) {
     // The stored state may have been persisted by other code (JS): read it guarded.
-    Status started = Guard("replication state", [&]() -> Status { return Start(); });
+    Status started = Guard("replication state", [&]() -> Status { return Start(); },
+                           StatusCode::kStorage);
     if (!started.ok()) (void)Fail(started);
   }
   // Handed out once (moved: a request may carry a whole chunk of records).
@@ -166,7 +167,8 @@ Status Replicator::Start() {
 }
 
 Status Replicator::OnResponse(Response response) {
-  Status status = Guard("response", [&]() -> Status { return HandleResponse(std::move(response)); });
+  Status status = Guard("response", [&]() -> Status { return HandleResponse(std::move(response)); },
+                        StatusCode::kBadRequest);
   if (!status.ok() && state_ != State::kFailed) return Fail(status);
   return status;
 }

@@ -15,12 +15,13 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kForbidden: return "forbidden";
     case StatusCode::kStorage: return "storage";
     case StatusCode::kStepLimit: return "step_limit";
+    case StatusCode::kInternal: return "internal";
   }
   return "storage";
 }
 
 std::optional<StatusCode> StatusCodeNamed(const std::string& name) {
-  for (int code = 0; code <= static_cast<int>(StatusCode::kStepLimit); ++code) {
+  for (int code = 0; code <= static_cast<int>(StatusCode::kInternal); ++code) {
     if (name == StatusCodeName(static_cast<StatusCode>(code))) return static_cast<StatusCode>(code);
   }
   return std::nullopt;
@@ -39,6 +40,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kForbidden: return 403;
     case StatusCode::kStorage: return 500;
     case StatusCode::kStepLimit: return 500;
+    case StatusCode::kInternal: return 500;
   }
   return 500;
 }

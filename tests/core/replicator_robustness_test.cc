@@ -110,7 +110,7 @@ TEST_F(RobustnessTest, CorruptStoredStateIsAnError) {
   Replicator replicator(&client_, options);
   EXPECT_FALSE(replicator.NextRequest().has_value());
   EXPECT_TRUE(replicator.failed());
-  EXPECT_EQ(replicator.error().code(), StatusCode::kBadRequest);
+  EXPECT_EQ(replicator.error().code(), StatusCode::kStorage);
 }
 
 TEST_F(RobustnessTest, ResolverSurvivesMalformedResponses) {

@@ -2,6 +2,7 @@
 #ifndef REPLICORE_CHANGE_H_
 #define REPLICORE_CHANGE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,12 @@
 #include "replicore/status.h"
 
 namespace replicore {
+
+// The longest id a record may have, in UTF-8 bytes: every record must stay reachable as
+// /:id within cpp-httplib's 8 KiB request line, even with every byte percent-encoded.
+constexpr size_t kMaxIdBytes = 1024;
+// The longest `rev` or `prev` a change may carry (LoopBack's are 40 hex digits).
+constexpr size_t kMaxRevBytes = 256;
 
 enum class ChangeType { kCreate, kUpdate, kDelete, kUnknown };
 const char* ChangeTypeName(ChangeType type);  // "create", "update", "delete", "unknown"

@@ -18,6 +18,10 @@ enum class PropertyType { kString, kNumber, kBoolean, kDate, kObject, kArray, kA
 // "string", "number", ...
 const char* PropertyTypeName(PropertyType type);
 
+// `text` with every ill-formed UTF-8 sequence (and encoded lone surrogate) replaced by
+// U+FFFD, as JavaScript would show it: for messages that echo what a client sent.
+std::string ReplaceMalformedUtf8(std::string_view text);
+
 // strict: false keeps unknown properties; true and "throw" reject them on write with
 // LoopBack's `unknown-property` validation code.
 enum class Strictness { kLoose, kStrict, kThrow };

@@ -20,7 +20,7 @@ using Json = nlohmann::json;
 //   kConflict    re-read, resolve, retry (409) kBadFilter    fix the filter (400)
 //   kBadRequest  fix the request (400)         kTooLarge     send less (413)
 //   kUnauthorized log in (401)                 kForbidden    not allowed (403)
-//   kStorage     stop and report (500)
+//   kStorage     stop and report (500)          kInternal     a bug: report it (500)
 enum class StatusCode {
   kOk = 0,
   kValidation,
@@ -33,6 +33,7 @@ enum class StatusCode {
   kForbidden,
   kStorage,
   kStepLimit,  // a sans-I/O party did not finish within its driver's bound of steps
+  kInternal,   // an exception escaped: a bug in replicore, never the caller's input
 };
 
 // "validation", "not_found", ...; "ok" for kOk.
@@ -63,6 +64,7 @@ class [[nodiscard]] Status {
   static Status TooLarge(std::string m) { return Status(StatusCode::kTooLarge, std::move(m)); }
   static Status Storage(std::string m) { return Status(StatusCode::kStorage, std::move(m)); }
   static Status StepLimit(std::string m) { return Status(StatusCode::kStepLimit, std::move(m)); }
+  static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
