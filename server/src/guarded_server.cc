@@ -53,7 +53,12 @@ class DeadlineStream final : public httplib::Stream {
  public:
   DeadlineStream(int sock, std::chrono::milliseconds io_timeout) : sock_(sock), io_timeout_(io_timeout) {}
 
-  void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
+  // A new request: its deadline, and how many bytes it may read (its headers and a body of
+  // the largest size allowed: a chunked body has no length to refuse up front).
+  void Begin(Clock::time_point deadline, size_t max_bytes) {
+    deadline_ = deadline;
+    left_ = max_bytes;
+  }
   bool past_deadline() const { return Clock::now() >= deadline_; }
   bool has_buffered() const { return begin_ < end_; }
   // A read or write timed out or failed: the connection is not reused.
@@ -63,7 +68,7 @@ class DeadlineStream final : public httplib::Stream {
   bool is_writable() const override { return WaitFor(sock_, POLLOUT, Budget()); }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (past_deadline()) return Broken();  // even when bytes keep trickling in
+    if (past_deadline() || left_ == 0) return Broken();  // even when bytes keep trickling in
     if (!has_buffered()) {
       if (!WaitFor(sock_, POLLIN, Budget())) return Broken();
       ssize_t n = Receive(buffer_, sizeof buffer_);
@@ -71,9 +76,10 @@ class DeadlineStream final : public httplib::Stream {
       begin_ = 0;
       end_ = static_cast<size_t>(n);
     }
-    size_t n = std::min(size, end_ - begin_);
+    size_t n = std::min({size, end_ - begin_, left_});
     std::memcpy(ptr, buffer_ + begin_, n);
     begin_ += n;
+    left_ -= n;
     return static_cast<ssize_t>(n);
   }
 
@@ -113,6 +119,7 @@ class DeadlineStream final : public httplib::Stream {
   const int sock_;
   const std::chrono::milliseconds io_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
+  size_t left_ = 0;
   char buffer_[4096];
   size_t begin_ = 0, end_ = 0;
   bool broken_ = false;
@@ -141,7 +148,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     }
     if (!arrived || svr_sock_ == INVALID_SOCKET) break;
     request_start = Clock::now();
-    stream.set_deadline(request_start + limits_.request_timeout);
+    constexpr size_t kHeaderBytes = 64 * 1024;  // request line and headers, with room
+    stream.Begin(request_start + limits_.request_timeout, payload_max_length_ + kHeaderBytes);
     bool closed = false;
     ok = process_request(stream, left == 1, closed, nullptr);
     if (stream.past_deadline()) ++timed_out_;

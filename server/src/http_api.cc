@@ -13,6 +13,7 @@
 #include "replicore/filter.h"
 #include "replicore/json_canonical.h"
 #include "replicore/json_limits.h"
+#include "replicore/model.h"
 #include "replicore/protocol.h"
 #include "replicore/sqlite_store.h"
 
@@ -131,6 +132,40 @@ ApiResponse NoContent() {
 
 }  // namespace
 
+namespace {
+
+// The stable code of an error answered without a core Status (issue 20 item 5).
+const char* CodeForHttpStatus(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "request_timeout";
+    case 409: return "conflict";
+    case 413: return "too_large";
+    case 414: return "uri_too_long";
+    case 415: return "unsupported_media_type";
+    case 416: return "range_not_satisfiable";
+    case 422: return "validation";
+    case 431: return "headers_too_large";
+    default: return "error";
+  }
+}
+
+// Messages echo ids, keys and parse errors: bounded, so an error is never a copy of a
+// megabyte of input, and cut on a character boundary.
+std::string Bounded(std::string text, size_t max_bytes = 1024) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text + "\u2026";
+}
+
+}  // namespace
+
 ApiResponse ErrorResponse(int status, const std::string& name, const std::string& message,
                           const std::string& code, const Json& details) {
   // Written by hand to keep LoopBack's key order: statusCode, name, message, code, details.
@@ -146,14 +181,15 @@ ApiResponse ErrorResponse(int status, const std::string& name, const std::string
   out += ",\"name\":";
   AppendJsonText(name, &out);
   out += ",\"message\":";
-  AppendJsonText(message, &out);
-  if (!code.empty()) {
-    out += ",\"code\":";
-    AppendJsonText(code, &out);
-  }
+  AppendJsonText(ReplaceMalformedUtf8(Bounded(message)), &out);
+  out += ",\"code\":";
+  AppendJsonText(code.empty() ? std::string(CodeForHttpStatus(status)) : code, &out);
   if (!details.is_null()) {
-    out += ",\"details\":";
-    AppendJsonText(details, &out);
+    std::string text = ToJsonText(details);
+    if (text.size() <= 16384) {  // LoopBack's validation details; dropped when huge
+      out += ",\"details\":";
+      out += ReplaceMalformedUtf8(text);
+    }
   }
   out += "}}";
   return response;
@@ -164,7 +200,9 @@ ApiResponse StatusResponse(const Status& status, const std::string& code) {
   std::string name = "Error";
   if (status.code() == StatusCode::kValidation) name = "ValidationError";
   if (status.code() == StatusCode::kTooLarge) name = "PayloadTooLargeError";
-  return ErrorResponse(http_status, name, status.message(), code, status.details());
+  return ErrorResponse(http_status, name, status.message(),
+                       code.empty() ? std::string(StatusCodeName(status.code())) : code,
+                       status.details());
 }
 
 ApiResponse CannotResponse(const std::string& method, const std::string& path) {
@@ -460,8 +498,11 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
     std::unique_lock<std::shared_mutex> lock;
     SqliteStore::ReadGuard reads;
   };
+  // Over a file database a read runs on its own snapshot, without the lock: a slow query
+  // (a regexp over megabytes of text) never holds up writers (issue 20 item 3).
   auto read_lock = [&] {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_, std::defer_lock);
+    if (!sqlite_ || !sqlite_->SnapshotReads()) lock.lock();
     return ReadLocked{std::move(lock), sqlite_ ? sqlite_->BatchReads(false) : nullptr};
   };
   auto write_lock = [&] {

@@ -463,9 +463,11 @@ class WhereTranslator {
     } else {
       absent = fallback;
     }
-    return "(CASE WHEN " + t_ + " IS NULL THEN " + absent + " WHEN " + t_ +
-           " IN ('array','object') THEN " + fallback + " ELSE COALESCE((" + *scalar +
-           "), 0) END)";
+    // SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), so
+    // a record whose text holds one is matched by the core instead.
+    return "(CASE WHEN instr(data, '\\u0000') > 0 THEN " + fallback + " WHEN " + t_ +
+           " IS NULL THEN " + absent + " WHEN " + t_ + " IN ('array','object') THEN " +
+           fallback + " ELSE COALESCE((" + *scalar + "), 0) END)";
   }
 
   // The condition on a scalar JSON value (t_ is its json_type, not 'array'/'object');
@@ -851,6 +853,8 @@ void SqliteStore::ReadScopeEnd::operator()(ReadScope* scope) const {
   t_scope = scope->outer;
   delete scope;
 }
+
+bool SqliteStore::SnapshotReads() const { return !impl_->memory; }
 
 SqliteStore::ReadGuard SqliteStore::BatchReads(bool exclusive) {
   Impl& impl = *impl_;

@@ -45,6 +45,9 @@ class SqliteStore : public Store {
   };
   using ReadGuard = std::unique_ptr<ReadScope, ReadScopeEnd>;
   ReadGuard BatchReads(bool exclusive);
+  // True for a file database: each reader sees a committed snapshot on its own connection,
+  // so reads need no lock against writers (a ":memory:" one shares the writer's).
+  bool SnapshotReads() const;
 
  private:
   struct Impl;
