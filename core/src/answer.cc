@@ -1,5 +1,6 @@
 // The answering party: maps a request onto the replication operations.
 #include "replicore/protocol.h"
+#include "replicore/json_limits.h"
 
 #include "replicore/replication.h"
 
@@ -40,7 +41,7 @@ Response From(Result<Json> result) {
 int64_t SinceArg(const Json& args) {
   auto it = args.find("since");
   if (it == args.end() || !it->is_number()) return 0;  // LoopBack: Number(undefined) || 0
-  return it->get<int64_t>();
+  return SafeInteger(*it);
 }
 
 std::string IdArg(const Json& args) {
@@ -50,8 +51,9 @@ std::string IdArg(const Json& args) {
 
 Response AnswerChanges(Database& db, const std::string& model, const Json& args) {
   std::optional<std::pair<int64_t, std::string>> after;
-  if (auto it = args.find("after"); it != args.end() && it->is_array() && it->size() == 2) {
-    after = std::make_pair((*it)[0].get<int64_t>(), (*it)[1].get<std::string>());
+  if (auto it = args.find("after"); it != args.end() && it->is_array() && it->size() == 2 &&
+                                     (*it)[1].is_string()) {
+    after = std::make_pair(SafeInteger((*it)[0]), (*it)[1].get<std::string>());
   }
   std::optional<size_t> limit;
   if (auto it = args.find("limit"); it != args.end() && it->is_number_unsigned()) {

@@ -1,4 +1,5 @@
 #include "replicore/change.h"
+#include "replicore/json_limits.h"
 
 #include <cmath>
 
@@ -94,7 +95,7 @@ Result<Change> Change::FromJson(const Json& json) {
     if (!cp_it->is_number()) return Status::BadRequest("change `checkpoint` must be a number");
     double cp = cp_it->get<double>();
     if (!std::isfinite(cp)) return Status::BadRequest("change `checkpoint` must be finite");
-    change.checkpoint = static_cast<int64_t>(cp);
+    change.checkpoint = SafeInteger(*cp_it);
   }
   return change;
 }

@@ -100,6 +100,16 @@ Status ConflictResolver::ReadTargetChangeThenResolve() {
 Status ConflictResolver::SetSourcePrev(const Json& target_change) {
   const std::string& id = conflict_.model_id;
   Json prev = target_change.is_object() ? target_change.value("rev", Json()) : Json();
+  // The source is re-parented onto the target revision the conflict showed, never onto
+  // one written since by someone else: that write would be overwritten unseen by the
+  // next replicate. Replicating again reports the conflict with it.
+  // (A local target is left alone: this resolution is what writes to it.)
+  if (conflict_.local_is_source && conflict_.target_change.is_object() &&
+      conflict_.target_change.value("rev", Json()) != prev) {
+    return Status::Conflict("the " + model_ + " id \"" + id +
+                            "\" changed on the other side since this conflict was reported: "
+                            "replicate again to see it");
+  }
   if (prev.is_null()) {
     // The target deleted the record. prev null ("based on the deletion") would also match
     // a later deletion there (ABA), so the source's state is copied to the target instead.
@@ -121,6 +131,8 @@ Status ConflictResolver::WriteTarget(const Json& record) {
 Status ConflictResolver::Write(bool on_local, const Json& record, Continuation next) {
   const std::string& id = conflict_.model_id;
   (on_local ? wrote_local_ : wrote_remote_) = true;
+  const Json& shown = conflict_.local_is_source ? conflict_.target_change : conflict_.source_change;
+  if (!on_local && shown.is_object()) return WriteRemoteIfUnchanged(record, shown.value("rev", Json()), std::move(next));
   if (record.is_null()) {
     return Step(on_local,
                 [&]() -> Result<Json> {
@@ -132,6 +144,23 @@ Status ConflictResolver::Write(bool on_local, const Json& record, Continuation n
   }
   return Step(on_local, [&] { return local_->ReplaceOrCreate(model_, record); },
               Request{Op::kReplaceOrCreate, Json{{"data", record}}}, std::move(next));
+}
+
+// The remote write of a resolution as a one-entry bulk-update whose prev is the revision
+// the conflict showed: the remote applies it only if its record is still that revision
+// (atomically), else answers a conflict, so a write another client made meanwhile is never
+// overwritten unseen (LoopBack's resolutions write unconditionally).
+Status ConflictResolver::WriteRemoteIfUnchanged(const Json& record, const Json& shown_rev,
+                                                Continuation next) {
+  auto model = local_->GetModel(model_);
+  if (!model.ok()) return model.status();
+  Json change{{"modelId", conflict_.model_id}, {"modelName", model_}, {"prev", shown_rev},
+              {"rev", record.is_null() ? Json() : Json((*model)->RevisionOf(record))},
+              {"checkpoint", 0}};
+  Json update{{"type", record.is_null() ? "delete" : "update"}, {"change", std::move(change)}};
+  if (!record.is_null()) update["data"] = record;
+  return Step(false, nullptr, Request{Op::kBulkUpdate, Json{{"updates", Json::array({std::move(update)})}}},
+              std::move(next));
 }
 
 Status ConflictResolver::WriteSource(const Json& record, bool then_resolve) {

@@ -3,6 +3,7 @@
 // validated and coerced them. Where the two disagree with common sense the choice is
 // spelled out next to the code.
 #include "replicore/filter.h"
+#include "replicore/like.h"
 
 #include <algorithm>
 #include <cctype>
@@ -498,7 +499,17 @@ struct Parser {
         if (!operand.is_string()) return invalid("Expected a string");
         cond->value = operand;
         bool icase = cond->op == WhereOp::kIlike || cond->op == WhereOp::kNilike;
-        return Compile(LikeToRegex(operand.get<std::string>()), icase ? "i" : "", cond, invalid);
+        const std::string& pattern = operand.get_ref<const std::string&>();
+        if (pattern.size() > kMaxRegexBytes) {
+          return invalid("pattern longer than " + std::to_string(kMaxRegexBytes) + " bytes");
+        }
+        if (auto like = CompileLike(pattern, icase)) {
+          cond->regex_source = pattern;  // flags "L": a like pattern (sqlite_store's rc_regexp)
+          cond->regex_flags = icase ? "Li" : "L";
+          cond->regex = std::move(like);
+          return Status::Ok();
+        }
+        return Compile(LikeToRegex(pattern), icase ? "i" : "", cond, invalid);
       }
       case WhereOp::kRegexp: {
         if (!operand.is_string()) return invalid("Expected a string");
@@ -592,7 +603,7 @@ Result<size_t> ParseCount(const Json& value, const char* name) {
   }
   if (value.is_number_float()) {
     double d = value.get<double>();
-    if (!(d >= 0) || d != static_cast<double>(static_cast<uint64_t>(d)) || d > 9.0e15) {
+    if (!(d >= 0) || d > 9.0e15 || d != static_cast<double>(static_cast<uint64_t>(d))) {
       return invalid();
     }
     return static_cast<size_t>(d);

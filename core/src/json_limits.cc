@@ -1,5 +1,6 @@
 #include "replicore/json_limits.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,20 @@ Result<Json> ParseJsonWithin(const std::string& text, int max_depth) {
     }
     return Status::BadRequest(message);
   }
+}
+
+int64_t SafeInteger(const Json& value) {
+  constexpr double kSafe = 9.0e15;
+  if (!value.is_number()) return 0;
+  if (value.is_number_unsigned()) {
+    return static_cast<int64_t>(std::min<uint64_t>(value.get<uint64_t>(), static_cast<uint64_t>(kSafe)));
+  }
+  if (value.is_number_integer()) {
+    return std::clamp<int64_t>(value.get<int64_t>(), -static_cast<int64_t>(kSafe), static_cast<int64_t>(kSafe));
+  }
+  double d = value.get<double>();
+  if (d != d) return 0;  // NaN
+  return static_cast<int64_t>(std::clamp(d, -kSafe, kSafe));
 }
 
 int JsonDepth(const Json& value) {

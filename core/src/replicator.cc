@@ -9,6 +9,7 @@
 //   is bumped once more (push: one more checkpoint request); then since + unresolved ids
 //   are stored.
 #include "replicore/replicator.h"
+#include "replicore/json_limits.h"
 
 #include "guard.h"
 #include "replicore/replication.h"
@@ -194,7 +195,7 @@ Status Replicator::HandleResponse(Response response) {
 Status Replicator::OnCheckpoint(const Json& result) {
   RC_RETURN_IF_ERROR(Expect(result.is_object() && result.contains("seq") &&
                                 result["seq"].is_number(), "checkpoint without seq"));
-  int64_t seq = result["seq"].get<int64_t>();
+  int64_t seq = SafeInteger(result["seq"]);
   if (!options_.local_is_source) {
     new_checkpoints_.source = seq;
     auto bumped = local_->Checkpoint();

@@ -128,7 +128,7 @@ struct Server::Impl {
     }
     // glibc keeps what a large request freed in its thread's arena; with a thread per
     // connection that is hundreds of MB after a burst of 32 MB bodies. Hand it back.
-    if (req.body.size() >= kTrimAfterBytes) malloc_trim(0);
+    if (req.body.size() >= kTrimAfterBytes || res.body.size() >= kTrimAfterBytes) malloc_trim(0);
   }
 };
 

@@ -41,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "replicore/like.h"
 #include "replicore/regex.h"
 
 namespace replicore {
@@ -110,10 +111,10 @@ void FnMatch(sqlite3_context* ctx, int, sqlite3_value** argv) {
 }
 
 // rc_regexp(value, source, flags): an ECMAScript search through the regex seam
-// (replicore/regex.h; std::regex natively), flags "i" (icase), "m" (multiline), "g"
-// (ignored), compiled once per statement (auxdata). Non-text values: 0.
-// like/ilike use it too with the pattern ParseWhere translated (Where::regex_source), so
-// like is case-sensitive, unanchored, % and _ wildcards, exactly as in MemoryStore.
+// (replicore/regex.h; RE2 natively), flags "i" (icase), "m" (multiline), "g" (ignored),
+// compiled once per statement (auxdata). Non-text values: 0. like/ilike use it too with
+// the Where's regex_source and flags: "L" marks a like pattern for the core's like
+// matcher (replicore/like.h), exactly as in MemoryStore.
 void FnRegexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
     sqlite3_result_int(ctx, 0);
@@ -129,7 +130,9 @@ void FnRegexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
       std::string src = source ? std::string(source, sqlite3_value_bytes(argv[1])) : "";
       std::string fl = flags ? flags : "";
       std::string error;
-      compiled = std::make_unique<Compiled>(CompileRegex(src, fl, &error));
+      const bool like = fl.find('L') != std::string::npos;  // Where::regex_flags of a like
+      compiled = std::make_unique<Compiled>(like ? CompileLike(src, fl.find('i') != std::string::npos)
+                                                 : CompileRegex(src, fl, &error));
       if (!*compiled) {
         sqlite3_result_error(ctx, ("Invalid regular expression: " + error).c_str(), -1);
         return;

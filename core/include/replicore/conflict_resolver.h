@@ -44,6 +44,7 @@ class ConflictResolver {
   Status WriteTarget(const Json& record);
   // Replaces (or, for null, deletes) the record on the local side or the other party.
   Status Write(bool on_local, const Json& record, Continuation next);
+  Status WriteRemoteIfUnchanged(const Json& record, const Json& shown_rev, Continuation next);
   Status Finish();
 
   Database* local_;

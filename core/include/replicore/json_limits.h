@@ -5,6 +5,7 @@
 #ifndef REPLICORE_JSON_LIMITS_H_
 #define REPLICORE_JSON_LIMITS_H_
 
+#include <cstdint>
 #include <string>
 
 #include "replicore/status.h"
@@ -20,6 +21,11 @@ Result<Json> ParseJsonWithin(const std::string& text, int max_depth = kMaxJsonDe
 
 // The nesting depth of `value` (a scalar is 0), without recursion.
 int JsonDepth(const Json& value);
+
+// A JSON number as an integer clamped to JavaScript's safe range (±9e15), truncated like
+// LoopBack's; 0 for a non-number. Converting a larger double to int64 is undefined
+// behaviour, and 1e400 parses as a finite number here only after this clamp.
+int64_t SafeInteger(const Json& value);
 
 // "JSON nested deeper than N levels".
 std::string TooDeepMessage(int max_depth = kMaxJsonDepth);
