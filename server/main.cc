@@ -1,5 +1,6 @@
 // replicore-server: LoopBack 3 compatible REST and replication endpoints over SQLite.
 // The first line on stdout is the URL it listens on; one log line per request on stderr.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -190,6 +191,12 @@ int main(int argc, char** argv) {
     return Fail("--log-level must be off, error, warn, info or debug");
   }
   if (models_dir.empty()) return Fail("--models DIR is required (see --help)");
+
+  // glibc raises its mmap and trim thresholds after large blocks are freed, so the 32 MB
+  // bodies of a burst end up in heaps it never returns; fixed thresholds keep large
+  // blocks mapped (returned on free) and trim heaps as they empty.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 
   // Each connection holds a descriptor: allow as many as the hard limit does.
   rlimit descriptors{};

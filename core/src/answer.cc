@@ -83,24 +83,20 @@ Response Answer(Database& db, const std::string& model, Request request) {
   try {
     if (!request.args.is_object()) return Response{Status::BadRequest("request args must be an object"), nullptr};
     return AnswerUnguarded(db, model, std::move(request));
-  } catch (const std::exception& e) {
-    return Response{Status::BadRequest(std::string(OpName(request.op)) +
-                                       ": malformed request (" + e.what() + ")"),
+  } catch (const std::exception& e) {  // args are checked before use: this is a bug
+    return Response{Status::Internal(std::string(OpName(request.op)) +
+                                     ": unexpected exception (" + e.what() + ")"),
                     nullptr};
   }
 }
 
-// Entries one diff, create-updates or bulk-update may carry: far above what a chunking
-// client sends (replicore's 1 MiB chunks hold ~6,500), low enough that a request over it
-// is refused in milliseconds instead of holding the store for seconds.
-constexpr size_t kMaxEntries = 50000;
 
-// kTooLarge when args[key] is an array of more than kMaxEntries entries.
+// kTooLarge when args[key] is an array of more than kMaxRequestEntries entries.
 static Status CheckEntries(const Json& args, const char* key, Op op) {
   auto it = args.find(key);
-  if (it == args.end() || !it->is_array() || it->size() <= kMaxEntries) return Status::Ok();
+  if (it == args.end() || !it->is_array() || it->size() <= kMaxRequestEntries) return Status::Ok();
   return Status::TooLarge(std::string(OpName(op)) + ": " + std::to_string(it->size()) + " " + key +
-                          ", at most " + std::to_string(kMaxEntries) + " a request: send them in chunks");
+                          ", at most " + std::to_string(kMaxRequestEntries) + " a request: send them in chunks");
 }
 
 static Response AnswerUnguarded(Database& db, const std::string& model, Request request) {

@@ -16,6 +16,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 thread_local Clock::time_point request_start;
+thread_local bool body_limit_hit = false;
+thread_local char request_head[6];  // the first bytes of the request, for an unparsed one
 
 // Waits until `sock` is ready for `events` or `timeout` passes; false on timeout or error.
 bool WaitFor(int sock, short events, std::chrono::milliseconds timeout) {
@@ -58,6 +60,8 @@ class DeadlineStream final : public httplib::Stream {
   void Begin(Clock::time_point deadline, size_t max_bytes) {
     deadline_ = deadline;
     left_ = max_bytes;
+    head_ = 0;
+    std::memset(request_head, 0, sizeof request_head);
   }
   bool past_deadline() const { return Clock::now() >= deadline_; }
   bool has_buffered() const { return begin_ < end_; }
@@ -68,6 +72,7 @@ class DeadlineStream final : public httplib::Stream {
   bool is_writable() const override { return WaitFor(sock_, POLLOUT, Budget()); }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (left_ == 0) body_limit_hit = true;
     if (past_deadline() || left_ == 0) return Broken();  // even when bytes keep trickling in
     if (!has_buffered()) {
       if (!WaitFor(sock_, POLLIN, Budget())) return Broken();
@@ -77,6 +82,7 @@ class DeadlineStream final : public httplib::Stream {
       end_ = static_cast<size_t>(n);
     }
     size_t n = std::min({size, end_ - begin_, left_});
+    for (size_t i = 0; i < n && head_ < sizeof request_head - 1; ++i) request_head[head_++] = buffer_[begin_ + i];
     std::memcpy(ptr, buffer_ + begin_, n);
     begin_ += n;
     left_ -= n;
@@ -120,6 +126,7 @@ class DeadlineStream final : public httplib::Stream {
   const std::chrono::milliseconds io_timeout_;
   Clock::time_point deadline_ = Clock::time_point::max();
   size_t left_ = 0;
+  size_t head_ = 0;  // bytes of request_head filled
   char buffer_[4096];
   size_t begin_ = 0, end_ = 0;
   bool broken_ = false;
@@ -135,6 +142,28 @@ GuardedServer::GuardedServer(ConnectionLimits limits) : limits_(limits) {
 
 Clock::time_point GuardedServer::RequestStart() { return request_start; }
 
+bool GuardedServer::BodyLimitHit() { return body_limit_hit; }
+
+bool GuardedServer::RequestIsHead() { return std::strncmp(request_head, "HEAD ", 5) == 0; }
+
+namespace {
+
+// Closes like a polite server: stop sending, then read and drop what the client is still
+// sending (the rest of a refused body, an over-long request line) for a moment. Closing with
+// unread bytes makes the kernel send a reset, and the client loses the answer (a 413 or
+// 414) it was sent before reading it.
+void LingeringClose(int sock) {
+  ::shutdown(sock, SHUT_WR);
+  char sink[16384];
+  auto until = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < until && WaitFor(sock, POLLIN, std::chrono::milliseconds(100))) {
+    if (::recv(sock, sink, sizeof sink, 0) <= 0) break;
+  }
+  ::close(sock);
+}
+
+}  // namespace
+
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   DeadlineStream stream(sock, limits_.io_timeout);
   bool ok = false;
@@ -148,6 +177,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     }
     if (!arrived || svr_sock_ == INVALID_SOCKET) break;
     request_start = Clock::now();
+    body_limit_hit = false;
     constexpr size_t kHeaderBytes = 64 * 1024;  // request line and headers, with room
     stream.Begin(request_start + limits_.request_timeout, payload_max_length_ + kHeaderBytes);
     bool closed = false;
@@ -155,8 +185,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     if (stream.past_deadline()) ++timed_out_;
     if (!ok || closed || stream.broken()) break;
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
+  LingeringClose(sock);
   return ok;
 }
 

@@ -556,18 +556,19 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
     if (method == "POST" || method == "PUT" || method == "PATCH") {
       Json body;
       if (auto error = with_body(BodyKind::kObject, &body)) return *error;
-      if (method == "POST" && body.is_array()) {  // create many
+      if (method == "POST" && body.is_array()) {  // create many: all or none, one commit
+        if (body.size() > kMaxRequestEntries) {
+          return StatusResponse(Status::TooLarge(
+              std::to_string(body.size()) + " records to create, at most " +
+              std::to_string(kMaxRequestEntries) + " a request: send them in chunks"));
+        }
         for (const Json& item : body) {
           if (!item.is_object()) return not_object();
         }
         auto lock = write_lock();
-        Json created = Json::array();
-        for (const Json& item : body) {
-          auto record = db_->Create(name, item);
-          if (!record.ok()) return StatusResponse(record.status());
-          created.push_back(std::move(record).value());
-        }
-        return JsonResponse(200, created);
+        auto created = db_->CreateMany(name, body);
+        if (!created.ok()) return StatusResponse(created.status());
+        return JsonResponse(200, *created);
       }
       if (!body.is_object()) return not_object();
       auto lock = write_lock();

@@ -186,6 +186,7 @@ Server::Server(Database* db, ServerOptions options)
     }
     if (res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
     ApiResponse response;
+    if (GuardedServer::BodyLimitHit()) res.status = 413;  // a chunked body over --max-body
     if (res.status == 413 && req.get_header_value("Content-Type").find("x-www-form-urlencoded") !=
                                  std::string::npos) {
       // cpp-httplib's fixed ceiling for forms, whatever --max-body says.
@@ -201,6 +202,10 @@ Server::Server(Database* db, ServerOptions options)
     // A request httplib could not parse (414, 400) has no method; a HEAD client would
     // read this body as the next answer, so the connection ends with it.
     if (req.method.empty()) res.set_header("Connection", "close");
+    // An answer to HEAD has no body, even when httplib could not parse the request (414).
+    if (req.method == "HEAD" || (req.method.empty() && GuardedServer::RequestIsHead())) {
+      return httplib::Server::HandlerResponse::Handled;
+    }
     res.set_content(response.body, kJsonType);
     impl->ApplyCors(req, res);
     return httplib::Server::HandlerResponse::Handled;

@@ -9,8 +9,8 @@
 //   checkpoint(id = 1, seq)                                 one row, starts at 1
 //
 // Concurrency: Apply() runs on one writer connection behind a mutex, one BEGIN IMMEDIATE ...
-// COMMIT per batch (ROLLBACK on any error). Reads run on a reader connection per thread and
-// store (WAL readers see the last committed snapshot and never block the writer). A
+// COMMIT per batch (ROLLBACK on any error). Reads borrow a reader connection from a small
+// pool (WAL readers see the last committed snapshot and never block the writer). A
 // ":memory:" (or "") database is private to its connection, so there every read uses the
 // writer connection under the writer mutex.
 //
@@ -636,11 +636,6 @@ std::optional<std::string> OrderBy(const Filter& filter, Columns* columns) {
   return out + "id ASC";
 }
 
-std::atomic<uint64_t> g_next_store_id{1};
-
-// This thread's reader connections, by store id (ids are never reused, so a destroyed
-// store's entry only expires).
-thread_local std::unordered_map<uint64_t, std::weak_ptr<Connection>> t_readers;
 
 const char* const kSchema =
     "CREATE TABLE IF NOT EXISTS records("
@@ -685,6 +680,7 @@ struct SqliteStore::ReadScope {
   SqliteStore::Impl* store = nullptr;
   bool exclusive = false;  // reads use the writer connection; this scope holds writer_mu
   Connection* conn = nullptr;
+  std::shared_ptr<Connection> borrowed;  // the reader conn is, given back at the end
   bool open = false;  // a read transaction (BEGIN) is open on conn
   ReadScope* outer = nullptr;
 };
@@ -702,15 +698,18 @@ constexpr int kBackgroundPages = 128;
 
 struct SqliteStore::Impl {
   SqliteStoreOptions options;
-  uint64_t id = g_next_store_id.fetch_add(1);
   bool memory = false;  // one private database: reads share the writer connection
 
   std::mutex writer_mu;
   std::shared_ptr<Connection> writer;
   uint64_t seq = 0;  // guarded by writer_mu
 
+  // Reader connections not in use. A read borrows one (or opens one) and gives it back;
+  // past kIdleReaders the returned one is closed, with its page cache: a burst of hundreds
+  // of concurrent readers (one thread per connection) must not keep hundreds of caches.
+  static constexpr size_t kIdleReaders = 8;
   std::mutex readers_mu;
-  std::vector<std::shared_ptr<Connection>> readers;  // every reader opened, owned here
+  std::vector<std::shared_ptr<Connection>> idle_readers;
 
   // Checkpoints mostly off the request path (file databases): SQLite's auto-checkpoint ran
   // inside the commit crossing 1,000 WAL pages, copying and fsyncing all of them there. The
@@ -730,25 +729,26 @@ struct SqliteStore::Impl {
 
   ~Impl() { StopCheckpointer(); }
 
-  Result<Connection*> Reader() {
-    auto it = t_readers.find(id);
-    if (it != t_readers.end()) {
-      if (std::shared_ptr<Connection> conn = it->second.lock()) return conn.get();
+  Result<std::shared_ptr<Connection>> BorrowReader() {
+    {
+      std::lock_guard<std::mutex> lock(readers_mu);
+      if (!idle_readers.empty()) {
+        std::shared_ptr<Connection> conn = std::move(idle_readers.back());
+        idle_readers.pop_back();
+        return conn;
+      }
     }
     Result<std::shared_ptr<Connection>> opened = OpenConnection(options);
     if (!opened.ok()) return opened.status();
     std::shared_ptr<Connection> conn = std::move(opened).value();
     // Readers never write; query_only guards against a bug making one try.
     RC_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=1"));
-    {
-      std::lock_guard<std::mutex> lock(readers_mu);
-      readers.push_back(conn);
-    }
-    for (auto e = t_readers.begin(); e != t_readers.end();) {
-      e = e->second.expired() ? t_readers.erase(e) : std::next(e);
-    }
-    t_readers[id] = conn;
-    return conn.get();
+    return conn;
+  }
+
+  void ReturnReader(std::shared_ptr<Connection> conn) {
+    std::lock_guard<std::mutex> lock(readers_mu);
+    if (idle_readers.size() < kIdleReaders) idle_readers.push_back(std::move(conn));
   }
 
   // The innermost read scope of this thread for this store, or nullptr.
@@ -782,9 +782,11 @@ struct SqliteStore::Impl {
       std::lock_guard<std::mutex> lock(writer_mu);
       return fn(*writer);
     }
-    Result<Connection*> conn = Reader();
+    Result<std::shared_ptr<Connection>> conn = BorrowReader();
     if (!conn.ok()) return conn.status();
-    return fn(**conn);
+    auto result = fn(**conn);
+    ReturnReader(std::move(conn).value());
+    return result;
   }
 
   // The writer's WAL hook: after every commit, with writer_mu held.
@@ -853,6 +855,7 @@ void SqliteStore::ReadScopeEnd::operator()(ReadScope* scope) const {
   if (scope == nullptr) return;
   (void)Impl::EndRead(scope);
   if (scope->exclusive) scope->store->writer_mu.unlock();
+  if (scope->borrowed) scope->store->ReturnReader(std::move(scope->borrowed));
   t_scope = scope->outer;
   delete scope;
 }
@@ -869,9 +872,10 @@ SqliteStore::ReadGuard SqliteStore::BatchReads(bool exclusive) {
     impl.writer_mu.lock();
     scope->conn = impl.writer.get();
   } else {
-    Result<Connection*> conn = impl.Reader();
+    Result<std::shared_ptr<Connection>> conn = impl.BorrowReader();
     if (!conn.ok()) return ReadGuard();  // reads open their own connection and fail there
-    scope->conn = *conn;
+    scope->borrowed = std::move(conn).value();
+    scope->conn = scope->borrowed.get();
   }
   scope->outer = t_scope;
   t_scope = scope.get();

@@ -2,8 +2,8 @@
 // turns a like pattern into an unanchored RegExp (% -> .*, _ -> ., \x literal); a regex
 // engine can take seconds on such a pattern over a long text (900 `_` and a `%`: RE2
 // exhausts its DFA budget and falls back to a scan of text x pattern). This matcher finds
-// the %-separated pieces left to right within one line, each at its earliest place, which
-// is the same answer, in time proportional to the text for the patterns people write.
+// the %-separated pieces left to right within one line, each at its earliest place (the
+// same answer), each by shift-and: time text x pattern / 64, whatever the input.
 #ifndef REPLICORE_LIKE_H_
 #define REPLICORE_LIKE_H_
 
@@ -14,9 +14,9 @@
 
 namespace replicore {
 
-// A matcher for `pattern`, or nullptr where it would not give RegExp's answer: ilike with
-// a non-ASCII pattern (JavaScript folds Unicode case; this folds ASCII only), which the
-// caller sends to the regex engine instead.
+// A matcher for `pattern`, or nullptr where it would not give RegExp's answer, which the
+// caller sends to the regex engine instead: ilike with a non-ASCII pattern (JavaScript
+// folds Unicode case; this folds ASCII only), or a pattern holding a line break.
 std::shared_ptr<const Regex> CompileLike(const std::string& pattern, bool ignore_case);
 
 }  // namespace replicore

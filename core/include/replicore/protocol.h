@@ -5,6 +5,7 @@
 #ifndef REPLICORE_PROTOCOL_H_
 #define REPLICORE_PROTOCOL_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,11 @@ struct Response {
   Status status;
   Json result;
 };
+
+// Entries one diff, create-updates, bulk-update or create of many may carry: far above what a chunking
+// client sends (replicore's 1 MiB chunks hold ~6,500), low enough that a request over it
+// is refused in milliseconds instead of holding the store for seconds.
+constexpr size_t kMaxRequestEntries = 50000;
 
 // Answers a request from `db` for `model`: the in-process party, and what a server does.
 // Takes the request by value, so a caller that is done with it can move it in.

@@ -29,6 +29,11 @@ class GuardedServer final : public httplib::Server {
 
   // When the request the calling thread serves began (for the access log).
   static std::chrono::steady_clock::time_point RequestStart();
+  // Whether that request tried to read past its byte budget (a chunked body over the
+  // limit): httplib then answers 400, which the server turns into 413.
+  static bool BodyLimitHit();
+  // Whether that request began "HEAD " (for answers to requests httplib could not parse).
+  static bool RequestIsHead();
   // Requests cut off at their deadline since start.
   uint64_t timed_out() const { return timed_out_.load(); }
 

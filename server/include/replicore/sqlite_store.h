@@ -15,8 +15,8 @@ struct SqliteStoreOptions {
   int busy_timeout_ms = 5000;
 };
 
-// Thread-safe: Apply() runs on one writer connection behind a mutex; reads use a reader
-// connection per thread. Every batch is one transaction (records, Changes, checkpoint,
+// Thread-safe: Apply() runs on one writer connection behind a mutex; reads borrow a reader
+// connection from a small pool. Every batch is one transaction (records, Changes, checkpoint,
 // meta). Filters become SQL with bound parameters only; JSON1 reaches nested properties.
 class SqliteStore : public Store {
  public:
