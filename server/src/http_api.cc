@@ -174,7 +174,9 @@ ApiResponse ErrorResponse(int status, const std::string& name, const std::string
   std::string& out = response.body;
   out = "{\"error\":{\"statusCode\":" + std::to_string(status);
   if (status >= 500) {
-    out += ",\"message\":\"Internal Server Error\"}}";
+    out += ",\"message\":\"Internal Server Error\",\"code\":";
+    AppendJsonText(code.empty() ? std::string("internal") : code, &out);
+    out += "}}";
     response.internal_error = message;
     return response;
   }
