@@ -509,7 +509,7 @@ struct Parser {
           cond->regex = std::move(like);
           return Status::Ok();
         }
-        return Compile(LikeToRegex(pattern), icase ? "i" : "", cond, invalid);
+        return Compile(LikePatternAsRegex(pattern), icase ? "i" : "", cond, invalid);
       }
       case WhereOp::kRegexp: {
         if (!operand.is_string()) return invalid("Expected a string");
@@ -542,27 +542,6 @@ struct Parser {
     }
   }
 
-  // SQL LIKE to an ECMAScript pattern, unanchored as in the memory connector (which runs
-  // RegExp.test, so "milk" matches "Buy milk"). % -> .*, _ -> ., \x -> literal x, every
-  // other regex metacharacter literal. (The connector's own escaping lets "." through
-  // as a wildcard; that is a bug we do not reproduce.)
-  static std::string LikeToRegex(const std::string& like) {
-    static const char kSpecial[] = "\\^$.|?*+()[]{}/";
-    std::string out;
-    for (size_t i = 0; i < like.size(); ++i) {
-      char c = like[i];
-      if (c == '%') {
-        out += ".*";
-      } else if (c == '_') {
-        out += '.';
-      } else {
-        if (c == '\\' && i + 1 < like.size()) c = like[++i];
-        if (std::strchr(kSpecial, c) != nullptr && c != '\0') out += '\\';
-        out += c;
-      }
-    }
-    return out;
-  }
 
   template <typename Invalid>
   static Status Compile(const std::string& source, const std::string& flags, Where* cond,

@@ -1,6 +1,7 @@
 #include "replicore/like.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -145,6 +146,24 @@ std::shared_ptr<const Regex> CompileLike(const std::string& pattern, bool ignore
     if (!piece.empty()) pieces.emplace_back(piece);
   }
   return std::make_shared<const LikeMatcher>(std::move(pieces), ignore_case);
+}
+
+std::string LikePatternAsRegex(const std::string& like) {
+  static const char kSpecial[] = "\\^$.|?*+()[]{}/";
+  std::string out;
+  for (size_t i = 0; i < like.size(); ++i) {
+    char c = like[i];
+    if (c == '%') {
+      out += ".*";
+    } else if (c == '_') {
+      out += '.';
+    } else {
+      if (c == '\\' && i + 1 < like.size()) c = like[++i];
+      if (std::strchr(kSpecial, c) != nullptr && c != '\0') out += '\\';
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace replicore

@@ -14,23 +14,6 @@
 namespace replicore {
 namespace {
 
-std::string AsRegex(const std::string& like) {
-  std::string out;
-  for (size_t i = 0; i < like.size(); ++i) {
-    char c = like[i];
-    if (c == '%') {
-      out += ".*";
-    } else if (c == '_') {
-      out += '.';
-    } else {
-      if (c == '\\' && i + 1 < like.size()) c = like[++i];
-      if (std::string("\\^$.|?*+()[]{}/").find(c) != std::string::npos) out += '\\';
-      out += c;
-    }
-  }
-  return out;
-}
-
 TEST(Like, AgreesWithTheRegexOfThePattern) {
   const std::string alphabet[] = {"a", "b", "A", "\n", "\xC3\xA9", "%", "_", "\\"};
   std::mt19937 rng(7);
@@ -46,7 +29,7 @@ TEST(Like, AgreesWithTheRegexOfThePattern) {
     for (bool icase : {false, true}) {
       auto like = CompileLike(pattern, icase);
       std::string error;
-      auto regex = CompileRegex(AsRegex(pattern), icase ? "i" : "", &error);
+      auto regex = CompileRegex(LikePatternAsRegex(pattern), icase ? "i" : "", &error);
       ASSERT_TRUE(regex) << pattern << ": " << error;
       if (!like) {
         // Only ilike with a non-ASCII pattern, or a pattern with a line break, falls back.

@@ -11,7 +11,6 @@
 
 #include "replicore/json_canonical.h"
 #include "replicore/json_limits.h"
-#include "workarounds.h"
 
 using replicore::Json;
 
@@ -44,14 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   int max_depth = data[0] % 8 == 0 ? replicore::kMaxJsonDepth : data[0] % 8;
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
-  auto value = replicore::fuzz::ParseJson(text, max_depth);
+  auto value = replicore::ParseJsonWithin(text, max_depth);
   if (!value.ok()) return 0;
   if (replicore::JsonDepth(*value) > max_depth) Fail("ParseJsonWithin let a deeper value through", text);
   if (auto bad = replicore::FindMalformedString(*value)) Fail("nlohmann accepted a malformed string at", *bad);
   CheckNumbers(*value);
 
   std::string canonical = replicore::CanonicalJson(*value);
-  auto reparsed = replicore::fuzz::ParseJson(canonical, max_depth);
+  auto reparsed = replicore::ParseJsonWithin(canonical, max_depth);
   if (!reparsed.ok()) Fail("canonical JSON does not parse", canonical + " (" + reparsed.status().message() + ")");
   std::string again = replicore::CanonicalJson(*reparsed);
   if (again != canonical) Fail("canonical JSON is not a fixed point", canonical + "\n" + again);

@@ -19,6 +19,12 @@ namespace replicore {
 // folds Unicode case; this folds ASCII only), or a pattern holding a line break.
 std::shared_ptr<const Regex> CompileLike(const std::string& pattern, bool ignore_case);
 
+// The ECMAScript pattern of a like pattern, unanchored as in the memory connector (which
+// runs RegExp.test, so "milk" matches "Buy milk"): % -> .*, _ -> ., \x -> literal x, every
+// other regex metacharacter literal. (The connector's own escaping lets "." through as a
+// wildcard; that is a bug we do not reproduce.) For the patterns CompileLike declines.
+std::string LikePatternAsRegex(const std::string& pattern);
+
 }  // namespace replicore
 
 #endif  // REPLICORE_LIKE_H_
