@@ -14,7 +14,18 @@
 namespace replicore {
 namespace {
 
+// The wasm build leaves like to JavaScript's RegExp (like.h): nothing to compare there.
+bool MatcherBuilt() {
+#ifdef __EMSCRIPTEN__
+  EXPECT_EQ(CompileLike("a%b", false), nullptr);
+  return false;
+#else
+  return true;
+#endif
+}
+
 TEST(Like, AgreesWithTheRegexOfThePattern) {
+  if (!MatcherBuilt()) return;
   const std::string alphabet[] = {"a", "b", "A", "\n", "\xC3\xA9", "%", "_", "\\"};
   std::mt19937 rng(7);
   auto pick = [&](int max_len, bool pattern) {
@@ -43,6 +54,7 @@ TEST(Like, AgreesWithTheRegexOfThePattern) {
 }
 
 TEST(Like, LinearOnHostilePatterns) {
+  if (!MatcherBuilt()) return;
   const std::string text(2 << 20, 'b');
   const std::string patterns[] = {std::string(900, '_') + "%z", "%" + std::string(899, 'b') + "_z",
                                   "%b%b%b%b%b%b%b%b%z", std::string(2000, 'b') + "%" + std::string(2000, 'b') + "z"};

@@ -15,7 +15,8 @@
 namespace replicore {
 
 // A matcher for `pattern`, or nullptr where it would not give RegExp's answer, which the
-// caller sends to the regex engine instead: ilike with a non-ASCII pattern (JavaScript
+// caller sends to the regex engine instead (always, in the wasm build: there the engine is
+// JavaScript's RegExp itself): ilike with a non-ASCII pattern (JavaScript
 // folds Unicode case; this folds ASCII only), or a pattern holding a line break.
 std::shared_ptr<const Regex> CompileLike(const std::string& pattern, bool ignore_case);
 
