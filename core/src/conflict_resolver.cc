@@ -157,7 +157,10 @@ Status ConflictResolver::WriteRemoteIfUnchanged(const Json& record, const Json& 
   Json change{{"modelId", conflict_.model_id}, {"modelName", model_}, {"prev", shown_rev},
               {"rev", record.is_null() ? Json() : Json((*model)->RevisionOf(record))},
               {"checkpoint", 0}};
-  Json update{{"type", record.is_null() ? "delete" : "update"}, {"change", std::move(change)}};
+  // "create" where the remote showed no record: it applies only if there still is none
+  // (LoopBack 3's bulkUpdate also crashes on an "update" of a record it lacks).
+  const char* type = record.is_null() ? "delete" : shown_rev.is_null() ? "create" : "update";
+  Json update{{"type", type}, {"change", std::move(change)}};
   if (!record.is_null()) update["data"] = record;
   return Step(false, nullptr, Request{Op::kBulkUpdate, Json{{"updates", Json::array({std::move(update)})}}},
               std::move(next));
