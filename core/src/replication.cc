@@ -86,9 +86,11 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
     if (!remote.ok()) return remote.status();
     auto local = db.store()->GetChange(model, remote->model_id);
     if (!local.ok()) return local.status();
-    bool recent = local->has_value() &&
-                  ((*local)->checkpoint >= since ||
-                   (compare_always && compare_always->count(remote->model_id)));
+    // In the window: changed here since `since`, so the other direction's replicate will
+    // carry it. Compared only because the id is unresolved: it may have been sent already.
+    bool in_window = local->has_value() && (*local)->checkpoint >= since;
+    bool recent = in_window || (local->has_value() && compare_always &&
+                                compare_always->count(remote->model_id));
     // Deltas echo the source's change as sent, with the id LoopBack's getter recomputes.
     item["id"] = ChangeId(remote->model_name, remote->model_id);
     if (recent) {
@@ -101,8 +103,13 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
       bool deleted_here = !mine.rev && mine.prev_set && mine.prev;
       bool source_based_on_target =
           remote->prev_set && remote->prev == mine.rev && !(deleted_here && remote->rev);
-      // Ours (§8.10): the target already descends from the source's revision.
-      bool target_based_on_source = mine.prev_set && mine.prev == remote->rev && remote->rev;
+      // Ours (§8.10): the target already descends from the source's revision, and the other
+      // direction will carry the target's change. Not when that change is outside the
+      // window: it was sent before, and the source came back to an older content since
+      // (another party wrote that value back: revisions are content hashes); skipping it
+      // would leave the two sides different with nothing left to send. A conflict then.
+      bool target_based_on_source =
+          in_window && mine.prev_set && mine.prev == remote->rev && remote->rev;
       if (both_deleted || target_based_on_source) continue;
       if (source_based_on_target) {
         deltas.push_back(std::move(item));

@@ -339,10 +339,10 @@ Status Replicator::OnChanges(Json result) {
     auto next = result.find("next");
     if (next != result.end() && next->is_array()) next_cursor_ = *next;
   }
-  // The unresolved ids' changes are compared with this side's whole log (§8.3).
-  int64_t since = changes_since_ == -1 && unresolved_fetched_ ? -1 : diff_since_;
+  // The unresolved ids' changes are compared with this side's whole log (§8.3): they are
+  // all in compare_always_, so the window stays the real one (Diff tells the two apart).
   Json source_conflicts = Json::array();
-  auto diff = Diff(*local_, options_.model, since, std::move(changes), &compare_always_,
+  auto diff = Diff(*local_, options_.model, diff_since_, std::move(changes), &compare_always_,
                    &source_conflicts);
   if (!diff.ok()) return diff.status();
   const Json& target_conflicts = (*diff)["conflicts"];
