@@ -416,8 +416,13 @@ class WhereTranslator {
   std::string Translate(const Where& where) {
     // SQLite parses "a AND b AND c" into a left-deep tree (depth limit 1000): a very large
     // where is evaluated whole by rc_match instead.
-    if (CountNodes(where) > 200) return "rc_match(data, " + b_->Pointer(&where) + ")";
-    return Node(where);
+    const std::string whole = "rc_match(data, " + b_->Pointer(&where) + ")";
+    if (CountNodes(where) > 200) return whole;
+    std::string sql = Node(where);
+    if (sql == "1" || sql == "0") return sql;
+    // SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), so
+    // a record whose text holds one is matched by the core instead: one scan per record.
+    return "(CASE WHEN instr(data, '\\u0000') > 0 THEN " + whole + " ELSE " + sql + " END)";
   }
 
  private:
@@ -466,11 +471,9 @@ class WhereTranslator {
     } else {
       absent = fallback;
     }
-    // SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), so
-    // a record whose text holds one is matched by the core instead.
-    return "(CASE WHEN instr(data, '\\u0000') > 0 THEN " + fallback + " WHEN " + t_ +
-           " IS NULL THEN " + absent + " WHEN " + t_ + " IN ('array','object') THEN " +
-           fallback + " ELSE COALESCE((" + *scalar + "), 0) END)";
+    return "(CASE WHEN " + t_ + " IS NULL THEN " + absent + " WHEN " + t_ +
+           " IN ('array','object') THEN " + fallback + " ELSE COALESCE((" + *scalar +
+           "), 0) END)";
   }
 
   // The condition on a scalar JSON value (t_ is its json_type, not 'array'/'object');
