@@ -16,16 +16,13 @@ const char* OpName(Op op) {
     case Op::kFindById: return "findById";
     case Op::kFindLastChange: return "findLastChange";
     case Op::kUpdateLastChange: return "updateLastChange";
-    case Op::kReplaceOrCreate: return "replaceOrCreate";
-    case Op::kDeleteById: return "deleteById";
   }
   return "unknown";
 }
 
 std::optional<Op> OpNamed(const std::string& name) {
   for (Op op : {Op::kCheckpoint, Op::kChanges, Op::kDiff, Op::kCreateUpdates, Op::kBulkUpdate,
-                Op::kFindById, Op::kFindLastChange, Op::kUpdateLastChange, Op::kReplaceOrCreate,
-                Op::kDeleteById}) {
+                Op::kFindById, Op::kFindLastChange, Op::kUpdateLastChange}) {
     if (name == OpName(op)) return op;
   }
   return std::nullopt;
@@ -134,13 +131,6 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
       return From(FindLastChange(db, model, IdArg(args)));
     case Op::kUpdateLastChange:
       return From(UpdateLastChange(db, model, IdArg(args), args.contains("data") ? args["data"] : Json::object()));
-    case Op::kReplaceOrCreate:
-      return From(db.ReplaceOrCreate(model, args.contains("data") ? args["data"] : Json::object()));
-    case Op::kDeleteById: {
-      auto count = db.DeleteById(model, IdArg(args));
-      if (!count.ok()) return Response{count.status(), nullptr};
-      return Response{Status::Ok(), Json{{"count", *count}}};
-    }
   }
   return Response{Status::BadRequest("unknown request"), nullptr};
 }

@@ -1,16 +1,9 @@
 #include "replicore/conflict_resolver.h"
 
 #include "guard.h"
-#include "replicore/replication.h"
+#include "replicore/protocol.h"
 
 namespace replicore {
-
-namespace {
-Result<Json> Wrap(Result<std::optional<Json>> found) {
-  if (!found.ok()) return found.status();
-  return found->has_value() ? **found : Json();
-}
-}  // namespace
 
 ConflictResolver::ConflictResolver(Database* local, std::string model, Conflict conflict,
                                    Resolution how, Json manual_data)
@@ -40,7 +33,7 @@ Status ConflictResolver::OnResponse(const Response& response) {
   Status status = response.status.ok()
                       ? Guard("response", [&]() -> Status { return next(response.result); },
                               StatusCode::kBadRequest)
-                      : response.status;
+                      : Refusal(response.status);
   if (!status.ok()) {
     error_ = status;
     pending_.reset();
@@ -48,12 +41,11 @@ Status ConflictResolver::OnResponse(const Response& response) {
   return status;
 }
 
-Status ConflictResolver::Step(bool on_local, const std::function<Result<Json>()>& local,
-                              Request request, Continuation next) {
+Status ConflictResolver::Step(bool on_local, Request request, Continuation next) {
   if (on_local) {
-    Result<Json> result = local();
-    if (!result.ok()) return result.status();
-    return next(*result);
+    Response response = Answer(*local_, model_, std::move(request));
+    if (!response.status.ok()) return Refusal(response.status);
+    return next(response.result);
   }
   pending_ = std::move(request);
   continuation_ = std::move(next);
@@ -65,35 +57,35 @@ Status ConflictResolver::Begin() {
   const bool source_local = conflict_.local_is_source;
   switch (how_) {
     case Resolution::kUseSource:
-      return ReadTargetChangeThenResolve();
+      return Resolve();
     case Resolution::kUseTarget:
-      return Step(!source_local, [&] { return Wrap(local_->FindById(model_, id)); },
-                  Request{Op::kFindById, Json{{"id", id}}},
+      return Step(!source_local, Request{Op::kFindById, Json{{"id", id}}},
                   [this](const Json& target) { return WriteSource(target, false); });
     case Resolution::kManual:
       if (manual_data_.is_null()) return WriteSource(Json(), false);
       if (!manual_data_.is_object()) return Status::Validation("manual resolution data must be an object");
-      return Step(source_local, [&] { return Wrap(local_->FindById(model_, id)); },
-                  Request{Op::kFindById, Json{{"id", id}}}, [this](const Json& source) {
-                    // LoopBack: (source ?? target).setAttributes(data).save(); without a
-                    // source we start from the data alone.
-                    Json merged = source.is_object() ? source : Json::object();
-                    for (auto it = manual_data_.begin(); it != manual_data_.end(); ++it) {
-                      merged[it.key()] = *it;
-                    }
-                    auto model = local_->GetModel(model_);
-                    if (!model.ok()) return model.status();
-                    merged[(*model)->id_property().name] = conflict_.model_id;
-                    return WriteSource(merged, true);
-                  });
+      return Step(source_local, Request{Op::kFindById, Json{{"id", id}}}, [this](const Json& source) {
+        // LoopBack: (source ?? target).setAttributes(data).save(); without a
+        // source we start from the data alone.
+        Json merged = source.is_object() ? source : Json::object();
+        for (auto it = manual_data_.begin(); it != manual_data_.end(); ++it) {
+          merged[it.key()] = *it;
+        }
+        auto model = local_->GetModel(model_);
+        if (!model.ok()) return model.status();
+        merged[(*model)->id_property().name] = conflict_.model_id;
+        return WriteSource(merged, true);
+      });
   }
   return Status::BadRequest("unknown resolution");
 }
 
-Status ConflictResolver::ReadTargetChangeThenResolve() {
-  const std::string& id = conflict_.model_id;
-  return Step(!conflict_.local_is_source, [&] { return FindLastChange(*local_, model_, id); },
-              Request{Op::kFindLastChange, Json{{"id", id}}},
+Status ConflictResolver::Resolve() {
+  // Pulling, the source is the server: re-parenting its change (LoopBack's way) would make
+  // it conflict anew with every other client that took it, so that they ping-pong forever
+  // (tests/soak finding 5). The client takes the server's record instead.
+  if (!conflict_.local_is_source) return CopySourceToTarget();
+  return Step(false, Request{Op::kFindLastChange, Json{{"id", conflict_.model_id}}},
               [this](const Json& change) { return SetSourcePrev(change); });
 }
 
@@ -103,72 +95,59 @@ Status ConflictResolver::SetSourcePrev(const Json& target_change) {
   // The source is re-parented onto the target revision the conflict showed, never onto
   // one written since by someone else: that write would be overwritten unseen by the
   // next replicate. Replicating again reports the conflict with it.
-  // (A local target is left alone: this resolution is what writes to it.)
-  if (conflict_.local_is_source && conflict_.target_change.is_object() &&
-      conflict_.target_change.value("rev", Json()) != prev) {
-    return Status::Conflict("the " + model_ + " id \"" + id +
-                            "\" changed on the other side since this conflict was reported: "
-                            "replicate again to see it");
+  if (conflict_.target_change.is_object() && conflict_.target_change.value("rev", Json()) != prev) {
+    return ChangedSince();
   }
-  if (prev.is_null()) {
-    // The target deleted the record. prev null ("based on the deletion") would also match
-    // a later deletion there (ABA), so the source's state is copied to the target instead.
-    return Step(conflict_.local_is_source, [&] { return Wrap(local_->FindById(model_, id)); },
-                Request{Op::kFindById, Json{{"id", id}}},
-                [this](const Json& source) { return WriteTarget(source); });
-  }
-  Json data{{"prev", prev}};
-  return Step(conflict_.local_is_source,
-              [&] { return UpdateLastChange(*local_, model_, id, data); },
-              Request{Op::kUpdateLastChange, Json{{"id", id}, {"data", data}}},
+  // The target deleted the record. prev null ("based on the deletion") would also match
+  // a later deletion there (ABA), so the source's state is copied to the target instead.
+  if (prev.is_null()) return CopySourceToTarget();
+  return Step(true, Request{Op::kUpdateLastChange, Json{{"id", id}, {"data", {{"prev", prev}}}}},
               [this](const Json&) { return Finish(); });
 }
 
-Status ConflictResolver::WriteTarget(const Json& record) {
-  return Write(!conflict_.local_is_source, record, [this](const Json&) { return Finish(); });
+// A conditional write answers a conflict when its record moved since it was shown.
+Status ConflictResolver::Refusal(const Status& status) const {
+  return status.code() == StatusCode::kConflict ? ChangedSince() : status;
 }
 
+Status ConflictResolver::ChangedSince() const {
+  return Status::Conflict("the " + model_ + " id \"" + conflict_.model_id +
+                          "\" changed since this conflict was reported: replicate again to see it");
+}
+
+Status ConflictResolver::CopySourceToTarget() {
+  return Step(conflict_.local_is_source, Request{Op::kFindById, Json{{"id", conflict_.model_id}}},
+              [this](const Json& source) {
+                return Write(!conflict_.local_is_source, source, [this](const Json&) { return Finish(); });
+              });
+}
+
+// Every write of a resolution is a one-entry bulk-update whose prev is the revision the
+// conflict showed for that side: it applies only if the record is still that revision
+// (atomically), else it is refused, so a write made meanwhile (by another client, or by
+// this app after the conflict was reported) is never overwritten unseen. LoopBack's
+// resolutions write unconditionally.
 Status ConflictResolver::Write(bool on_local, const Json& record, Continuation next) {
-  const std::string& id = conflict_.model_id;
   (on_local ? wrote_local_ : wrote_remote_) = true;
-  const Json& shown = conflict_.local_is_source ? conflict_.target_change : conflict_.source_change;
-  if (!on_local && shown.is_object()) return WriteRemoteIfUnchanged(record, shown.value("rev", Json()), std::move(next));
-  if (record.is_null()) {
-    return Step(on_local,
-                [&]() -> Result<Json> {
-                  auto count = local_->DeleteById(model_, id);
-                  if (!count.ok()) return count.status();
-                  return Json{{"count", *count}};
-                },
-                Request{Op::kDeleteById, Json{{"id", id}}}, std::move(next));
-  }
-  return Step(on_local, [&] { return local_->ReplaceOrCreate(model_, record); },
-              Request{Op::kReplaceOrCreate, Json{{"data", record}}}, std::move(next));
-}
-
-// The remote write of a resolution as a one-entry bulk-update whose prev is the revision
-// the conflict showed: the remote applies it only if its record is still that revision
-// (atomically), else answers a conflict, so a write another client made meanwhile is never
-// overwritten unseen (LoopBack's resolutions write unconditionally).
-Status ConflictResolver::WriteRemoteIfUnchanged(const Json& record, const Json& shown_rev,
-                                                Continuation next) {
+  const Json& shown = on_local == conflict_.local_is_source ? conflict_.source_change : conflict_.target_change;
+  const Json shown_rev = shown.is_object() ? shown.value("rev", Json()) : Json();
   auto model = local_->GetModel(model_);
   if (!model.ok()) return model.status();
   Json change{{"modelId", conflict_.model_id}, {"modelName", model_}, {"prev", shown_rev},
               {"rev", record.is_null() ? Json() : Json((*model)->RevisionOf(record))},
               {"checkpoint", 0}};
-  // "create" where the remote showed no record: it applies only if there still is none
+  // "create" where the conflict showed no record: it applies only if there still is none
   // (LoopBack 3's bulkUpdate also crashes on an "update" of a record it lacks).
   const char* type = record.is_null() ? "delete" : shown_rev.is_null() ? "create" : "update";
   Json update{{"type", type}, {"change", std::move(change)}};
   if (!record.is_null()) update["data"] = record;
-  return Step(false, nullptr, Request{Op::kBulkUpdate, Json{{"updates", Json::array({std::move(update)})}}},
+  return Step(on_local, Request{Op::kBulkUpdate, Json{{"updates", Json::array({std::move(update)})}}},
               std::move(next));
 }
 
 Status ConflictResolver::WriteSource(const Json& record, bool then_resolve) {
   return Write(conflict_.local_is_source, record, [this, then_resolve](const Json&) {
-    return then_resolve ? ReadTargetChangeThenResolve() : Finish();
+    return then_resolve ? Resolve() : Finish();
   });
 }
 
@@ -183,7 +162,7 @@ Status ConflictResolver::Finish() {
   }
   if (wrote_remote_) {
     wrote_remote_ = false;
-    return Step(false, nullptr, Request{Op::kCheckpoint, Json::object()},
+    return Step(false, Request{Op::kCheckpoint, Json::object()},
                 [this](const Json&) { return Finish(); });
   }
   done_ = true;

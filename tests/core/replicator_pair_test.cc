@@ -303,6 +303,36 @@ TEST_P(ReplicatorConflictTest, SwappedPartiesResolveOnTheOtherSide) {
   ExpectConverged();
 }
 
+TEST_P(ReplicatorConflictTest, PullUseSourceCopiesTheServersRecordAndLeavesItsChange) {
+  MakeConflict();
+  ReplicationResult pull = Pull();
+  ASSERT_EQ(pull.conflicts.size(), 1u);
+  Json server_state = Get(server_, "c");
+  Json server_change = *FindLastChange(server_, "Todo", "c");
+  ASSERT_TRUE(ResolveLocal(&client_, &server_, "Todo", pull.conflicts[0], Resolution::kUseSource).ok());
+  EXPECT_EQ(Get(client_, "c"), server_state);
+  // Not re-parented (LoopBack's way): other clients that took this version stay settled.
+  EXPECT_EQ(*FindLastChange(server_, "Todo", "c"), server_change);
+  EXPECT_TRUE(Push().conflicts.empty());
+  EXPECT_TRUE(Pull().conflicts.empty());
+  ExpectConverged();
+}
+
+TEST_P(ReplicatorConflictTest, AWriteMadeAfterTheConflictWasShownIsNeverOverwritten) {
+  Conflict conflict = MakeConflict();
+  ASSERT_TRUE(client_.ReplaceOrCreate("Todo", {{"id", "c"}, {"title", "typed after the report"}}).ok());
+  Status refused = ResolveLocal(&client_, &server_, "Todo", conflict, Resolution::kUseTarget);
+  EXPECT_EQ(refused.code(), StatusCode::kConflict) << refused.ToString();
+  EXPECT_EQ(Get(client_, "c")["title"], "typed after the report");
+  // Replicating again shows the conflict with the new write, which then resolves.
+  ReplicationResult push = Push();
+  ASSERT_EQ(push.conflicts.size(), 1u);
+  ASSERT_TRUE(ResolveLocal(&client_, &server_, "Todo", push.conflicts[0], Resolution::kUseSource).ok());
+  EXPECT_TRUE(Push().conflicts.empty());
+  EXPECT_EQ(Get(server_, "c")["title"], "typed after the report");
+  ExpectConverged();
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Kinds, ReplicatorConflictTest,
     ::testing::Values(
@@ -323,6 +353,45 @@ TEST_F(ReplicatorPairTest, CreateCreateConflict) {
   ASSERT_TRUE(ResolveLocal(&client_, &server_, "Todo", push.conflicts[0], Resolution::kUseSource).ok());
   EXPECT_TRUE(Push().conflicts.empty());
   EXPECT_EQ(Get(server_, "dup")["title"], "client");
+  ExpectConverged();
+}
+
+TEST_F(ReplicatorPairTest, ClientsThatAllTakeTheServersVersionSettle) {
+  // Three replicas edit one record; both clients pull and keep the server's version.
+  // Were the server's change re-parented onto each client in turn (LoopBack's resolve()),
+  // each resolution would make the other client's conflict anew, forever (soak finding 5).
+  MemoryStore second_store;
+  Database second(&second_store, env_.Get());
+  ASSERT_TRUE(second.AddModel(testing::TodoModel()).ok());
+  auto replicate = [&](Database& client, bool push) {
+    ReplicatorOptions options;
+    options.model = "Todo";
+    options.peer = "server";
+    options.local_is_source = push;
+    auto result = ReplicateLocal(&client, &server_, options, 10000);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? *result : ReplicationResult{};
+  };
+  Shared("p", "base");
+  replicate(second, false);
+  for (Database* db : {&client_, &second, &server_}) ASSERT_TRUE(db->Checkpoint().ok());
+  ASSERT_TRUE(client_.PatchAttributes("Todo", "p", {{"title", "first"}}).ok());
+  ASSERT_TRUE(second.PatchAttributes("Todo", "p", {{"title", "second"}}).ok());
+  ASSERT_TRUE(server_.PatchAttributes("Todo", "p", {{"title", "server"}}).ok());
+  for (Database* client : {&client_, &second}) {
+    ReplicationResult pull = replicate(*client, false);
+    ASSERT_EQ(pull.conflicts.size(), 1u);
+    ASSERT_TRUE(ResolveLocal(client, &server_, "Todo", pull.conflicts[0], Resolution::kUseSource).ok());
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (Database* client : {&client_, &second}) {
+      EXPECT_TRUE(replicate(*client, false).conflicts.empty()) << "round " << round;
+      EXPECT_TRUE(replicate(*client, true).conflicts.empty()) << "round " << round;
+    }
+  }
+  EXPECT_EQ(Get(client_, "p")["title"], "server");
+  EXPECT_EQ(Get(second, "p")["title"], "server");
+  EXPECT_EQ(Dump(second), Dump(server_));
   ExpectConverged();
 }
 

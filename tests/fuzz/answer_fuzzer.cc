@@ -29,8 +29,7 @@ namespace {
 constexpr replicore::Op kOps[] = {
     replicore::Op::kCheckpoint,     replicore::Op::kChanges,        replicore::Op::kDiff,
     replicore::Op::kCreateUpdates,  replicore::Op::kBulkUpdate,     replicore::Op::kFindById,
-    replicore::Op::kFindLastChange, replicore::Op::kUpdateLastChange, replicore::Op::kReplaceOrCreate,
-    replicore::Op::kDeleteById,
+    replicore::Op::kFindLastChange, replicore::Op::kUpdateLastChange,
 };
 
 const Json& TodoModel() {

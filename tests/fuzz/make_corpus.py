@@ -7,7 +7,7 @@ import glob, hashlib, json, os, shutil, struct, sys, urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '../../../shared/vectors')
 OPS = ['checkpoint', 'changes', 'diff', 'createUpdates', 'bulkUpdate', 'findById',
-       'findLastChange', 'updateLastChange', 'replaceOrCreate', 'deleteById']  # answer_fuzzer's kOps
+       'findLastChange', 'updateLastChange']  # answer_fuzzer's kOps
 MAX_SEED = 4096  # bytes: small seeds mutate faster; the corpus stays commit-sized
 corpora = {}
 
@@ -57,10 +57,6 @@ def request_of(exchange):
                ('updateLastChange', {'id': parts[0], 'data': body})
     if len(parts) == 1 and method == 'GET':
         return 'findById', {'id': parts[0]}
-    if len(parts) == 1 and method == 'DELETE':
-        return 'deleteById', {'id': parts[0]}
-    if not parts and method == 'PUT':
-        return 'replaceOrCreate', {'data': body}
     return None
 
 
@@ -143,7 +139,8 @@ for requests in [
     [('bulkUpdate', {'updates': [{'type': 'delete', 'change': dict(bad_change, modelId='a-1', rev=None)}]}),
      ('changes', {'since': 0, 'limit': 1, 'after': [1, 'a-1']})],
     [('updateLastChange', {'id': 'a-1', 'data': {'prev': 'p', 'rev': None}}), ('findLastChange', {'id': 'a-1'})],
-    [('replaceOrCreate', {'data': {'id': 'n', 'title': 't', 'dueAt': '2024-02-30'}}), ('deleteById', {'id': 'a-3'}),
+    [('bulkUpdate', {'updates': [{'type': 'create', 'change': dict(bad_change, modelId='n'),
+                                  'data': {'id': 'n', 'title': 't', 'dueAt': '2024-02-30'}}]}),
      ('diff', {'since': 1, 'changes': [dict(bad_change, modelId='a-3', prev='p')]}), ('checkpoint', {})],
 ]:
     add('answer_fuzzer', answer_seed(requests))

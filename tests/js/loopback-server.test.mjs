@@ -62,8 +62,12 @@ test('push, pull and each resolution against LoopBack 3', async () => {
   await lb.patchById('b', { title: 'lb b' });
   conflicts = (await lb.replicate(db.Todo)).conflicts;
   assert.deepEqual(conflicts.map((c) => c.modelId), ['b']);
-  await conflicts[0].resolveUsingSource();  // LoopBack's row now descends from ours
-  assert.deepEqual((await lb.replicate(db.Todo)).conflicts, []);  // the next pull carries it
+  const lastChangeOfB = async () => (await fetch(`${api}/Todos/b/changes/last`)).json();
+  const lbChange = await lastChangeOfB();
+  await conflicts[0].resolveUsingSource();  // the phone takes LoopBack's row as it is
+  assert.equal((await db.Todo.findById('b')).title, 'lb b');
+  assert.deepEqual(await lastChangeOfB(), lbChange);  // LoopBack's change untouched
+  assert.deepEqual((await lb.replicate(db.Todo)).conflicts, []);
   assert.deepEqual((await db.Todo.replicate(lb)).conflicts, []);
   assert.equal((await db.Todo.findById('b')).title, 'lb b');
 

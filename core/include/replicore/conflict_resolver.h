@@ -2,10 +2,12 @@
 // party come out as Requests; the local side is read and written directly.
 // LoopBack's Conflict methods (PROTOCOL.md §7.2):
 //   kUseSource  resolve()/resolveUsingSource(): source change.prev := target rev; when the
-//               target deleted the record, the source's data is copied to it instead
+//               target deleted the record, or the source is the server (pulling), the
+//               source's data is copied to the target instead
 //   kUseTarget  resolveUsingTarget(): the source takes the target's data (or is deleted)
 //   kManual     resolveManually(data): the source takes data (null: deleted), then resolve()
-// Every resolution is stamped with the current checkpoint, so it replicates (§8.3).
+// Every resolution is stamped with the current checkpoint, so it replicates (§8.3), and
+// every write is conditional on the revision the conflict showed.
 #ifndef REPLICORE_CONFLICT_RESOLVER_H_
 #define REPLICORE_CONFLICT_RESOLVER_H_
 
@@ -34,17 +36,19 @@ class ConflictResolver {
 
  private:
   using Continuation = std::function<Status(const Json& result)>;
-  // Runs `local` here, or sends `request` and continues with its result.
-  Status Step(bool on_local, const std::function<Result<Json>()>& local, Request request,
-              Continuation next);
+  // Answers `request` here, or sends it to the other party; continues with its result.
+  Status Step(bool on_local, Request request, Continuation next);
   Status Begin();
-  Status ReadTargetChangeThenResolve();
+  // kUseSource's work (LoopBack's resolve()), also after a manual write.
+  Status Resolve();
   Status SetSourcePrev(const Json& target_change);
+  Status CopySourceToTarget();
   Status WriteSource(const Json& record, bool then_resolve);
-  Status WriteTarget(const Json& record);
-  // Replaces (or, for null, deletes) the record on the local side or the other party.
+  // Replaces (or, for null, deletes) the record on the local side or the other party, if
+  // it is still the revision the conflict showed.
   Status Write(bool on_local, const Json& record, Continuation next);
-  Status WriteRemoteIfUnchanged(const Json& record, const Json& shown_rev, Continuation next);
+  Status Refusal(const Status& status) const;
+  Status ChangedSince() const;
   Status Finish();
 
   Database* local_;

@@ -24,11 +24,9 @@ namespace replicore {
 //   kFindById         {id}                       -> record or null
 //   kFindLastChange   {id}                       -> Change or null
 //   kUpdateLastChange {id, data}                 -> Change
-//   kReplaceOrCreate  {data}                     -> record
-//   kDeleteById       {id}                       -> {"count"}
 enum class Op {
   kCheckpoint, kChanges, kDiff, kCreateUpdates, kBulkUpdate,
-  kFindById, kFindLastChange, kUpdateLastChange, kReplaceOrCreate, kDeleteById,
+  kFindById, kFindLastChange, kUpdateLastChange,
 };
 const char* OpName(Op op);
 // The Op named `name` (OpName's inverse), or nullopt.

@@ -16,8 +16,6 @@ const routes = {
   findById: (args) => ['GET', id(args)],
   findLastChange: (args) => ['GET', `${id(args)}/changes/last`],
   updateLastChange: (args) => ['PUT', `${id(args)}/changes/last`, { body: args.data ?? {} }],
-  replaceOrCreate: (args) => ['PUT', '', { body: args.data ?? {} }],
-  deleteById: (args) => ['DELETE', id(args)],
 };
 
 // "<checkpoint>:<modelId>" (X-Replicore-Next) as the core's cursor [checkpoint, modelId].
