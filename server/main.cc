@@ -40,7 +40,7 @@ Options:
                     everything in memory (lost on exit)
   --host HOST       address to listen on (default 127.0.0.1)
   --port N          port (default 3000; 0 picks a free one)
-  --static DIR      also serve the files of DIR at /
+  --static [/PATH=]DIR  also serve the files of DIR at / (or at /PATH); repeatable
   --cors ORIGIN     let pages of ORIGIN (e.g. http://localhost:5173, or *) call the API
                     from the browser; repeatable; off by default
   --api-root PATH   where the REST API is mounted (default /api)
@@ -161,7 +161,20 @@ int main(int argc, char** argv) {
     if (arg == "--models") models_dir = v;
     else if (arg == "--db") db_path = v;
     else if (arg == "--host") options.host = v;
-    else if (arg == "--static") options.static_dir = v;
+    else if (arg == "--static") {
+      // DIR (served at /) or /PREFIX=DIR: repeatable, so an app and the package it
+      // imports can be served side by side.
+      std::string prefix = "/", dir = v;
+      if (size_t eq = v.find('='); !v.empty() && v[0] == '/' && eq != std::string::npos) {
+        prefix = v.substr(0, eq);
+        dir = v.substr(eq + 1);
+      }
+      std::error_code error;
+      if (!std::filesystem::is_directory(dir, error)) {
+        return Fail("--static: \"" + dir + "\" is not a folder");
+      }
+      options.static_mounts.emplace_back(prefix, dir);
+    }
     else if (arg == "--api-root") options.api_root = v;
     else if (arg == "--sync") sync = v;
     else if (arg == "--log-level") log_level_text = v;

@@ -165,7 +165,13 @@ Server::Server(Database* db, ServerOptions options)
     impl->ApplyCors(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
-  if (!opts.static_dir.empty()) svr.set_mount_point("/", opts.static_dir);
+  // Modules and wasm need their exact types (browsers refuse a module served otherwise).
+  svr.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+  svr.set_file_extension_and_mimetype_mapping("js", "text/javascript");
+  svr.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
+  svr.set_file_extension_and_mimetype_mapping("webmanifest", "application/manifest+json");
+  svr.set_file_extension_and_mimetype_mapping("svg", "image/svg+xml");
+  for (const auto& [prefix, dir] : opts.static_mounts) svr.set_mount_point(prefix, dir);
 
   auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
     impl->Serve(req, res);

@@ -356,11 +356,19 @@ TEST(HttpServerOptions, StaticDirApiRootAndLog) {
   std::string site = MakeTempDir("static");
   std::ofstream(site + "/index.html") << "<h1>hi</h1>";
   ServerProcess server;
+  std::string lib = MakeTempDir("lib");
+  std::ofstream(lib + "/core.wasm") << "wasm";
+  std::ofstream(lib + "/index.js") << "export {};";
   ASSERT_TRUE(server.Start({"--models", WriteTodoModel(), "--db", ":memory:", "--static", site,
-                            "--api-root", "/rest"}));
+                            "--static", "/pkg/dist=" + lib, "--api-root", "/rest"}));
   Reply page = server.Call("GET", "/index.html");
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.body, "<h1>hi</h1>");
+  Reply wasm = server.Call("GET", "/pkg/dist/core.wasm");
+  EXPECT_EQ(wasm.body, "wasm");
+  EXPECT_EQ(wasm.header("Content-Type"), "application/wasm");
+  EXPECT_EQ(server.Call("GET", "/pkg/dist/index.js").status, 200);
+  EXPECT_EQ(server.Call("GET", "/pkg/index.js").status, 404);
   EXPECT_EQ(server.Call("GET", "/rest/Todos").body, "[]");
   EXPECT_EQ(server.Call("GET", "/api/Todos").status, 404);
   EXPECT_TRUE(server.Stop());

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "replicore/cors.h"
 #include "replicore/database.h"
@@ -20,7 +22,8 @@ bool ParseLogLevel(const std::string& text, LogLevel* level);
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 3000;                     // 0: any free port
-  std::string static_dir;              // served at "/" when set
+  // Folders served as files: {url prefix, folder}, e.g. {"/", "web-example"}.
+  std::vector<std::pair<std::string, std::string>> static_mounts;
   std::string api_root = "/api";
   size_t max_body = 32u * 1024 * 1024;  // bytes; larger bodies get 413
   LogLevel log_level = LogLevel::kInfo;
