@@ -11,6 +11,8 @@ export class Conflict {
     this.#raw = raw;
     this.modelId = raw.modelId;
     this.type = raw.type;  // 'update' | 'delete' | 'unknown' (LoopBack's type())
+    // Whether this database is the source: a push's source, a pull's target.
+    this.localIsSource = raw.localIsSource !== false;
   }
 
   // The change rows of both sides when the conflict was found.
@@ -26,6 +28,16 @@ export class Conflict {
     ]);
     return { source, target };
   }
+
+  // The same, named from this database's side: {local, remote} (what an app shows as
+  // "this device" and "the other one", whichever way the replicate ran).
+  async versions() {
+    const { source, target } = await this.models();
+    return this.localIsSource ? { local: source, remote: target } : { local: target, remote: source };
+  }
+
+  keepLocal() { return this.localIsSource ? this.resolveUsingSource() : this.resolveUsingTarget(); }
+  keepRemote() { return this.localIsSource ? this.resolveUsingTarget() : this.resolveUsingSource(); }
 
   // Keep the source's version: the next replicate carries it to the target.
   resolve() { return this.resolveUsingSource(); }

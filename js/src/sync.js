@@ -167,9 +167,9 @@ export class Sync {
           recordsReceived: meter.recordsReceived });
         const seen = new Set();  // a conflict the pull reported comes back in the push
         const pulled = await remote.replicate(local, { meter });
-        await this.#handleConflicts(pulled.conflicts, 'pull', seen);
+        await this.#handleConflicts(pulled.conflicts, seen);
         const pushed = await local.replicate(remote, { meter });
-        await this.#handleConflicts(pushed.conflicts, 'push', seen);
+        await this.#handleConflicts(pushed.conflicts, seen);
       }
       this.#failures = 0;
       const pending = await this.#pending();
@@ -198,19 +198,14 @@ export class Sync {
     return pending;
   }
 
-  async #handleConflicts(conflicts, direction, seen) {
+  async #handleConflicts(conflicts, seen) {
     const policy = this.#options.conflicts ?? 'manual';
     for (const conflict of conflicts) {
       if (seen.has(conflict.modelId)) continue;
       seen.add(conflict.modelId);
       if (typeof policy === 'function') await policy(conflict);
       else if (policy === 'manual') this.#emit('conflict', conflict);
-      else {
-        // The server is the target of a push and the source of a pull.
-        const serverIsSource = direction === 'pull';
-        const keepSource = (policy === 'server-wins') === serverIsSource;
-        await (keepSource ? conflict.resolveUsingSource() : conflict.resolveUsingTarget());
-      }
+      else await (policy === 'server-wins' ? conflict.keepRemote() : conflict.keepLocal());
     }
   }
 
