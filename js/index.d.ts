@@ -68,6 +68,14 @@ export class ReplicoreError extends Error {
 
 export type Data = Record<string, unknown>;
 
+/**
+ * The record type of each model, by name: `open<{ Todo: Todo }>(...)` gives `db.Todo` as a
+ * `Model<Todo>`. Without it every model is a `Model<Data>`.
+ */
+export type Schema = Record<string, Data>;
+export type ModelsOf<M> = { [K in keyof M]: Model<M[K]> };
+export type RemoteModelsOf<M> = { [K in keyof M]: RemoteModel<M[K]> };
+
 export type ChangeEvent<T = Data> =
   | {
     type: 'save' | 'delete';
@@ -107,6 +115,14 @@ export class Conflict<T = Data> {
   resolveUsingSource(): Promise<void>;
   resolveUsingTarget(): Promise<void>;
   resolveManually(data: Partial<T> | null): Promise<void>;
+  /** Whether this database is the source (a push's source, a pull's target). */
+  readonly localIsSource: boolean;
+  /** The current records named from this database's side (null when deleted). */
+  versions(): Promise<{ local: T | null; remote: T | null }>;
+  /** Keep this database's version, whichever way the replicate ran. */
+  keepLocal(): Promise<void>;
+  /** Keep the other party's version, whichever way the replicate ran. */
+  keepRemote(): Promise<void>;
 }
 
 /** The reads and writes local and remote models share (LoopBack's PersistedModel names). */
@@ -135,6 +151,14 @@ export interface Model<T = Data> extends ModelMethods<T> {}
 export class Model<T = Data> {
   on(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
   off(event: 'change', listener: (event: ChangeEvent<T>) => void): this;
+  /**
+   * A live query: `listener` gets find(filter)'s result at once, then each time it changes
+   * (this tab's writes, other tabs', replicates, sync, reloads). Returns stop(); db.close()
+   * ends it too. A failed query ends it and goes to `onError` (thrown asynchronously
+   * without one).
+   */
+  watch(filter: Filter | null | undefined, listener: (records: T[]) => void,
+    onError?: (error: ReplicoreError) => void): () => void;
   /** To a local model of another database, or a push to a remote model. */
   replicate(target: Model<T> | RemoteModel<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
 }
@@ -157,15 +181,16 @@ export class RemoteModel<T = Data> {
   replicate(target: Model<T>, options?: { since?: number | Checkpoints }): Promise<ReplicationResult<T>>;
 }
 
-export class RemoteDatabase {
+export class RemoteDatabase<M = Schema> {
   readonly url: string;
-  readonly models: Record<string, RemoteModel>;
+  readonly models: RemoteModelsOf<M>;
+  model<K extends keyof M & string>(name: K): RemoteModel<M[K]>;
   model<T = Data>(name: string): RemoteModel<T>;
   [model: string]: unknown;
 }
 
-/** `url` is the API root, e.g. 'https://example.com/api'. */
-export function remote(url: string, options: RemoteOptions): RemoteDatabase & Record<string, RemoteModel>;
+/** `url` is the API root, e.g. 'https://example.com/api'; `M` types the models (Schema). */
+export function remote<M = Schema>(url: string, options: RemoteOptions): RemoteDatabase<M> & RemoteModelsOf<M>;
 
 /** The tabs (and workers) of one origin that opened the same database. */
 export class Tabs {
@@ -228,12 +253,13 @@ export class Sync {
   stop(): Promise<void>;
 }
 
-export class Database {
+export class Database<M = Schema> {
   readonly name: string;
   readonly tabs: Tabs;
   /** Live sync with a remote database; stopped by close(). */
-  sync(remote: RemoteDatabase, options?: SyncOptions): Sync;
-  readonly models: Record<string, Model>;
+  sync(remote: RemoteDatabase<M> | RemoteDatabase, options?: SyncOptions): Sync;
+  readonly models: ModelsOf<M>;
+  model<K extends keyof M & string>(name: K): Model<M[K]>;
   model<T = Data>(name: string): Model<T>;
   checkpoint(): Promise<{ seq: number; time: string; id: number }>;
   close(): Promise<void>;
@@ -241,6 +267,7 @@ export class Database {
   [model: string]: unknown;
 }
 
-export function open(options: OpenOptions): Promise<Database & Record<string, Model>>;
+/** `M` types the models: open<{ Todo: Todo }>(...) (see Schema). */
+export function open<M = Schema>(options: OpenOptions): Promise<Database<M> & ModelsOf<M>>;
 export function destroy(name: string, options?: { storage?: StorageName; directory?: string }): Promise<void>;
 export function revision(value: unknown): Promise<{ canonical: string; rev: string }>;

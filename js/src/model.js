@@ -4,6 +4,7 @@ import { Conflict } from './conflict.js';
 import { ReplicoreError } from './errors.js';
 import { toJsonText } from './values.js';
 import { Database } from './database.js';
+import { watch } from './live-query.js';
 
 // A model of remote() (remote/index.js), told apart without importing it.
 function isRemote(model) {
@@ -65,6 +66,10 @@ export class Model {
     this.#db._off(this.name, listener);
     return this;
   }
+
+  // A live query: listener(records) with find(filter) now and after each change that
+  // alters it (live-query.js); returns the function that stops it.
+  watch(filter, listener, onError) { return watch(this, filter, listener, onError); }
 
   // ---- replication: this model is the source, `target` a model of another database.
   // Resolves to {conflicts, checkpoints, applied} once both sides are on disk.

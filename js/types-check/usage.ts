@@ -1,7 +1,9 @@
-// Compiled with tsc --noEmit: the README's usage must type-check against index.d.ts.
-import { open, destroy, remote, revision, ReplicoreError, type Conflict } from 'replicore';
+// Compiled with tsc --noEmit: the README's usage must type-check against index.d.ts,
+// untyped (main) and with typed models (typed); each @ts-expect-error must be an error.
+import { open, destroy, remote, revision, ReplicoreError, type Conflict, type Model } from 'replicore';
 
 interface Todo { id: string; title: string; completed: boolean; created: number }
+interface Note { id: string; text: string }
 
 const todoDefinition = {
   name: 'Todo',
@@ -51,4 +53,45 @@ async function main(): Promise<void> {
   await destroy('todos', { storage: 'indexeddb' });
 }
 
+async function typed(): Promise<void> {
+  const db = await open<{ Todo: Todo; Note: Note }>({ name: 'typed', models: [todoDefinition] });
+  const todo = await db.Todo.create({ title: 'typed' });
+  const title: string = todo.title;
+  const batch: Todo[] = await db.Todo.create([{ title: 'a' }, { title: 'b', completed: true }]);
+  const found: Todo[] = await db.Todo.find({ where: { completed: false } });
+  const byId: Todo | null = await db.Todo.findById(todo.id);
+  const patched: Todo = await db.Todo.patchById(todo.id, { completed: true });
+  const notes: Model<Note> = db.model('Note');
+  const stop: () => void = db.Todo.watch({ where: { completed: false }, order: 'title ASC' },
+    (todos) => console.log(todos.map((t) => t.title.toUpperCase())),
+    (error) => console.log(error.code));
+  stop();
+  db.Todo.on('change', (e) => { if (e.type === 'save' && e.data) console.log(e.data.completed); });
+  const server = remote<{ Todo: Todo; Note: Note }>('http://127.0.0.1:3000/api', { models: [todoDefinition] });
+  const { conflicts } = await db.Todo.replicate(server.Todo);
+  for (const conflict of conflicts) {
+    const { source } = await conflict.models();
+    if (source) await conflict.resolveManually({ ...source, title: `${source.title} (merged)` });
+    const { local, remote: theirs } = await conflict.versions();
+    if (conflict.localIsSource && local?.completed) await conflict.keepLocal();
+    else if (theirs) await conflict.keepRemote();
+  }
+  const pulled: Todo[] = await server.models.Todo.find();
+  await db.sync(server, { models: ['Todo'] }).stop();
+  console.log(title, batch.length, found.length, byId?.created, patched.completed, notes.name, pulled.length);
+
+  // @ts-expect-error: title is a string
+  await db.Todo.create({ title: 42 });
+  // @ts-expect-error: completed is a boolean
+  await db.Todo.patchById(todo.id, { completed: 'yes' });
+  // @ts-expect-error: the listener gets Todos, not Notes
+  db.Todo.watch(null, (records: Note[]) => console.log(records));
+  // @ts-expect-error: no model "Nope" in the schema
+  await db.Nope.find();
+  // @ts-expect-error: a Note model is no replication party for Todos
+  await db.Todo.replicate(db.Note);
+  await db.close();
+}
+
 void main();
+void typed();

@@ -139,6 +139,31 @@ export function heard() {
   return [...seen.keys()];
 }
 
+// A live query of this tab's notes (Note.watch): the ids of each result it heard.
+let watched = null;
+let stopWatching = null;
+export function startWatch(filter) {
+  const results = [];
+  watched = results;
+  stopWatching = window.db.Note.watch(filter, (notes) => results.push(notes.map((note) => note.id)),
+    (error) => results.push(`${error.code}: ${error.message}`));
+  return true;
+}
+
+// Polls (bounded) until the watch's last result has `count` notes; every result it heard.
+export async function watchedUntil(count, timeoutMs = 10000) {
+  const end = performance.now() + timeoutMs;
+  while (watched.at(-1)?.length !== count && performance.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return watched;
+}
+
+export function stopWatch() {
+  stopWatching();
+  return watched;
+}
+
 // Writes one note every few milliseconds (at most `max`), acknowledging each through
 // window.ack, until stopWriting().
 let writing = false;

@@ -208,6 +208,32 @@ test('indexeddb: a local replicate runs while another tab writes to its source',
   await Promise.all([replicating.close(), writer.close()]);
 });
 
+test("indexeddb: a live query in one tab hears another tab's writes, and only those that change it", async () => {
+  const name = 'watch';
+  await destroyed('indexeddb', name);
+  const a = await tabOn('indexeddb', name);
+  const b = await tabOn('indexeddb', name);
+  await call(a, 'startWatch', { where: { tab: { neq: 'big' } }, order: 'id ASC' });
+  await call(b, 'timedWrites', 'B', 3);
+  const heard = await call(a, 'watchedUntil', 3);
+  assert.deepEqual(heard[0], [], 'the first result: no notes yet');
+  assert.deepEqual(heard.at(-1), ['B0', 'B1', 'B2'], 'the other tab\'s writes');
+  for (const [i, result] of heard.entries()) {
+    if (i) assert.notDeepEqual(result, heard[i - 1], 'no result heard twice in a row');
+    assert.deepEqual(result, ['B0', 'B1', 'B2'].slice(0, result.length), `result ${i}`);
+  }
+
+  await call(b, 'startBigWrite', 'big', 500);  // notes outside the filter
+  assert.equal(await call(a, 'waitForCount', 503), 503);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal((await call(a, 'stopWatch')).length, heard.length, 'nothing heard for notes it does not show');
+  await call(b, 'timedWrites', 'C', 1);  // after stop()
+  assert.equal(await call(a, 'waitForCount', 504), 504);
+  assert.equal((await call(a, 'watchedUntil', 4, 300)).length, heard.length, 'nothing heard after stop()');
+  for (const tab of [a, b]) assert.deepEqual(tab.errors, []);
+  await Promise.all([a.close(), b.close()]);
+});
+
 // Polls `leaders()` (bounded) until it returns `expected`.
 async function leadersBecome(tabs, expected) {
   let seen;
