@@ -100,7 +100,7 @@ struct Server::Impl {
     size_t question = target.find('?');
     request.path = target.substr(0, question);
     if (question != std::string::npos) request.query = target.substr(question + 1);
-    request.content_type = req.get_header_value("Content-Type");
+    request.headers.assign(req.headers.begin(), req.headers.end());
     request.body = req.body;
     ApiResponse response = api.Handle(request);
     if (!response.internal_error.empty()) {

@@ -62,6 +62,10 @@ class [[nodiscard]] Status {
   static Status BadFilter(std::string m) { return Status(StatusCode::kBadFilter, std::move(m)); }
   static Status BadRequest(std::string m) { return Status(StatusCode::kBadRequest, std::move(m)); }
   static Status TooLarge(std::string m) { return Status(StatusCode::kTooLarge, std::move(m)); }
+  static Status Unauthorized(std::string m) {
+    return Status(StatusCode::kUnauthorized, std::move(m));
+  }
+  static Status Forbidden(std::string m) { return Status(StatusCode::kForbidden, std::move(m)); }
   static Status Storage(std::string m) { return Status(StatusCode::kStorage, std::move(m)); }
   static Status StepLimit(std::string m) { return Status(StatusCode::kStepLimit, std::move(m)); }
   static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }

@@ -1,13 +1,16 @@
 // The REST layer of replicore-server without the socket: LoopBack 3 routes under
-// <api-root>/<plural> mapped onto the core's Database and replication operations
+// <api-root>/<plural> (routes.h) mapped onto the core's Database and replication operations
 // (PROTOCOL.md §2, §9), with LoopBack's error shape. http_server.cc feeds it from
 // cpp-httplib; tests may call it directly.
 #ifndef REPLICORE_HTTP_API_H_
 #define REPLICORE_HTTP_API_H_
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,11 +22,15 @@ class SqliteStore;
 namespace http {
 
 struct ApiRequest {
-  std::string method;        // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", ...
-  std::string path;          // the raw (still percent-encoded) path, e.g. /api/Todos/t-1
-  std::string query;         // the raw query string after '?', or ""
-  std::string content_type;  // the Content-Type header, or ""
+  std::string method;  // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", ...
+  std::string path;    // the raw (still percent-encoded) path, e.g. /api/Todos/t-1
+  std::string query;   // the raw query string after '?', or ""
+  std::vector<std::pair<std::string, std::string>> headers;  // names as the client sent them
   std::string body;
+
+  // The first value of header `name`, whatever its case (HTTP names are case-insensitive),
+  // or "".
+  std::string Header(std::string_view name) const;
 };
 
 struct ApiResponse {
@@ -42,6 +49,8 @@ struct ApiResponse {
 std::string ToJsonText(const Json& value);
 void AppendJsonText(const Json& value, std::string* out);
 
+// `body` as JSON text, with `status`.
+ApiResponse JsonResponse(int status, const Json& body);
 // {"error":{"statusCode","name","message",["code"],["details"]}}; 5xx hide everything
 // but the status, as LoopBack does in production.
 ApiResponse ErrorResponse(int status, const std::string& name, const std::string& message,
@@ -54,10 +63,21 @@ ApiResponse CannotResponse(const std::string& method, const std::string& path);
 // {"protocol":"loopback3","extensions":[...]} of GET <api-root>/replicore/capabilities.
 Json Capabilities();
 
+struct Route;
+
+// Runs once a model's route is matched, before its handler: an answer replaces the
+// handler's (a 401 without credentials); nullopt lets the handler run. Called concurrently,
+// outside the lock.
+using BeforeHook = std::function<std::optional<ApiResponse>(
+    const ApiRequest& request, const ModelDefinition& model, const Route& route)>;
+
 class Api {
  public:
   // Borrows `db` (its models must be added before). `api_root` like "/api" ("" or "/" = root).
   Api(Database* db, std::string api_root);
+
+  // REQUIRES: called before the first Handle.
+  void set_before(BeforeHook before) { before_ = std::move(before); }
 
   // Thread-safe: reads run under a shared lock, writes under an exclusive one.
   ApiResponse Handle(const ApiRequest& request);
@@ -72,6 +92,7 @@ class Api {
   std::map<std::string, const ModelDefinition*> by_plural_;
   SqliteStore* sqlite_;  // db_'s store when it is one: reads of a request batched
   std::shared_mutex mu_;
+  BeforeHook before_;  // empty: none
 };
 
 }  // namespace http
