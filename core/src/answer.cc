@@ -108,8 +108,13 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
       return From(db.Checkpoint());
     case Op::kChanges:
       return AnswerChanges(db, model, args);
-    case Op::kDiff:
-      return From(Diff(db, model, SinceArg(args), TakeArray(args, "changes")));
+    case Op::kDiff: {
+      // A source sending its changes for the first time wrote them after seeing ours.
+      auto resent = args.find("resent");
+      bool first_time = resent == args.end() || *resent != true;
+      return From(Diff(db, model, SinceArg(args), TakeArray(args, "changes"), nullptr, nullptr,
+                       first_time));
+    }
     case Op::kCreateUpdates:
       return From(CreateUpdates(db, model, TakeArray(args, "deltas")));
     case Op::kBulkUpdate: {

@@ -75,7 +75,8 @@ static Result<ChangesPage> ChangesUnguarded(Database& db, const std::string& mod
 }
 
 static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_t since, Json changes,
-                  const std::set<std::string>* compare_always, Json* source_conflicts) {
+                  const std::set<std::string>* compare_always, Json* source_conflicts,
+                  bool source_wins_cycles) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireArray(changes));
@@ -110,6 +111,9 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
       // would leave the two sides different with nothing left to send. A conflict then.
       bool target_based_on_source =
           in_window && mine.prev_set && mine.prev == remote->rev && remote->rev;
+      if (source_based_on_target && target_based_on_source && source_wins_cycles) {
+        target_based_on_source = false;
+      }
       if (both_deleted || target_based_on_source) continue;
       if (source_based_on_target) {
         deltas.push_back(std::move(item));
@@ -319,8 +323,12 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
 }
 
 Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json changes,
-                  const std::set<std::string>* compare_always, Json* source_conflicts) {
-  return Guard("diff", [&]() -> Result<Json> { return DiffUnguarded(db, model, since, std::move(changes), compare_always, source_conflicts); });
+                  const std::set<std::string>* compare_always, Json* source_conflicts,
+                  bool source_wins_cycles) {
+  return Guard("diff", [&]() -> Result<Json> {
+    return DiffUnguarded(db, model, since, std::move(changes), compare_always, source_conflicts,
+                         source_wins_cycles);
+  });
 }
 
 Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas) {

@@ -156,12 +156,6 @@ Status Replicator::Start() {
   attempt_conflicts_.clear();
   conflict_ids_.clear();
   attempt_applied_ = 0;
-  if (options_.local_is_source) {
-    // The source checkpoint is bumped first, then the target's (LoopBack's order).
-    auto bumped = local_->Checkpoint();
-    if (!bumped.ok()) return bumped.status();
-    new_checkpoints_.source = (*bumped)["seq"].get<int64_t>();
-  }
   pending_ = Request{Op::kCheckpoint, Json::object()};
   state_ = State::kAwaitCheckpoint;
   return Status::Ok();
@@ -196,11 +190,18 @@ Status Replicator::OnCheckpoint(const Json& result) {
   RC_RETURN_IF_ERROR(Expect(result.is_object() && result.contains("seq") &&
                                 result["seq"].is_number(), "checkpoint without seq"));
   int64_t seq = SafeInteger(result["seq"]);
+  // A local bump ends the local changes' history: an edit after it records the revision
+  // before it as prev, the revision the other side is assumed to hold. So it happens only
+  // where that holds. Pulling, nothing is sent: the local checkpoint stays (a bump here made
+  // an unsent edit and a later one look based on a revision the server never got: a
+  // conflict with itself); FinishAttempt bumps after applying. Pushing, the bump waits for
+  // the server's answer (LoopBack bumps first), so a round that finds the server offline
+  // leaves the history whole.
   if (!options_.local_is_source) {
     new_checkpoints_.source = seq;
-    auto bumped = local_->Checkpoint();
-    if (!bumped.ok()) return bumped.status();
-    new_checkpoints_.target = (*bumped)["seq"].get<int64_t>();
+    auto current = local_->CurrentCheckpoint();
+    if (!current.ok()) return current.status();
+    new_checkpoints_.target = *current;
     // PROTOCOL.md §8.5: a LoopBack source may stamp a change below the since it handed out
     // (its write and its change row are not one transaction): read one checkpoint more;
     // what was applied already compares equal and is not sent again.
@@ -209,6 +210,9 @@ Status Replicator::OnCheckpoint(const Json& result) {
     return Status::Ok();
   }
   new_checkpoints_.target = seq;
+  auto bumped = local_->Checkpoint();
+  if (!bumped.ok()) return bumped.status();
+  new_checkpoints_.source = (*bumped)["seq"].get<int64_t>();
   local_cursor_.reset();
   local_exhausted_ = false;
   return SendNextDiff();
@@ -244,7 +248,7 @@ Status Replicator::ReadLocalChanges() {
   ChunkByBytes(std::move(changes), options_.chunk_bytes, &chunks_);
   chunk_since_.resize(chunks_.size(), diff_since_);
   ChunkByBytes(std::move(unresolved), options_.chunk_bytes, &chunks_);
-  chunk_since_.resize(chunks_.size(), -1);
+  chunk_since_.resize(chunks_.size(), std::nullopt);
   return Status::Ok();
 }
 
@@ -253,9 +257,10 @@ Status Replicator::SendNextDiff() {
   if (chunks_.empty()) return FinishAttempt();
   Json chunk = std::move(chunks_.front());
   chunks_.pop_front();
-  int64_t since = chunk_since_.front();
+  std::optional<int64_t> since = chunk_since_.front();
   chunk_since_.pop_front();
-  pending_ = Request{Op::kDiff, Json{{"since", since}, {"changes", std::move(chunk)}}};
+  pending_ = Request{Op::kDiff, Json{{"since", since.value_or(-1)}, {"changes", std::move(chunk)}}};
+  if (!since) pending_->args["resent"] = true;
   state_ = State::kAwaitDiff;
   return Status::Ok();
 }

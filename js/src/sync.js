@@ -175,7 +175,9 @@ export class Sync {
       const pending = await this.#pending();
       this.#setStatus({ state: 'idle', pending, lastSyncedAt: new Date().toISOString(), error: null,
         round: this.#status.round + 1 });
-      if (this.#again || pending > 0) this.#schedule(this.#options.debounce);
+      // What is still pending after a round that ran to its end waits for a resolution (a
+      // conflict) or the next interval: running again at once would hammer the server.
+      if (this.#again) this.#schedule(this.#options.debounce);
       else if (this.#options.live) this.#schedule(this.#options.interval);
     })();
     this.#running = run.catch((error) => this.#failed(error)).finally(() => { this.#running = null; });

@@ -331,8 +331,11 @@ ApiResponse Diff(const RouteCall& call) {
   if (auto error = NumberArg(call.query, "since", &since)) return *error;
   Json body;
   if (auto error = ParseBody(call.request, BodyKind::kArray, &body)) return *error;
-  return Replicate(call, Op::kDiff,
-                   Json{{"since", since ? SinceValue(*since) : 0}, {"changes", std::move(body)}});
+  Json args{{"since", since ? SinceValue(*since) : 0}, {"changes", std::move(body)}};
+  // replicore's Replicator marks changes it sends again (?resent=1); LoopBack's never do.
+  auto resent = call.query.find("resent");
+  if (resent != call.query.end() && resent->is_string() && *resent == "1") args["resent"] = true;
+  return Replicate(call, Op::kDiff, std::move(args));
 }
 
 ApiResponse CreateUpdates(const RouteCall& call) {

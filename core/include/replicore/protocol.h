@@ -17,7 +17,8 @@ namespace replicore {
 //   kCheckpoint       {}                         -> {"seq", "time", "id"}
 //   kChanges          {since, filter?, limit?, after?: [checkpoint, modelId]}
 //                                                -> [Change...] or {"changes":[...], "next"}
-//   kDiff             {since, changes}           -> {"deltas", "conflicts"}
+//   kDiff             {since, changes, resent?}  -> {"deltas", "conflicts"}; resent: the
+//                                                   changes were sent before (unresolved)
 //   kCreateUpdates    {deltas}                   -> [Update...]
 //   kBulkUpdate       {updates}                  -> null; 409 = kConflict with
 //                                                   details {"conflicts": [source changes]}

@@ -33,9 +33,14 @@ Result<ChangesPage> Changes(Database& db, const std::string& model, int64_t sinc
 // "conflicts": [...this side's rows...]}. Records match by modelId only. Rows of the ids in
 // `compare_always` are compared whatever their checkpoint (ids left unresolved). When
 // `source_conflicts` is set, the source changes that conflicted are appended to it.
+// `source_wins_cycles`: when a source change is based on this side's revision and this
+// side's change on the source's (one content seen twice: A, B, then A again), whose is the
+// newer cannot be told from revisions. A source that sends its changes for the first time
+// wrote its own after seeing this side's: the source's wins. Changes sent again (the
+// Replicator marks them `resent`), or a local target that holds unsent changes: this side's.
 Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json changes,
                   const std::set<std::string>* compare_always = nullptr,
-                  Json* source_conflicts = nullptr);
+                  Json* source_conflicts = nullptr, bool source_wins_cycles = false);
 
 // POST /create-updates: [{type, change, data?}] for the deltas (deletes first). A delta
 // whose record is gone becomes a delete update (§8.10), never an error.

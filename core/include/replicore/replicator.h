@@ -104,7 +104,9 @@ class Replicator {
   // Per attempt.
   Checkpoints new_checkpoints_;
   std::deque<Json> chunks_;  // push: change chunks to diff; pull: delta chunks
-  std::deque<int64_t> chunk_since_;  // push: the since each diff chunk is sent with
+  // push: the since each diff chunk is sent with; nullopt: unresolved changes sent again
+  // (since -1, marked `resent`).
+  std::deque<std::optional<int64_t>> chunk_since_;
   std::optional<std::pair<int64_t, std::string>> local_cursor_;  // push: local log position
   bool local_exhausted_ = true;      // push: every local change page was read
   std::set<std::string> resent_;     // push: unresolved ids already read from the log
