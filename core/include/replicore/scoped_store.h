@@ -1,0 +1,40 @@
+// One owner's partition of a Store: the same interface over the records and change rows
+// stored under "<model>@<scope>", so each owner has its own id space (an id another owner
+// holds neither collides nor shows) while the checkpoint sequence and the metadata stay
+// shared. A Database over a ScopedStore serves one owner's view of every route, the
+// replication routes included (the server's per-user models).
+#ifndef REPLICORE_SCOPED_STORE_H_
+#define REPLICORE_SCOPED_STORE_H_
+
+#include <string>
+
+#include "replicore/store.h"
+
+namespace replicore {
+
+class ScopedStore : public Store {
+ public:
+  // Borrows `base`. `scope` must be non-empty (an owner's id).
+  ScopedStore(Store* base, std::string scope) : base_(base), suffix_("@" + std::move(scope)) {}
+
+  Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override;
+  Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override;
+  Result<size_t> Count(const std::string& model, const Where& where) override;
+  Result<std::optional<Change>> GetChange(const std::string& model, const std::string& model_id) override;
+  Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<int64_t> CurrentCheckpoint() override { return base_->CurrentCheckpoint(); }
+  Result<std::optional<Json>> GetMeta(const std::string& key) override { return base_->GetMeta(key); }
+  Result<CommittedBatch> Apply(Batch batch) override;
+
+ private:
+  std::string Scoped(const std::string& model) const { return model + suffix_; }
+  // Back from "<model>@<scope>" to "<model>" in what the base store hands out.
+  void Unscope(std::string* model) const;
+
+  Store* base_;
+  std::string suffix_;
+};
+
+}  // namespace replicore
+
+#endif  // REPLICORE_SCOPED_STORE_H_

@@ -1,0 +1,52 @@
+#include "replicore/scoped_store.h"
+
+namespace replicore {
+
+void ScopedStore::Unscope(std::string* model) const {
+  if (model->size() > suffix_.size() &&
+      model->compare(model->size() - suffix_.size(), suffix_.size(), suffix_) == 0) {
+    model->resize(model->size() - suffix_.size());
+  }
+}
+
+Result<std::optional<Json>> ScopedStore::Get(const std::string& model, const std::string& id) {
+  return base_->Get(Scoped(model), id);
+}
+
+Result<std::vector<Json>> ScopedStore::Find(const std::string& model, const Filter& filter) {
+  return base_->Find(Scoped(model), filter);
+}
+
+Result<size_t> ScopedStore::Count(const std::string& model, const Where& where) {
+  return base_->Count(Scoped(model), where);
+}
+
+Result<std::optional<Change>> ScopedStore::GetChange(const std::string& model,
+                                                     const std::string& model_id) {
+  auto change = base_->GetChange(Scoped(model), model_id);
+  if (change.ok() && change->has_value()) Unscope(&(*change)->model_name);
+  return change;
+}
+
+Result<std::vector<Change>> ScopedStore::Changes(const ChangeQuery& query) {
+  ChangeQuery scoped = query;
+  scoped.model = Scoped(query.model);
+  auto changes = base_->Changes(scoped);
+  if (changes.ok()) {
+    for (Change& change : *changes) Unscope(&change.model_name);
+  }
+  return changes;
+}
+
+Result<CommittedBatch> ScopedStore::Apply(Batch batch) {
+  for (RecordWrite& record : batch.records) record.model = Scoped(record.model);
+  for (ChangeWrite& change : batch.changes) change.model = Scoped(change.model);
+  auto committed = base_->Apply(std::move(batch));
+  if (committed.ok()) {
+    for (RecordWrite& record : committed->batch.records) Unscope(&record.model);
+    for (ChangeWrite& change : committed->batch.changes) Unscope(&change.model);
+  }
+  return committed;
+}
+
+}  // namespace replicore
