@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +26,8 @@
 #include "replicore/http_server.h"
 #include "replicore/memory_store.h"
 #include "replicore/sqlite_store.h"
+#include "replicore/user_routes.h"
+#include "replicore/user_store.h"
 #include "replicore/uuid.h"
 
 namespace {
@@ -31,6 +35,8 @@ namespace {
 using replicore::Json;
 
 constexpr const char* kUsage = R"(Usage: replicore-server [options]
+       replicore-server user add NAME [--db PATH] [--email EMAIL]
+       replicore-server user list [--db PATH]
 
 LoopBack 3 compatible REST and replication server (PROTOCOL.md §2, §9).
 
@@ -53,7 +59,18 @@ Options:
   --sync MODE       normal (default: every acknowledged write survives kill -9) or
                     full (also survives power loss; slower)
   --log-level L     off | error | warn | info (default: one line per request) | debug
+  --users           serve the built-in User model at <api-root>/Users: login, logout
+                    (LoopBack's access tokens), stored in the --db file
+  --allow-signup    also let anyone create a user with POST <api-root>/Users
+                    (implies --users; off by default)
+  --token-ttl S     seconds an access token lives (default 1209600, two weeks; at most
+                    31556926); a login may ask for less with "ttl"
   --help            this text
+
+Users: `user add NAME` creates a user in the --db file (default ./replicore.db), reading
+the password from stdin (one line, 8..1024 bytes; not echoed on a terminal), and prints
+its id; `user list` prints id, username, email and creation time, one user a line. There
+is no default user or password: create the first one with `user add`.
 
 The first line printed on stdout is the URL the server listens on. SIGTERM or SIGINT
 stops it cleanly.
@@ -114,6 +131,137 @@ int Fail(const std::string& message) {
   return 2;
 }
 
+// ---------------------------------------------------------------- `user` subcommand
+
+// The terminal's settings while a password is read without echo, restored on a signal.
+termios g_saved_terminal;
+volatile sig_atomic_t g_terminal_changed = 0;
+
+void RestoreTerminalAndExit(int signal_number) {
+  if (g_terminal_changed) tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_terminal);
+  _exit(128 + signal_number);
+}
+
+// One line of stdin, without its line end; false on EOF before any byte or a line over
+// `max` bytes.
+bool ReadLine(size_t max, std::string* out) {
+  out->clear();
+  bool any = false;
+  int c;
+  while ((c = std::getchar()) != EOF) {
+    any = true;
+    if (c == '\n') break;
+    if (out->size() > max) continue;  // keep reading to the line end, refuse below
+    out->push_back(static_cast<char>(c));
+  }
+  if (!out->empty() && out->back() == '\r') out->pop_back();
+  return any && out->size() <= max;
+}
+
+// The password from stdin: prompted for (twice) without echo on a terminal, else one line.
+int ReadPassword(const std::string& username, std::string* password) {
+  const size_t max = replicore::kMaxPasswordBytes;
+  if (!isatty(STDIN_FILENO)) {
+    if (!ReadLine(max, password)) {
+      return Fail("no password on stdin (one line, " + std::to_string(replicore::kMinPasswordBytes) +
+                  ".." + std::to_string(max) + " bytes)");
+    }
+    return 0;
+  }
+  if (tcgetattr(STDIN_FILENO, &g_saved_terminal) != 0) return Fail("cannot read the terminal");
+  termios quiet = g_saved_terminal;
+  quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+  quiet.c_lflag |= ECHONL;
+  signal(SIGINT, RestoreTerminalAndExit);
+  signal(SIGTERM, RestoreTerminalAndExit);
+  signal(SIGHUP, RestoreTerminalAndExit);
+  g_terminal_changed = 1;
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  std::string again;
+  std::fprintf(stderr, "Password for %s: ", username.c_str());
+  std::fflush(stderr);
+  bool read = ReadLine(max, password);
+  if (read) {
+    std::fprintf(stderr, "Again: ");
+    std::fflush(stderr);
+    read = ReadLine(max, &again);
+  }
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_terminal);
+  g_terminal_changed = 0;
+  const bool same = read && again == *password;
+  std::fill(again.begin(), again.end(), '\0');
+  if (!read) return Fail("no password read (at most " + std::to_string(max) + " bytes)");
+  if (!same) return Fail("the passwords differ; nothing was changed");
+  return 0;
+}
+
+int UserCommand(const std::vector<std::string>& args) {
+  if (args.empty()) return Fail("user needs a command: add NAME or list (see --help)");
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const std::string command = args[0];
+  std::string name, email, db_path = "./replicore.db";
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string arg = args[i], value;
+    bool has_inline = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      value = arg.substr(arg.find('=') + 1);
+      arg = arg.substr(0, arg.find('='));
+      has_inline = true;
+    }
+    if (arg == "--db" || arg == "--email") {
+      if (!has_inline) {
+        if (i + 1 >= args.size()) return Fail(arg + " needs a value (see --help)");
+        value = args[++i];
+      }
+      (arg == "--db" ? db_path : email) = value;
+    } else if (arg.rfind("--", 0) == 0 || !name.empty()) {
+      return Fail("user " + command + ": unexpected " + args[i] + " (see --help)");
+    } else {
+      name = arg;
+    }
+  }
+  if (db_path.empty() || db_path == ":memory:") {
+    return Fail("user " + command + " needs a database file (--db PATH)");
+  }
+  if (command == "list") {
+    if (!name.empty() || !email.empty()) return Fail("user list takes only --db (see --help)");
+    auto users = replicore::UserStore::Open(db_path);
+    if (!users.ok()) return Fail("cannot open " + db_path + ": " + users.status().ToString());
+    auto listed = (*users)->ListUsers();
+    if (!listed.ok()) return Fail(listed.status().ToString());
+    for (const Json& user : *listed) {
+      std::printf("%s\t%s\t%s\t%s\n", user["id"].get<std::string>().c_str(),
+                  user["username"].get<std::string>().c_str(),
+                  user.value("email", std::string()).c_str(),
+                  user["created"].get<std::string>().c_str());
+    }
+    return 0;
+  }
+  if (command != "add") return Fail("unknown command user " + command + " (see --help)");
+  if (name.empty()) return Fail("user add needs a NAME (see --help)");
+  replicore::Status valid = replicore::UserStore::CheckUsername(name);
+  if (valid.ok() && !email.empty()) valid = replicore::UserStore::CheckEmail(email);
+  if (!valid.ok()) return Fail(valid.message());
+  // Opened (and the tables made) before the password is asked for: a wrong --db fails first.
+  auto users = replicore::UserStore::Open(db_path);
+  if (!users.ok()) return Fail("cannot open " + db_path + ": " + users.status().ToString());
+  std::string password;
+  if (int failed = ReadPassword(name, &password)) return failed;
+  valid = replicore::UserStore::CheckPassword(password);
+  if (!valid.ok()) {
+    std::fill(password.begin(), password.end(), '\0');
+    return Fail(valid.message());
+  }
+  auto added = (*users)->AddUser(name, password, email);
+  std::fill(password.begin(), password.end(), '\0');
+  if (!added.ok()) return Fail(added.status().message());
+  std::printf("%s\n", (*added)["id"].get<std::string>().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,8 +270,13 @@ int main(int argc, char** argv) {
   std::string sync = "normal";
   std::string log_level_text = "info";
   replicore::http::ServerOptions options;
+  bool users_enabled = false;
+  replicore::http::UserOptions user_options;
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "user") {
+    return UserCommand(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     std::string value;
@@ -149,11 +302,17 @@ int main(int argc, char** argv) {
       *out = args[++i];
       return true;
     };
+    if (arg == "--users" || arg == "--allow-signup") {
+      if (has_inline) return Fail(arg + " takes no value (see --help)");
+      users_enabled = true;
+      if (arg == "--allow-signup") user_options.allow_signup = true;
+      continue;
+    }
     std::string v;
     if (arg == "--models" || arg == "--db" || arg == "--host" || arg == "--port" ||
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
         arg == "--log-level" || arg == "--cors" || arg == "--max-connections" ||
-        arg == "--request-timeout") {
+        arg == "--request-timeout" || arg == "--token-ttl") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
@@ -193,6 +352,12 @@ int main(int argc, char** argv) {
       long n = ParseCount(v);
       if (n < 1 || n > 86400) return Fail("--request-timeout must be 1..86400 seconds");
       options.connections.request_timeout = std::chrono::seconds(n);
+    } else if (arg == "--token-ttl") {
+      long n = ParseCount(v);
+      if (n < 1 || n > replicore::kMaxTokenTtl) {
+        return Fail("--token-ttl must be 1.." + std::to_string(replicore::kMaxTokenTtl) + " seconds");
+      }
+      user_options.token_ttl = n;
     } else if (arg == "--max-body") {
       if (!ParseSize(v, &options.max_body) || options.max_body == 0) {
         return Fail("--max-body must be a size such as 33554432, 512k or 32m");
@@ -259,6 +424,26 @@ int main(int argc, char** argv) {
     if (!added.ok()) return Fail(file.string() + ": " + added.ToString());
   }
 
+  // Users (--users): the built-in User model at <api-root>/Users, its tables in the same
+  // database file (an in-memory SQLite database with --db :memory:).
+  std::unique_ptr<replicore::UserStore> users;
+  if (users_enabled) {
+    for (const std::string& name : db.ModelNames()) {
+      auto model = db.GetModel(name);
+      if (name == "User" || (model.ok() && (*model)->plural() == "Users")) {
+        return Fail("the model \"" + name + "\" (in " + models_dir +
+                    ") clashes with the built-in User model of --users: rename it, or run "
+                    "without --users");
+      }
+    }
+    auto opened = replicore::UserStore::Open(db_path);
+    if (!opened.ok()) return Fail("cannot open users in " + db_path + ": " + opened.status().ToString());
+    users = std::move(opened).value();
+    options.configure_api = [&users, &user_options](replicore::http::Api& api) {
+      api.set_users(users.get(), user_options);
+    };
+  }
+
   replicore::http::Server server(&db, options);
   auto bound = server.Bind();
   if (!bound.ok()) return Fail(bound.status().message());
@@ -267,8 +452,11 @@ int main(int argc, char** argv) {
   if (options.log_level >= replicore::http::LogLevel::kInfo) {
     std::string names;
     for (const auto& name : db.ModelNames()) names += (names.empty() ? "" : ", ") + name;
-    std::fprintf(stderr, "replicore-server: listening on %s, api %s, models: %s, db %s\n",
-                 server.Url().c_str(), options.api_root.c_str(), names.c_str(), db_path.c_str());
+    std::fprintf(stderr, "replicore-server: listening on %s, api %s, models: %s, db %s%s\n",
+                 server.Url().c_str(), options.api_root.c_str(), names.c_str(), db_path.c_str(),
+                 !users ? ""
+                 : user_options.allow_signup ? ", users (sign-up allowed)"
+                                             : ", users");
   }
 
   std::atomic<bool> stopping{false};
@@ -292,7 +480,7 @@ int main(int argc, char** argv) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);
   }
   signal_thread.join();
-  // server, db and then store are destroyed in that order (closing the database).
+  // server, users, db and then store are destroyed in that order (closing the database).
   if (!served && !stopping) return Fail("the server stopped unexpectedly");
   return 0;
 }

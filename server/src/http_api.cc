@@ -14,6 +14,7 @@
 #include "replicore/model.h"
 #include "replicore/routes.h"
 #include "replicore/sqlite_store.h"
+#include "replicore/user_routes.h"
 
 namespace replicore {
 namespace http {
@@ -237,6 +238,12 @@ Api::Api(Database* db, std::string api_root)
   }
 }
 
+Api::~Api() = default;
+
+void Api::set_users(UserStore* users, const UserOptions& options) {
+  users_ = users ? std::make_unique<UserRoutes>(users, options) : nullptr;
+}
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   try {
     return Route(request);
@@ -268,15 +275,17 @@ ApiResponse Api::Route(const ApiRequest& request) {
   if (segments.empty()) {
     return ErrorResponse(404, "Error", "There is no method to handle " + request.method + " " + shown);
   }
-  auto it = by_plural_.find(segments[0]);
-  if (it == by_plural_.end()) {
-    return ErrorResponse(404, "Error", "There is no method to handle " + request.method + " " + shown);
-  }
   // The raw rest after the plural, for LoopBack's "has no method handling" message.
   size_t after_plural = under.find('/', 1);
   std::string rest_raw = after_plural == std::string::npos ? std::string() : under.substr(after_plural);
   if (rest_raw == "/") rest_raw.clear();
   std::vector<std::string> rest(segments.begin() + 1, segments.end());
+  // The built-in User model (user_routes.h), when the server runs with users.
+  if (users_ && segments[0] == "Users") return users_->Handle(request, rest, rest_raw);
+  auto it = by_plural_.find(segments[0]);
+  if (it == by_plural_.end()) {
+    return ErrorResponse(404, "Error", "There is no method to handle " + request.method + " " + shown);
+  }
   return RouteModel(request, *it->second, rest, rest_raw);
 }
 

@@ -19,6 +19,7 @@
 #include "replicore/elastic_pool.h"
 #include "replicore/gzip.h"
 #include "replicore/http_api.h"
+#include "replicore/user_routes.h"
 
 namespace replicore {
 namespace http {
@@ -61,7 +62,9 @@ std::string BootToken() {
 
 struct Server::Impl {
   Impl(Database* db, ServerOptions opts)
-      : options(std::move(opts)), api(db, options.api_root), server(options.connections) {}
+      : options(std::move(opts)), api(db, options.api_root), server(options.connections) {
+    if (options.configure_api) options.configure_api(api);
+  }
 
   ServerOptions options;
   Api api;
@@ -102,6 +105,7 @@ struct Server::Impl {
     if (question != std::string::npos) request.query = target.substr(question + 1);
     request.headers.assign(req.headers.begin(), req.headers.end());
     request.body = req.body;
+    request.remote_address = req.remote_addr;
     ApiResponse response = api.Handle(request);
     if (!response.internal_error.empty()) {
       // A 500 is a bug: the id it carries (X-Request-Id) finds this line in the log.
@@ -238,7 +242,8 @@ Server::Server(Database* db, ServerOptions options)
                     .count();
     char timing[32];
     std::snprintf(timing, sizeof timing, "%.2fms", ms);
-    const std::string& target = req.target.empty() ? req.path : req.target;
+    // A token in the query (?access_token=) never reaches the log.
+    const std::string target = RedactTokens(req.target.empty() ? req.path : req.target);
     impl->Log(level, req.remote_addr + " " + req.method + " " + target + " " +
                          std::to_string(res.status) + " " + std::to_string(res.body.size()) +
                          "B " + timing);

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -18,8 +19,12 @@
 
 namespace replicore {
 class SqliteStore;
+class UserStore;
 
 namespace http {
+
+class UserRoutes;
+struct UserOptions;
 
 struct ApiRequest {
   std::string method;  // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", ...
@@ -27,6 +32,7 @@ struct ApiRequest {
   std::string query;   // the raw query string after '?', or ""
   std::vector<std::pair<std::string, std::string>> headers;  // names as the client sent them
   std::string body;
+  std::string remote_address;  // the client's IP address ("127.0.0.1", "::1"), or ""
 
   // The first value of header `name`, whatever its case (HTTP names are case-insensitive),
   // or "".
@@ -75,9 +81,14 @@ class Api {
  public:
   // Borrows `db` (its models must be added before). `api_root` like "/api" ("" or "/" = root).
   Api(Database* db, std::string api_root);
+  ~Api();
 
   // REQUIRES: called before the first Handle.
   void set_before(BeforeHook before) { before_ = std::move(before); }
+  // Serves <api-root>/Users (sign-up, login, logout: user_routes.h) from `users`, borrowed
+  // for the Api's lifetime. REQUIRES: called before the first Handle; no model has the
+  // plural "Users" (it would be hidden).
+  void set_users(UserStore* users, const UserOptions& options);
 
   // Thread-safe: reads run under a shared lock, writes under an exclusive one.
   ApiResponse Handle(const ApiRequest& request);
@@ -93,6 +104,7 @@ class Api {
   SqliteStore* sqlite_;  // db_'s store when it is one: reads of a request batched
   std::shared_mutex mu_;
   BeforeHook before_;  // empty: none
+  std::unique_ptr<UserRoutes> users_;  // null: no users
 };
 
 }  // namespace http

@@ -3,6 +3,7 @@
 #define REPLICORE_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,6 +15,8 @@
 
 namespace replicore {
 namespace http {
+
+class Api;
 
 enum class LogLevel { kOff = 0, kError = 1, kWarn = 2, kInfo = 3, kDebug = 4 };
 // "off", "error", "warn", "info", "debug"; nullopt-like false when unknown.
@@ -30,6 +33,8 @@ struct ServerOptions {
   ConnectionLimits connections;        // deadlines per request, read and write, keep-alive
   size_t max_connections = 1024;       // served at once (one thread each); more wait
   Cors cors;                           // --cors: origins allowed to call from browsers
+  // Called once with the server's Api before it serves (set_users, set_before); may be empty.
+  std::function<void(Api&)> configure_api;
 };
 
 class Server {
