@@ -171,6 +171,16 @@ export interface RemoteOptions {
   fetch?: typeof fetch;
   /** Milliseconds before a request fails with code 'timeout' (default 30,000). */
   timeout?: number;
+  /** An access token from an earlier login, sent as Authorization with every request. */
+  token?: string | null;
+}
+
+/** LoopBack's AccessToken, the answer of a login. */
+export interface AccessToken {
+  id: string;
+  ttl: number;
+  created: string;
+  userId: string;
 }
 
 /** A model of a LoopBack 3 REST API (replicore-server or LoopBack), over fetch. */
@@ -184,6 +194,12 @@ export class RemoteModel<T = Data> {
 export class RemoteDatabase<M = Schema> {
   readonly url: string;
   readonly models: RemoteModelsOf<M>;
+  /** The access token sent with every request (login(), options.token), or null. */
+  token: string | null;
+  /** Logs in at <url>/Users/login (replicore-server --users, LoopBack) and keeps the token. */
+  login(credentials: { username?: string; email?: string; password: string; ttl?: number }): Promise<AccessToken>;
+  /** Ends the token on the server and forgets it. */
+  logout(): Promise<void>;
   model<K extends keyof M & string>(name: K): RemoteModel<M[K]>;
   model<T = Data>(name: string): RemoteModel<T>;
   [model: string]: unknown;

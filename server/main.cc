@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -65,6 +66,9 @@ Options:
                     (implies --users; off by default)
   --token-ttl S     seconds an access token lives (default 1209600, two weeks; at most
                     31556926); a login may ask for less with "ttl"
+  --shared-models A with users, what models without "ownership": "owner" allow:
+                    open (default: as without users), read-only (anyone reads, nobody
+                    writes), closed (not served)
   --help            this text
 
 Users: `user add NAME` creates a user in the --db file (default ./replicore.db), reading
@@ -271,6 +275,8 @@ int main(int argc, char** argv) {
   std::string log_level_text = "info";
   replicore::http::ServerOptions options;
   bool users_enabled = false;
+  replicore::http::SharedAccess shared_access = replicore::http::SharedAccess::kOpen;
+  std::set<std::string> owned;  // models whose JSON says "ownership": "owner"
   replicore::http::UserOptions user_options;
 
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -312,12 +318,18 @@ int main(int argc, char** argv) {
     if (arg == "--models" || arg == "--db" || arg == "--host" || arg == "--port" ||
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
         arg == "--log-level" || arg == "--cors" || arg == "--max-connections" ||
-        arg == "--request-timeout" || arg == "--token-ttl") {
+        arg == "--request-timeout" || arg == "--token-ttl" || arg == "--shared-models") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
     }
     if (arg == "--models") models_dir = v;
+    else if (arg == "--shared-models") {
+      if (v == "open") shared_access = replicore::http::SharedAccess::kOpen;
+      else if (v == "read-only") shared_access = replicore::http::SharedAccess::kReadOnly;
+      else if (v == "closed") shared_access = replicore::http::SharedAccess::kClosed;
+      else return Fail("--shared-models must be open, read-only or closed");
+    }
     else if (arg == "--db") db_path = v;
     else if (arg == "--host") options.host = v;
     else if (arg == "--static") {
@@ -422,6 +434,18 @@ int main(int argc, char** argv) {
     if (definition.is_discarded()) return Fail(file.string() + ": not valid JSON");
     replicore::Status added = db.AddModel(definition);
     if (!added.ok()) return Fail(file.string() + ": " + added.ToString());
+    // Ours (LoopBack's $owner idea, as a model setting the browser ignores).
+    if (auto it = definition.find("ownership"); it != definition.end()) {
+      if (*it != "owner") return Fail(file.string() + ": ownership: the one value is \"owner\"");
+      owned.insert(definition.value("name", ""));
+    }
+  }
+  if (!owned.empty() && !users_enabled) {
+    return Fail("the model \"" + *owned.begin() + "\" has \"ownership\": \"owner\": its records belong "
+                "to users, so the server needs --users");
+  }
+  if (shared_access != replicore::http::SharedAccess::kOpen && !users_enabled) {
+    return Fail("--shared-models needs --users");
   }
 
   // Users (--users): the built-in User model at <api-root>/Users, its tables in the same
@@ -439,8 +463,9 @@ int main(int argc, char** argv) {
     auto opened = replicore::UserStore::Open(db_path);
     if (!opened.ok()) return Fail("cannot open users in " + db_path + ": " + opened.status().ToString());
     users = std::move(opened).value();
-    options.configure_api = [&users, &user_options](replicore::http::Api& api) {
+    options.configure_api = [&users, &user_options, &owned, shared_access](replicore::http::Api& api) {
       api.set_users(users.get(), user_options);
+      api.set_ownership(owned, shared_access);
     };
   }
 

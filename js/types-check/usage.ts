@@ -76,6 +76,8 @@ async function typed(): Promise<void> {
     if (conflict.localIsSource && local?.completed) await conflict.keepLocal();
     else if (theirs) await conflict.keepRemote();
   }
+  const token = await server.login({ username: 'alice', password: 'a long password' });
+  server.token = token.id;
   const pulled: Todo[] = await server.models.Todo.find();
   await db.sync(server, { models: ['Todo'] }).stop();
   console.log(title, batch.length, found.length, byId?.created, patched.completed, notes.name, pulled.length);

@@ -12,6 +12,7 @@
 #include "replicore/filter.h"
 #include "replicore/json_canonical.h"
 #include "replicore/model.h"
+#include "replicore/owner_partitions.h"
 #include "replicore/routes.h"
 #include "replicore/sqlite_store.h"
 #include "replicore/user_routes.h"
@@ -244,6 +245,12 @@ void Api::set_users(UserStore* users, const UserOptions& options) {
   users_ = users ? std::make_unique<UserRoutes>(users, options) : nullptr;
 }
 
+void Api::set_ownership(std::set<std::string> owned, SharedAccess shared) {
+  owned_ = std::move(owned);
+  shared_ = shared;
+  partitions_ = std::make_unique<OwnerPartitions>(db_);
+}
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   try {
     return Route(request);
@@ -302,7 +309,29 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
   if (before_) {
     if (std::optional<ApiResponse> answer = before_(request, model, *match.route)) return *answer;
   }
-  const RouteCall call{request, model, *query, match.id, *match.route, *db_, mu_, sqlite_};
+  std::shared_ptr<Database> partition;  // the caller's records, for an owned model
+  if (users_) {
+    const bool owned = owned_.count(model.name()) > 0;
+    const bool writes = match.route->lock == Lock::kWrite && std::string_view(match.route->pattern) != "checkpoint";
+    if (!owned && shared_ != SharedAccess::kOpen && (shared_ == SharedAccess::kClosed || writes)) {
+      return StatusResponse(Status::Forbidden(
+          "the " + model.name() + " model is " +
+          (shared_ == SharedAccess::kClosed ? "not served" : "read-only") + " on this server"));
+    }
+    if (owned) {
+      const std::string token = TokenOf(request);
+      Result<std::string> user = token.empty() ? Result<std::string>(Status::Unauthorized("no access token"))
+                                               : users_->store()->UserOfToken(token);
+      if (!user.ok()) {
+        return StatusResponse(Status::Unauthorized(
+            "the " + model.name() + " records belong to their users: log in (POST " + api_root_ +
+            "/Users/login) and send the token"));
+      }
+      partition = partitions_->For(*user);
+    }
+  }
+  Database& db = partition ? *partition : *db_;
+  const RouteCall call{request, model, *query, match.id, *match.route, db, mu_, sqlite_};
   return match.route->handler(call);
 }
 

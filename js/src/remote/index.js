@@ -122,18 +122,50 @@ export class RemoteModel {
 
 export class RemoteDatabase {
   #capabilities = null;
+  #token = null;
 
-  constructor(url, { models, headers = {}, fetch: fetchFn, timeout = DEFAULT_TIMEOUT_MS }) {
+  constructor(url, { models, headers = {}, fetch: fetchFn, timeout = DEFAULT_TIMEOUT_MS, token = null }) {
     this.url = url.replace(/\/+$/, '');
     const boundFetch = fetchFn ?? globalThis.fetch?.bind(globalThis);
     if (!boundFetch) throw new ReplicoreError('bad_request', 'remote(): no fetch here: pass options.fetch');
-    this._config = { headers, fetch: boundFetch, timeout };
+    this.#token = token;
+    // The access token (login(), or options.token) goes with every request, as LoopBack
+    // takes it; the app's own headers come first and may override it.
+    const withToken = async () => ({
+      ...(this.#token ? { authorization: this.#token } : {}),
+      ...(typeof headers === 'function' ? await headers() : headers),
+    });
+    this._config = { headers: withToken, fetch: boundFetch, timeout };
     this.models = {};
     for (const model of models) {
       const definition = typeof model === 'string' ? JSON.parse(model) : model;
       const remoteModel = new RemoteModel(this, definition);
       this.models[remoteModel.name] = remoteModel;
       if (!(remoteModel.name in this)) this[remoteModel.name] = remoteModel;
+    }
+  }
+
+  // The access token in use, or null. Setting it (a token kept from an earlier login) is
+  // how an app signs in again; a sync stopped by a 401 resumes at its next now().
+  get token() { return this.#token; }
+  set token(token) { this.#token = token || null; }
+
+  // LoopBack's User login ({username | email, password}) on this server: keeps the token
+  // for every later request and resolves to {id, ttl, created, userId}.
+  async login(credentials) {
+    const { body } = await httpRequest({ ...this._config, baseUrl: this.url }, 'POST', '/Users/login',
+      { body: credentials ?? {} });
+    this.#token = body?.id ?? null;
+    return body;
+  }
+
+  // Ends the token on the server (if any) and forgets it.
+  async logout() {
+    if (!this.#token) return;
+    try {
+      await httpRequest({ ...this._config, baseUrl: this.url }, 'POST', '/Users/logout');
+    } finally {
+      this.#token = null;
     }
   }
 
@@ -155,7 +187,7 @@ export class RemoteDatabase {
   }
 }
 
-// remote(url, {models, headers?, fetch?, timeout?}): url is the API root ('.../api').
+// remote(url, {models, headers?, fetch?, timeout?, token?}): url is the API root ('.../api').
 export function remote(url, options) {
   if (typeof url !== 'string' || !url) throw new ReplicoreError('bad_request', 'remote(): the url must be a string');
   if (!options || !Array.isArray(options.models) || !options.models.length) {

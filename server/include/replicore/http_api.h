@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ namespace http {
 
 class UserRoutes;
 struct UserOptions;
+class OwnerPartitions;
+
+// With users, what the models without "ownership" allow (--shared-models).
+enum class SharedAccess {
+  kOpen,      // as without users: anyone reads and writes
+  kReadOnly,  // anyone reads (and takes checkpoints to replicate from them); nobody writes
+  kClosed,    // not served
+};
 
 struct ApiRequest {
   std::string method;  // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", ...
@@ -89,6 +98,10 @@ class Api {
   // for the Api's lifetime. REQUIRES: called before the first Handle; no model has the
   // plural "Users" (it would be hidden).
   void set_users(UserStore* users, const UserOptions& options);
+  // With users: the models whose records belong to their users (model JSON "ownership":
+  // "owner"; each user sees and touches only theirs, 401 without a valid token), and what
+  // the other models allow. REQUIRES: set_users before, and called before the first Handle.
+  void set_ownership(std::set<std::string> owned, SharedAccess shared);
 
   // Thread-safe: reads run under a shared lock, writes under an exclusive one.
   ApiResponse Handle(const ApiRequest& request);
@@ -105,6 +118,9 @@ class Api {
   std::shared_mutex mu_;
   BeforeHook before_;  // empty: none
   std::unique_ptr<UserRoutes> users_;  // null: no users
+  std::set<std::string> owned_;        // model names
+  SharedAccess shared_ = SharedAccess::kOpen;
+  std::unique_ptr<OwnerPartitions> partitions_;
 };
 
 }  // namespace http
