@@ -21,62 +21,6 @@ namespace {
 
 // ---------------------------------------------------------------- arguments
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The media type of a Content-Type header, lowercased, without parameters.
-std::string MediaType(const std::string& content_type) {
-  std::string type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
-  size_t first = 0;
-  while (first < type.size() && std::isspace(static_cast<unsigned char>(type[first]))) ++first;
-  return Lower(type.substr(first));
-}
-
-enum class BodyKind { kObject, kArray };
-
-// The request body as JSON: application/json (any JSON value, as body-parser's
-// strict:false), or a urlencoded form (qs "extended" decoding). An empty body is {} or
-// [] by `kind`. Any other content type with a body is 415, never an empty create.
-std::optional<ApiResponse> ParseBody(const ApiRequest& request, BodyKind kind, Json* out) {
-  bool blank = true;
-  for (char c : request.body) {
-    if (!std::isspace(static_cast<unsigned char>(c))) {
-      blank = false;
-      break;
-    }
-  }
-  std::string type = MediaType(request.Header("Content-Type"));
-  bool is_json = type == "application/json" ||
-                 (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
-  bool is_form = type == "application/x-www-form-urlencoded";
-  if (blank) {
-    *out = kind == BodyKind::kArray ? Json::array() : Json::object();
-    return std::nullopt;
-  }
-  if (is_json) {
-    Result<Json> parsed = ParseJsonWithin(request.body);
-    if (!parsed.ok()) {
-      return ErrorResponse(400, "SyntaxError", "Unexpected JSON in the request body: " + parsed.status().message());
-    }
-    *out = std::move(parsed).value();
-    return std::nullopt;
-  }
-  if (is_form) {
-    Result<Json> form = ParseQueryString(request.body);
-    if (!form.ok()) return ErrorResponse(400, "Error", form.status().message());
-    *out = std::move(form).value();
-    return std::nullopt;
-  }
-  std::string shown = type.empty() ? std::string("none") : "\"" + type + "\"";
-  return ErrorResponse(415, "UnsupportedMediaTypeError",
-                       "Unsupported content type " + shown +
-                           ": send the body as application/json or "
-                           "application/x-www-form-urlencoded");
-}
-
 // An object argument of the query (filter, where): a JSON string or the bracket form.
 // Absent or empty: null. Anything else is LoopBack's "Value is not an object.".
 std::optional<ApiResponse> ObjectArg(const Json& query, const char* name, Json* out) {

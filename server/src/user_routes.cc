@@ -58,38 +58,10 @@ int64_t SteadyMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// The request body as a JSON object: application/json, or a urlencoded form (qs decoding,
-// as model routes read it); an empty body is {}. Any other content type is 415.
+// The request body as a JSON object (model routes' rules; an empty body is {}).
 std::optional<ApiResponse> ParseObjectBody(const ApiRequest& request, Json* out) {
-  const std::string content_type = request.Header("Content-Type");
-  const std::string type = Lower(Trim(content_type.substr(0, content_type.find(';'))));
-  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    *out = Json::object();
-    return std::nullopt;
-  }
-  const bool is_json = type == "application/json" ||
-                       (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
-  if (is_json) {
-    Result<Json> parsed = ParseJsonWithin(request.body);
-    if (!parsed.ok()) {
-      return ErrorResponse(400, "SyntaxError",
-                           "Unexpected JSON in the request body: " + parsed.status().message());
-    }
-    *out = std::move(parsed).value();
-  } else if (type == "application/x-www-form-urlencoded") {
-    Result<Json> form = ParseQueryString(request.body);
-    if (!form.ok()) return ErrorResponse(400, "Error", form.status().message());
-    *out = std::move(form).value();
-  } else {
-    std::string shown = type.empty() ? std::string("none") : "\"" + type + "\"";
-    return ErrorResponse(415, "UnsupportedMediaTypeError",
-                         "Unsupported content type " + shown +
-                             ": send the body as application/json or "
-                             "application/x-www-form-urlencoded");
-  }
-  if (!out->is_object()) {
-    return ErrorResponse(400, "Error", "the request body must be a JSON object");
-  }
+  if (auto error = ParseBody(request, BodyKind::kObject, out)) return error;
+  if (!out->is_object()) return ErrorResponse(400, "Error", "the request body must be a JSON object");
   return std::nullopt;
 }
 

@@ -165,25 +165,14 @@ export async function cleanup() {
 // ---------------------------------------------------------------- polling
 
 // Polls `get()` until its value deep-equals `expected` (bounded); fails with the last value.
-export async function until(get, expected, what, timeout = 10000, every = 50) {
-  const end = Date.now() + timeout;
-  let value;
-  for (;;) {
-    try {
-      value = await get();
-    } catch (error) {
-      value = `threw: ${error.message}`;
-    }
-    if (isDeepEqual(value, expected)) return value;
-    if (Date.now() >= end) {
-      assert.deepEqual(value, expected, `${what} (still not so after ${timeout} ms)`);
-    }
-    await sleep(every);
-  }
+export function until(get, expected, what, timeout = 10000, every = 50) {
+  return untilOk(get, (value) => isDeepEqual(value, expected), what, timeout, every,
+    (value) => assert.deepEqual(value, expected, `${what} (still not so after ${timeout} ms)`));
 }
 
 // Polls `get()` until `ok(value)` (bounded); resolves to the value, fails with the last one.
-export async function untilOk(get, ok, what, timeout = 10000, every = 50) {
+export async function untilOk(get, ok, what, timeout = 10000, every = 50,
+  fail = (value) => assert.fail(`${what} (still not so after ${timeout} ms; last: ${JSON.stringify(value)})`)) {
   const end = Date.now() + timeout;
   let value;
   for (;;) {
@@ -193,7 +182,7 @@ export async function untilOk(get, ok, what, timeout = 10000, every = 50) {
       value = `threw: ${error.message}`;
     }
     if (ok(value)) return value;
-    if (Date.now() >= end) assert.fail(`${what} (still not so after ${timeout} ms; last: ${JSON.stringify(value)})`);
+    if (Date.now() >= end) fail(value);
     await sleep(every);
   }
 }

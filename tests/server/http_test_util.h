@@ -177,7 +177,7 @@ class ServerProcess {
   }
 
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
-             const std::string& content_type = "") {
+             const std::string& content_type = "", httplib::Headers headers = {}) const {
     httplib::Client client(host_, port_);
     client.set_url_encode(false);
     client.set_read_timeout(30, 0);
@@ -185,6 +185,7 @@ class ServerProcess {
     request.method = method;
     request.path = target;
     request.body = body;
+    request.headers = std::move(headers);
     request.set_header("Accept", "application/json");
     if (!content_type.empty()) request.set_header("Content-Type", content_type);
     Reply reply;

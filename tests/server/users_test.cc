@@ -289,27 +289,11 @@ Ran RunServerCommand(std::vector<std::string> args, const std::string& input) {
   return ran;
 }
 
-// A request with headers (ServerProcess::Call sends none of its own).
+// A request with headers, JSON by default.
 Reply Send(const ServerProcess& server, const std::string& method, const std::string& target,
            const std::string& body = "", httplib::Headers headers = {},
            const std::string& content_type = "application/json") {
-  httplib::Client client(server.host(), server.port());
-  client.set_url_encode(false);
-  client.set_read_timeout(30, 0);
-  httplib::Request request;
-  request.method = method;
-  request.path = target;
-  request.body = body;
-  request.headers = std::move(headers);
-  if (!content_type.empty()) request.set_header("Content-Type", content_type);
-  Reply reply;
-  auto result = client.send(request);
-  if (!result) return reply;
-  reply.ok = true;
-  reply.status = result->status;
-  reply.body = result->body;
-  reply.headers = result->headers;
-  return reply;
+  return server.Call(method, target, body, content_type, std::move(headers));
 }
 
 Reply Login(const ServerProcess& server, const Json& credentials) {

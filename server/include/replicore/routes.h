@@ -5,6 +5,7 @@
 #define REPLICORE_ROUTES_H_
 
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -67,6 +68,12 @@ struct RouteMatch {
 // for another method the segment is an id (GET /count counts, PUT /count replaces "count").
 RouteMatch MatchRoute(const std::vector<Route>& routes, const std::string& method,
                       const std::vector<std::string>& segments);
+
+enum class BodyKind { kObject, kArray };
+// The request body as JSON: application/json (any JSON value, as body-parser's
+// strict:false), or a urlencoded form (qs "extended" decoding). An empty body is {} or
+// [] by `kind`. Any other content type with a body is 415, never an empty create.
+std::optional<ApiResponse> ParseBody(const ApiRequest& request, BodyKind kind, Json* out);
 
 // A path segment as Express decodes a route parameter (%XX only; '+' stays).
 std::string DecodeSegment(const std::string& s);
