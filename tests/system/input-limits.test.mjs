@@ -164,3 +164,19 @@ test('a form body over 8 KiB is 413 with a message saying what to do', async () 
   const small = await raw('POST', '/Todos', 'title=form', 'application/x-www-form-urlencoded');
   assert.equal(small.status, 200);
 });
+
+test('a POST with neither Content-Length nor Transfer-Encoding has no body: answered at once', async () => {
+  const { connect } = await import('node:net');
+  const { hostname, port } = new URL(url);
+  const started = performance.now();
+  const answer = await new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.setTimeout(4000, () => { socket.destroy(); reject(new Error(`no answer in 4 s: ${text}`)); });
+    socket.on('data', (chunk) => { text += chunk; if (text.includes('\r\n\r\n') && /"seq"/.test(text)) { socket.destroy(); resolve(text); } });
+    socket.on('error', reject);
+    socket.write('POST /api/Todos/checkpoint HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+  assert.match(answer, /^HTTP\/1\.1 200/);
+  assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
+});
