@@ -17,7 +17,7 @@ std::vector<std::pair<std::string, std::string>> Cors::Headers(
       {"Access-Control-Allow-Origin", allowed},
       {"Vary", "Origin"},
       // The cursor of a paged /changes (PROTOCOL.md §9.1) must be readable by the page.
-      {"Access-Control-Expose-Headers", "X-Replicore-Next"},
+      {"Access-Control-Expose-Headers", "X-Replicore-Next, Retry-After"},
   };
   if (preflight) {
     headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE");

@@ -36,7 +36,7 @@ test('CORS for the allowed origin only, gzip for large answers', async () => {
     const get = await raw(url, 'GET', '/api/Todos', { origin: 'http://other.test' });
     assert.equal(get.status, 200);
     assert.equal(get.headers['access-control-allow-origin'], 'http://other.test');
-    assert.equal(get.headers['access-control-expose-headers'], 'X-Replicore-Next');
+    assert.equal(get.headers['access-control-expose-headers'], 'X-Replicore-Next, Retry-After');
     const stranger = await raw(url, 'GET', '/api/Todos', { origin: 'http://evil.test' });
     assert.equal(stranger.headers['access-control-allow-origin'], undefined);
     const error = await raw(url, 'GET', '/api/Nope', { origin: 'http://app.test' });
