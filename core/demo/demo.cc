@@ -1,4 +1,4 @@
-// replicore-demo: the main job until the server exists. Two databases (a phone working
+// replicore-demo (bash .ci/run demo): the core alone, no I/O. Two databases (a phone working
 // offline and a server) replicate in-process with the real Replicator: creates both ways,
 // a conflict resolved by the app, then both sides are printed and compared.
 //

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/store_conformance.h"
-#include "replicore/store_wrapper.h"
+#include "core/store_wrapper.h"
 
 namespace replicore {
 namespace {

@@ -219,6 +219,9 @@ struct ConflictCase {
   ChangeType type;
 };
 
+// Makes GoogleTest print the case's name instead of the bytes of the struct.
+void PrintTo(const ConflictCase& c, std::ostream* os) { *os << c.name; }
+
 void Edit(Database& db, const char* title) {
   ASSERT_TRUE(db.PatchAttributes("Todo", "c", {{"title", title}}).ok());
 }

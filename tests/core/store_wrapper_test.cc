@@ -2,7 +2,7 @@
 // Database, make the Nth store call fail for N = 1, 2, ... until the operation succeeds without
 // hitting the failure, and check after each failure that the operation reported it and that the
 // store is exactly as before.
-#include "replicore/store_wrapper.h"
+#include "core/store_wrapper.h"
 
 #include <gtest/gtest.h>
 

@@ -17,7 +17,7 @@
 #include "core/store_conformance.h"
 #include "replicore/filter.h"
 #include "replicore/memory_store.h"
-#include "replicore/store_wrapper.h"
+#include "core/store_wrapper.h"
 
 namespace replicore {
 namespace {

@@ -1,7 +1,7 @@
-// A Store that forwards to another, and lets a test fail any call: the Nth call (counting
+// Test-only: a Store that forwards to another, and lets a test fail any call: the Nth call (counting
 // every method), or every call from then on. For fault injection (sqlite's pagerfault idea).
-#ifndef REPLICORE_STORE_WRAPPER_H_
-#define REPLICORE_STORE_WRAPPER_H_
+#ifndef REPLICORE_TESTS_CORE_STORE_WRAPPER_H_
+#define REPLICORE_TESTS_CORE_STORE_WRAPPER_H_
 
 #include <cstdint>
 
@@ -77,4 +77,4 @@ class StoreWrapper : public Store {
 
 }  // namespace replicore
 
-#endif  // REPLICORE_STORE_WRAPPER_H_
+#endif  // REPLICORE_TESTS_CORE_STORE_WRAPPER_H_
