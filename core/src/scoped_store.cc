@@ -21,21 +21,16 @@ Result<size_t> ScopedStore::Count(const std::string& model, const Where& where) 
   return base_->Count(Scoped(model), where);
 }
 
+// A change row's own model_name is the core's (unscoped): only the key is scoped.
 Result<std::optional<Change>> ScopedStore::GetChange(const std::string& model,
                                                      const std::string& model_id) {
-  auto change = base_->GetChange(Scoped(model), model_id);
-  if (change.ok() && change->has_value()) Unscope(&(*change)->model_name);
-  return change;
+  return base_->GetChange(Scoped(model), model_id);
 }
 
 Result<std::vector<Change>> ScopedStore::Changes(const ChangeQuery& query) {
   ChangeQuery scoped = query;
   scoped.model = Scoped(query.model);
-  auto changes = base_->Changes(scoped);
-  if (changes.ok()) {
-    for (Change& change : *changes) Unscope(&change.model_name);
-  }
-  return changes;
+  return base_->Changes(scoped);
 }
 
 Result<CommittedBatch> ScopedStore::Apply(Batch batch) {

@@ -43,6 +43,7 @@
 
 #include "replicore/like.h"
 #include "replicore/regex.h"
+#include "sqlite_statement.h"
 
 namespace replicore {
 namespace {
@@ -217,22 +218,6 @@ Status Connection::Run(const std::string& sql) {
   return status;
 }
 
-// Resets a statement and drops its bindings (bound pointers included) when a call ends.
-class StmtUse {
- public:
-  explicit StmtUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~StmtUse() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  StmtUse(const StmtUse&) = delete;
-  StmtUse& operator=(const StmtUse&) = delete;
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
 void BindText(sqlite3_stmt* stmt, int index, const std::string& text) {
   sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
@@ -261,8 +246,6 @@ Result<std::string> Serialize(const Json& value) {
     return Status::Storage(std::string("cannot serialize JSON: ") + e.what());
   }
 }
-
-bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
 
 Result<std::shared_ptr<Connection>> OpenConnection(const SqliteStoreOptions& options) {
   auto conn = std::make_shared<Connection>();

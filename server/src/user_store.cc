@@ -19,6 +19,7 @@
 #include "replicore/iso_date.h"
 #include "replicore/model.h"
 #include "replicore/uuid.h"
+#include "sqlite_statement.h"
 
 namespace replicore {
 namespace {
@@ -172,15 +173,11 @@ bool HasControl(const std::string& text) {
 
 // ---------------------------------------------------------------- SQLite
 
+// A statement in use (reset when the call ends) with typed binds and reads.
 struct Stmt {
-  sqlite3_stmt* stmt = nullptr;
-  explicit Stmt(sqlite3_stmt* s) : stmt(s) {}
-  ~Stmt() {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-  }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
+  explicit Stmt(sqlite3_stmt* s) : stmt(s), use(s) {}
+  sqlite3_stmt* const stmt;
+  StmtUse use;
   void Text(int index, const std::string& value) {
     sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   }
@@ -193,8 +190,6 @@ struct Stmt {
   }
   bool Null(int index) { return sqlite3_column_type(stmt, index) == SQLITE_NULL; }
 };
-
-bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
 
 }  // namespace
 
