@@ -766,6 +766,9 @@ Result<ModelDefinition> ModelDefinition::Parse(const Json& definition) {
       model.properties_.push_back(std::move(id));
     }
     model.id_index_ = *id_index;
+    Result<std::vector<IndexDefinition>> indexes = ParseIndexes(definition);
+    if (!indexes.ok()) return indexes.status();
+    model.indexes_ = std::move(indexes).value();
     return model;
   } catch (const std::exception& e) {
     return Status::Validation(std::string("model definition: ") + e.what());

@@ -516,3 +516,56 @@ TEST(ModelIdTest, IdOf) {
 
 }  // namespace
 }  // namespace replicore
+
+namespace replicore {
+namespace {
+
+TEST(ModelIndexesTest, ParsesEveryLoopBackForm) {
+  Result<ModelDefinition> model = ModelDefinition::Parse(Json::parse(R"({
+    "name": "Todo",
+    "properties": {"id": {"type": "string", "id": true},
+                   "created": {"type": "number", "index": true},
+                   "code": {"type": "string", "index": {"unique": true}},
+                   "title": {"type": "string", "index": false}},
+    "indexes": {"by_title": {"title": 1},
+                "open_newest": {"keys": {"completed": 1, "created": -1},
+                                "options": {"unique": false}},
+                "cols": {"columns": "title, created DESC", "kind": "unique"}}})"));
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const std::vector<IndexDefinition>& indexes = model->indexes();
+  ASSERT_EQ(indexes.size(), 5u);
+  // Properties' indexes first, then "indexes", each group by name.
+  EXPECT_EQ(indexes[0].name, "code_idx");
+  EXPECT_TRUE(indexes[0].unique);
+  EXPECT_EQ(indexes[1].name, "created_idx");
+  EXPECT_FALSE(indexes[1].unique);
+  EXPECT_EQ(indexes[2].name, "by_title");
+  EXPECT_EQ(indexes[2].keys[0].property, "title");
+  EXPECT_EQ(indexes[3].name, "cols");
+  ASSERT_EQ(indexes[3].keys.size(), 2u);
+  EXPECT_EQ(indexes[3].keys[1].property, "created");
+  EXPECT_TRUE(indexes[3].keys[1].descending);
+  EXPECT_TRUE(indexes[3].unique);
+  EXPECT_EQ(indexes[4].name, "open_newest");
+  ASSERT_EQ(indexes[4].keys.size(), 2u);
+  EXPECT_FALSE(indexes[4].keys[0].descending);
+  EXPECT_EQ(indexes[4].keys[1].property, "created");
+  EXPECT_TRUE(indexes[4].keys[1].descending);
+}
+
+TEST(ModelIndexesTest, MalformedDeclarationsNameTheirPath) {
+  for (const char* bad : {R"({"name": "T", "indexes": []})",
+                          R"({"name": "T", "indexes": {"i": {"a": 2}}})",
+                          R"({"name": "T", "indexes": {"i": {}}})",
+                          R"({"name": "T", "indexes": {"i": {"columns": "a,,b"}}})",
+                          R"({"name": "T", "properties": {"a": {"type": "string", "index": 1}}})"}) {
+    Result<ModelDefinition> model = ModelDefinition::Parse(Json::parse(bad));
+    ASSERT_FALSE(model.ok()) << bad;
+    EXPECT_EQ(model.status().code(), StatusCode::kValidation) << bad;
+    EXPECT_NE(model.status().message().find("index"), std::string::npos)
+        << model.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace replicore

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "replicore/filter.h"
+#include "replicore/model_indexes.h"
 #include "replicore/status.h"
 
 namespace replicore {
@@ -73,6 +74,9 @@ class ModelDefinition {
   const std::vector<PropertyDefinition>& properties() const { return properties_; }
   const PropertyDefinition* FindProperty(std::string_view name) const;
   const PropertyDefinition& id_property() const;
+  // The declared indexes ("indexes" and properties' "index"), properties' first, each group by name
+  // (nlohmann objects keep no declaration order).
+  const std::vector<IndexDefinition>& indexes() const { return indexes_; }
   // Types of the declared properties, for filter coercion.
   PropertyTypeLookup TypeLookup() const;
 
@@ -105,6 +109,7 @@ class ModelDefinition {
   bool persist_undefined_as_null_ = false;
   std::vector<PropertyDefinition> properties_;
   size_t id_index_ = 0;
+  std::vector<IndexDefinition> indexes_;
 };
 
 }  // namespace replicore
