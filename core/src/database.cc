@@ -31,6 +31,7 @@ Database::Database(Store* store, Environment env) : store_(store), env_(std::mov
 Status Database::AddModel(ModelDefinition model) {
   std::string name = model.name();
   if (models_.count(name)) return Status::BadRequest("model `" + name + "` is already defined");
+  RC_RETURN_IF_ERROR(store_->DeclareIndexes(name, model.indexes()));
   models_[name] = std::make_unique<ModelDefinition>(std::move(model));
   return Status::Ok();
 }

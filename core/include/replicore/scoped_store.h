@@ -25,6 +25,10 @@ class ScopedStore : public Store {
   Result<int64_t> CurrentCheckpoint() override { return base_->CurrentCheckpoint(); }
   Result<std::optional<Json>> GetMeta(const std::string& key) override { return base_->GetMeta(key); }
   Result<CommittedBatch> Apply(Batch batch) override;
+  // The unscoped Database declared them on the base store, for every owner at once.
+  Status DeclareIndexes(const std::string&, const std::vector<IndexDefinition>&) override {
+    return Status::Ok();
+  }
 
  private:
   std::string Scoped(const std::string& model) const { return model + suffix_; }

@@ -11,6 +11,7 @@
 
 #include "replicore/change.h"
 #include "replicore/filter.h"
+#include "replicore/model_indexes.h"
 #include "replicore/status.h"
 
 namespace replicore {
@@ -64,6 +65,16 @@ struct ChangeQuery {
 class Store {
  public:
   virtual ~Store() = default;
+
+  // The indexes a model declares, told once when the model is added (Database::AddModel),
+  // before it is read or written. A store may build them to answer Find and Count faster;
+  // what they answer never depends on it. The default builds none.
+  virtual Status DeclareIndexes(const std::string& model,
+                                const std::vector<IndexDefinition>& indexes) {
+    (void)model;
+    (void)indexes;
+    return Status::Ok();
+  }
 
   // The stored record, or nullopt when there is none.
   virtual Result<std::optional<Json>> Get(const std::string& model, const std::string& id) = 0;
