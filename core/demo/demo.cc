@@ -50,7 +50,7 @@ std::string Titles(Database& db) {
   auto all = db.Find("Todo", Json{{"order", "id ASC"}});
   if (!all.ok()) return all.status().ToString();
   Json titles = Json::object();
-  for (const Json& todo : *all) titles[todo["id"].get<std::string>()] = todo["title"];
+  for (const replicore::Record& todo : *all) titles[(*todo)["id"].get<std::string>()] = (*todo)["title"];
   return titles.dump();
 }
 

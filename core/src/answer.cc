@@ -130,7 +130,7 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
     case Op::kFindById: {
       auto record = db.FindById(model, IdArg(args));
       if (!record.ok()) return Response{record.status(), nullptr};
-      return Response{Status::Ok(), record->has_value() ? **record : Json()};
+      return Response{Status::Ok(), record->has_value() ? ***record : Json()};
     }
     case Op::kFindLastChange:
       return From(FindLastChange(db, model, IdArg(args)));

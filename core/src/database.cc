@@ -60,13 +60,13 @@ Result<Filter> Database::ParseFilterFor(const ModelDefinition& model, const Json
   return ParseFilter(filter, &lookup);
 }
 
-Result<std::optional<Json>> Database::FindById(const std::string& model, const std::string& id) {
+Result<std::optional<Record>> Database::FindById(const std::string& model, const std::string& id) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   return store_->Get(model, id);
 }
 
-Result<std::vector<Json>> Database::Find(const std::string& model, const Json& filter) {
+Result<std::vector<Record>> Database::Find(const std::string& model, const Json& filter) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   Result<Filter> parsed = ParseFilterFor(**def, filter);
@@ -74,7 +74,7 @@ Result<std::vector<Json>> Database::Find(const std::string& model, const Json& f
   return store_->Find(model, *parsed);
 }
 
-Result<std::optional<Json>> Database::FindOne(const std::string& model, const Json& filter) {
+Result<std::optional<Record>> Database::FindOne(const std::string& model, const Json& filter) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   Result<Filter> parsed = ParseFilterFor(**def, filter);
@@ -82,8 +82,8 @@ Result<std::optional<Json>> Database::FindOne(const std::string& model, const Js
   parsed->limit = 1;
   auto found = store_->Find(model, *parsed);
   if (!found.ok()) return found.status();
-  if (found->empty()) return std::optional<Json>();
-  return std::optional<Json>(std::move(found->front()));
+  if (found->empty()) return std::optional<Record>();
+  return std::optional<Record>(std::move(found->front()));
 }
 
 Result<size_t> Database::Count(const std::string& model, const Json& where) {
@@ -106,7 +106,7 @@ Result<bool> Database::Exists(const std::string& model, const std::string& id) {
 }
 
 Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
-                          std::optional<Json> record, int64_t checkpoint, Batch* batch) {
+                          std::optional<Record> record, int64_t checkpoint, Batch* batch) {
   if (model.track_changes()) {
     std::optional<std::string> rev;
     if (record) rev = model.RevisionOf(*record);
@@ -119,7 +119,6 @@ Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
 }
 
 Result<CommittedBatch> Database::Commit(Batch batch) {
-  batch.hand_out = static_cast<bool>(listener_);
   Result<CommittedBatch> committed = store_->Apply(std::move(batch));
   if (!committed.ok() || !listener_) return committed;
   CommittedBatch summary{committed->seq, Batch(), committed->checkpoint};
@@ -127,7 +126,8 @@ Result<CommittedBatch> Database::Commit(Batch batch) {
   return summary;
 }
 
-Result<Json> Database::WriteOne(const ModelDefinition& model, const std::string& id, Json record) {
+Result<Record> Database::WriteOne(const ModelDefinition& model, const std::string& id,
+                                  Record record) {
   auto checkpoint = store_->CurrentCheckpoint();
   if (!checkpoint.ok()) return checkpoint.status();
   Batch batch;
@@ -146,7 +146,7 @@ Json Database::PrefillNulls(const ModelDefinition& model, const Json& data) cons
   return filled;
 }
 
-Result<Json> Database::Create(const std::string& model, const Json& data) {
+Result<Record> Database::Create(const std::string& model, const Json& data) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireObject(data));
@@ -159,17 +159,17 @@ Result<Json> Database::Create(const std::string& model, const Json& data) {
   if (existing->has_value()) {
     return Status::Conflict("Duplicate entry for " + model + "." + (*def)->id_property().name);
   }
-  return WriteOne(**def, *id, std::move(record).value());
+  return WriteOne(**def, *id, Record::FromTree(std::move(record).value()));
 }
 
-Result<Json> Database::CreateMany(const std::string& model, const Json& array) {
+Result<std::vector<Record>> Database::CreateMany(const std::string& model, const Json& array) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   if (!array.is_array()) return Status::BadRequest("create of many expects an array of objects");
   auto checkpoint = store_->CurrentCheckpoint();
   if (!checkpoint.ok()) return checkpoint.status();
   const std::string& id_name = (*def)->id_property().name;
-  Json created = Json::array();
+  std::vector<Record> created;
   std::set<std::string> ids;
   Batch batch;
   for (size_t index = 0; index < array.size(); ++index) {
@@ -190,8 +190,9 @@ Result<Json> Database::CreateMany(const std::string& model, const Json& array) {
     if (existing->has_value() || !ids.insert(*id).second) {
       return failed(Status::Conflict("Duplicate entry for " + model + "." + id_name));
     }
-    RC_RETURN_IF_ERROR(AddWrite(**def, *id, *record, *checkpoint, &batch));
-    created.push_back(std::move(record).value());
+    Record stored = Record::FromTree(std::move(record).value());
+    RC_RETURN_IF_ERROR(AddWrite(**def, *id, stored, *checkpoint, &batch));
+    created.push_back(std::move(stored));
   }
   if (batch.empty()) return created;
   auto committed = Commit(std::move(batch));
@@ -199,7 +200,7 @@ Result<Json> Database::CreateMany(const std::string& model, const Json& array) {
   return created;
 }
 
-Result<Json> Database::GetExisting(const std::string& model, const std::string& id) {
+Result<Record> Database::GetExisting(const std::string& model, const std::string& id) {
   auto existing = store_->Get(model, id);
   if (!existing.ok()) return existing.status();
   if (!existing->has_value()) {
@@ -208,20 +209,20 @@ Result<Json> Database::GetExisting(const std::string& model, const std::string& 
   return std::move(**existing);
 }
 
-Result<Json> Database::PatchAttributes(const std::string& model, const std::string& id,
+Result<Record> Database::PatchAttributes(const std::string& model, const std::string& id,
                                        const Json& data) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireObject(data));
   auto existing = GetExisting(model, id);
   if (!existing.ok()) return existing.status();
-  Json merged = Merge(*existing, data, (*def)->id_property().name);
+  Json merged = Merge(**existing, data, (*def)->id_property().name);
   Result<Json> record = (*def)->Normalize(merged, env_, NormalizeOptions{false, false});
   if (!record.ok()) return record.status();
-  return WriteOne(**def, id, std::move(record).value());
+  return WriteOne(**def, id, Record::FromTree(std::move(record).value()));
 }
 
-Result<Json> Database::ReplaceById(const std::string& model, const std::string& id,
+Result<Record> Database::ReplaceById(const std::string& model, const std::string& id,
                                    const Json& data) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
@@ -230,13 +231,13 @@ Result<Json> Database::ReplaceById(const std::string& model, const std::string& 
   if (!existing.ok()) return existing.status();
   Json replacement = data;
   // Keep the stored id value (and its type) whatever the body says.
-  replacement[(*def)->id_property().name] = (*existing)[(*def)->id_property().name];
+  replacement[(*def)->id_property().name] = (**existing)[(*def)->id_property().name];
   Result<Json> record = (*def)->Normalize(replacement, env_);
   if (!record.ok()) return record.status();
-  return WriteOne(**def, id, std::move(record).value());
+  return WriteOne(**def, id, Record::FromTree(std::move(record).value()));
 }
 
-Result<Json> Database::PatchOrCreate(const std::string& model, const Json& data) {
+Result<Record> Database::PatchOrCreate(const std::string& model, const Json& data) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireObject(data));
@@ -249,17 +250,17 @@ Result<Json> Database::PatchOrCreate(const std::string& model, const Json& data)
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return PatchAttributes(model, *id, patch);
   }
-  Result<Json> created = Create(model, patch);
+  Result<Record> created = Create(model, patch);
   if (!created.ok()) return created;
   // LoopBack answers an upsert that creates with the data as sent (coerced, without the
   // defaults it stored): revisions-e2e "upsert-new", capture 022.
   Result<Json> sent = (*def)->Normalize(patch, env_, NormalizeOptions{false, false});
   if (!sent.ok()) return created;
-  (*sent)[id_name] = (*created)[id_name];
-  return sent;
+  (*sent)[id_name] = (**created)[id_name];
+  return Record::FromTree(std::move(sent).value());
 }
 
-Result<Json> Database::ReplaceOrCreate(const std::string& model, const Json& data) {
+Result<Record> Database::ReplaceOrCreate(const std::string& model, const Json& data) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
   RC_RETURN_IF_ERROR(RequireObject(data));
@@ -286,13 +287,14 @@ Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
   if (!checkpoint.ok()) return checkpoint.status();
   Batch batch;
   const std::string& id_name = (*def)->id_property().name;
-  for (const Json& existing : *matching) {
+  for (const Record& existing : *matching) {
     Result<Json> record =
-        (*def)->Normalize(Merge(existing, data, id_name), env_, NormalizeOptions{false, false});
+        (*def)->Normalize(Merge(*existing, data, id_name), env_, NormalizeOptions{false, false});
     if (!record.ok()) return record.status();
     Result<std::string> id = (*def)->IdOf(*record);
     if (!id.ok()) return id.status();
-    RC_RETURN_IF_ERROR(AddWrite(**def, *id, std::move(record).value(), *checkpoint, &batch));
+    RC_RETURN_IF_ERROR(
+        AddWrite(**def, *id, Record::FromTree(std::move(record).value()), *checkpoint, &batch));
   }
   if (!batch.empty()) {
     auto committed = Commit(std::move(batch));
@@ -301,7 +303,7 @@ Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
   return matching->size();
 }
 
-Result<Json> Database::UpsertWithWhere(const std::string& model, const Json& where,
+Result<Record> Database::UpsertWithWhere(const std::string& model, const Json& where,
                                        const Json& data) {
   auto def = GetModel(model);
   if (!def.ok()) return def.status();
@@ -315,7 +317,7 @@ Result<Json> Database::UpsertWithWhere(const std::string& model, const Json& whe
     return Status::BadRequest(
         "There are multiple instances found. Upsert Operation will not be performed!");
   }
-  Result<std::string> id = (*def)->IdOf(matching->front());
+  Result<std::string> id = (*def)->IdOf(*matching->front());
   if (!id.ok()) return id.status();
   return PatchAttributes(model, *id, patch);
 }
@@ -344,8 +346,8 @@ Result<size_t> Database::DeleteAll(const std::string& model, const Json& where) 
   auto checkpoint = store_->CurrentCheckpoint();
   if (!checkpoint.ok()) return checkpoint.status();
   Batch batch;
-  for (const Json& existing : *matching) {
-    Result<std::string> id = (*def)->IdOf(existing);
+  for (const Record& existing : *matching) {
+    Result<std::string> id = (*def)->IdOf(*existing);
     if (!id.ok()) return id.status();
     RC_RETURN_IF_ERROR(AddWrite(**def, *id, std::nullopt, *checkpoint, &batch));
   }

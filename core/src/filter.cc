@@ -775,8 +775,8 @@ bool Matches(const Where& where, const Json& record) {
   return false;
 }
 
-std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
-                                 const std::vector<const std::string*>* tie_ids) {
+std::vector<size_t> OrderPage(const Filter& filter, const std::vector<const Json*>& records,
+                              const std::vector<const std::string*>* tie_ids) {
   // Indices sorted by the order keys, ties by id (or input position): a strict total
   // order, so a partial sort of just the page equals a stable sort of everything.
   std::vector<size_t> index(records.size());
@@ -798,9 +798,15 @@ std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> 
       std::sort(index.begin(), index.end(), before);
     }
   }
+  index.erase(index.begin() + end, index.end());
+  index.erase(index.begin(), index.begin() + begin);
+  return index;
+}
+
+std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
+                                 const std::vector<const std::string*>* tie_ids) {
   std::vector<Json> out;
-  out.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) out.push_back(Project(filter, *records[index[i]]));
+  for (size_t i : OrderPage(filter, records, tie_ids)) out.push_back(Project(filter, *records[i]));
   return out;
 }
 

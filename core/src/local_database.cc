@@ -12,8 +12,9 @@
 namespace replicore {
 namespace {
 
-// Dumped around the value rather than wrapped in a new object, which would copy it.
-std::string OkText(const Json& value) { return "{\"ok\":" + value.dump() + "}"; }
+// The value's text wrapped rather than the value put in a new object, which would copy it.
+std::string OkText(const std::string& text) { return "{\"ok\":" + text + "}"; }
+std::string OkText(const Json& value) { return OkText(value.dump()); }
 
 // No exception leaves a call: JS would see a bare number or an opaque wasm exception.
 template <typename Fn>
@@ -25,7 +26,7 @@ std::string Guarded(const std::string& what, Fn&& body) {
   }
 }
 
-std::string ResultText(Result<Json> result) {
+std::string ResultText(Result<std::string> result) {
   return result.ok() ? OkText(*result) : ErrorText(result.status());
 }
 
@@ -55,90 +56,101 @@ const Json& Arg(const Json& args, const char* name) {
 
 // Runs `body` with args.id, or fails naming it.
 template <typename Body>
-Result<Json> WithId(const Json& args, Body&& body) {
+Result<std::string> WithId(const Json& args, Body&& body) {
   Result<std::string> id = StringArg(args, "id");
   if (!id.ok()) return id.status();
   return body(*id);
 }
 
+// The JSON text of a result: records as the text they are, other values dumped.
 template <typename T>
-Result<Json> AsJson(Result<T> result) {
+Result<std::string> AsText(Result<T> result) {
   if (!result.ok()) return result.status();
-  return Json(std::move(result).value());  // moves a vector's records into the array
+  return Json(std::move(result).value()).dump();
 }
 
-Result<Json> OptionalAsJson(Result<std::optional<Json>> result) {
+Result<std::string> AsText(Result<Record> result) {
   if (!result.ok()) return result.status();
-  return result->has_value() ? std::move(**result) : Json();
+  return result->text();
 }
 
-using Operation = std::function<Result<Json>(Database&, const std::string&, const Json&)>;
+Result<std::string> AsText(Result<std::vector<Record>> result) {
+  if (!result.ok()) return result.status();
+  return RecordsArrayText(*result);
+}
+
+Result<std::string> AsText(Result<std::optional<Record>> result) {
+  if (!result.ok()) return result.status();
+  return result->has_value() ? (*result)->text() : std::string("null");
+}
+
+using Operation = std::function<Result<std::string>(Database&, const std::string&, const Json&)>;
 
 // The operations of the JS API, LoopBack's names, args as named in each entry.
 const std::map<std::string, Operation>& Operations() {
   static const auto* operations = new std::map<std::string, Operation>{
       {"find", [](Database& db, const std::string& m,
-                  const Json& a) { return AsJson(db.Find(m, Arg(a, "filter"))); }},
+                  const Json& a) { return AsText(db.Find(m, Arg(a, "filter"))); }},
       {"findOne", [](Database& db, const std::string& m,
-                     const Json& a) { return OptionalAsJson(db.FindOne(m, Arg(a, "filter"))); }},
+                     const Json& a) { return AsText(db.FindOne(m, Arg(a, "filter"))); }},
       {"findById",
        [](Database& db, const std::string& m, const Json& a) {
-         return WithId(a, [&](const std::string& id) -> Result<Json> {
-           return OptionalAsJson(db.FindById(m, id));
+         return WithId(a, [&](const std::string& id) -> Result<std::string> {
+           return AsText(db.FindById(m, id));
          });
        }},
       {"count", [](Database& db, const std::string& m,
-                   const Json& a) { return AsJson(db.Count(m, Arg(a, "where"))); }},
+                   const Json& a) { return AsText(db.Count(m, Arg(a, "where"))); }},
       {"exists",
        [](Database& db, const std::string& m, const Json& a) {
          return WithId(
-             a, [&](const std::string& id) -> Result<Json> { return AsJson(db.Exists(m, id)); });
+             a, [&](const std::string& id) -> Result<std::string> { return AsText(db.Exists(m, id)); });
        }},
       {"create",
        [](Database& db, const std::string& m, const Json& a) {
          const Json& data = Arg(a, "data");
-         return data.is_array() ? db.CreateMany(m, data) : db.Create(m, data);
+         return data.is_array() ? AsText(db.CreateMany(m, data)) : AsText(db.Create(m, data));
        }},
       {"patchAttributes",
        [](Database& db, const std::string& m, const Json& a) {
-         return WithId(a, [&](const std::string& id) -> Result<Json> {
-           return db.PatchAttributes(m, id, Arg(a, "data"));
+         return WithId(a, [&](const std::string& id) -> Result<std::string> {
+           return AsText(db.PatchAttributes(m, id, Arg(a, "data")));
          });
        }},
       {"replaceById",
        [](Database& db, const std::string& m, const Json& a) {
-         return WithId(a, [&](const std::string& id) -> Result<Json> {
-           return db.ReplaceById(m, id, Arg(a, "data"));
+         return WithId(a, [&](const std::string& id) -> Result<std::string> {
+           return AsText(db.ReplaceById(m, id, Arg(a, "data")));
          });
        }},
       {"patchOrCreate", [](Database& db, const std::string& m,
-                           const Json& a) { return db.PatchOrCreate(m, Arg(a, "data")); }},
+                           const Json& a) { return AsText(db.PatchOrCreate(m, Arg(a, "data"))); }},
       {"replaceOrCreate", [](Database& db, const std::string& m,
-                             const Json& a) { return db.ReplaceOrCreate(m, Arg(a, "data")); }},
+                             const Json& a) { return AsText(db.ReplaceOrCreate(m, Arg(a, "data"))); }},
       {"updateAll",
        [](Database& db, const std::string& m, const Json& a) {
-         return AsJson(db.UpdateAll(m, Arg(a, "where"), Arg(a, "data")));
+         return AsText(db.UpdateAll(m, Arg(a, "where"), Arg(a, "data")));
        }},
       {"upsertWithWhere",
        [](Database& db, const std::string& m, const Json& a) {
-         return db.UpsertWithWhere(m, Arg(a, "where"), Arg(a, "data"));
+         return AsText(db.UpsertWithWhere(m, Arg(a, "where"), Arg(a, "data")));
        }},
       {"deleteById",
        [](Database& db, const std::string& m, const Json& a) {
-         return WithId(a, [&](const std::string& id) -> Result<Json> {
-           return AsJson(db.DeleteById(m, id));
+         return WithId(a, [&](const std::string& id) -> Result<std::string> {
+           return AsText(db.DeleteById(m, id));
          });
        }},
       {"deleteAll", [](Database& db, const std::string& m,
-                       const Json& a) { return AsJson(db.DeleteAll(m, Arg(a, "where"))); }},
+                       const Json& a) { return AsText(db.DeleteAll(m, Arg(a, "where"))); }},
       {"pendingPush",
-       [](Database& db, const std::string& m, const Json& a) -> Result<Json> {
+       [](Database& db, const std::string& m, const Json& a) -> Result<std::string> {
          Result<std::string> peer = StringArg(a, "peer");
          if (!peer.ok()) return peer.status();
-         return AsJson(PendingPush(db, *peer, m));
+         return AsText(PendingPush(db, *peer, m));
        }},
       {"currentCheckpoint", [](Database& db, const std::string&,
-                               const Json&) { return AsJson(db.CurrentCheckpoint()); }},
+                               const Json&) { return AsText(db.CurrentCheckpoint()); }},
   };
   return *operations;
 }
@@ -159,7 +171,7 @@ std::string LocalDatabase::AddModel(const std::string& definition) {
     if (parsed.is_discarded()) return ErrorText(Status::BadRequest("model: not valid JSON"));
     Status added = db_.AddModel(parsed);
     if (!added.ok()) return ErrorText(added);
-    return OkText(parsed.value("name", ""));
+    return OkText(Json(parsed.value("name", "")));
   });
 }
 
@@ -173,7 +185,7 @@ std::string LocalDatabase::Call(const std::string& op, const std::string& model,
       if (std::optional<std::string> bad = FindMalformedString(value)) {
         return ErrorText(Status::Validation("\"" + *bad + "\" is not valid UTF-8"));
       }
-      return OkText({{"canonical", CanonicalJson(value)}, {"rev", Revision(value)}});
+      return OkText(Json{{"canonical", CanonicalJson(value)}, {"rev", Revision(value)}});
     }
     if (auto it = Operations().find(op); it != Operations().end()) {
       auto known = db_.GetModel(model);
@@ -192,10 +204,14 @@ std::string LocalDatabase::Call(const std::string& op, const std::string& model,
 
 std::string LocalDatabase::TakeBatches() {
   if (pending_.empty()) return "";
-  Json batches = Json::array();
-  for (const CommittedBatch& committed : pending_) batches.push_back(EncodeBatch(committed.batch));
+  std::string batches = "[";
+  for (const CommittedBatch& committed : pending_) {
+    if (batches.size() > 1) batches.push_back(',');
+    batches += EncodeBatch(committed.batch);
+  }
+  batches.push_back(']');
   pending_.clear();
-  return batches.dump();
+  return batches;
 }
 
 size_t LocalDatabase::pending_records() const {
@@ -215,19 +231,13 @@ int LocalDatabase::Rollback() {
 
 std::string LocalDatabase::Load(const std::string& text) {
   return Guarded("load", [&]() -> std::string {
-    Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) return ErrorText(Status::Storage("persisted batch is not JSON"));
     // A page is one batch; a journal entry is the array of one group commit's batches.
-    std::vector<Batch> batches;
-    if (!json.is_array()) json = Json::array({std::move(json)});
-    for (Json& item : json) {
-      Result<Batch> batch = DecodeBatch(std::move(item));
-      if (!batch.ok()) return ErrorText(Status::Storage(batch.status().message()));
-      batches.push_back(std::move(batch).value());
-    }
+    // Records stay the text they are: none is parsed to open (record.h).
+    Result<std::vector<Batch>> batches = DecodeBatches(text);
+    if (!batches.ok()) return ErrorText(Status::Storage(batches.status().message()));
     // Loaded state is already on disk: nothing to undo.
     store_.set_keep_undo(false);
-    for (Batch& batch : batches) {
+    for (Batch& batch : *batches) {
       Result<CommittedBatch> applied = store_.Apply(std::move(batch));
       if (!applied.ok()) {
         store_.set_keep_undo(true);
@@ -243,7 +253,7 @@ std::string LocalDatabase::ExportPages(int page_records) const {
   std::string out;
   for (const Batch& page : store_.Export(page_records > 0 ? page_records : 1)) {
     if (!out.empty()) out += '\n';
-    out += EncodeBatch(page).dump();
+    out += EncodeBatch(page);
   }
   return out;
 }
@@ -268,7 +278,7 @@ std::string LocalDatabase::Resolve(LocalDatabase& target, const std::string& arg
     if (!args.ok()) return ErrorText(args.status());
     Status resolved = ResolveLocal(&db_, &target.db_, args->model, args->conflict, args->how, args->data);
     if (!resolved.ok()) return ErrorText(resolved);
-    return OkText(nullptr);
+    return OkText(Json());
   });
 }
 

@@ -7,7 +7,7 @@ namespace replicore {
 struct MemoryStore::ModelData {
   // Hashed for the per-record lookups replication makes; Find sorts by id when asked for
   // an unordered result (LoopBack's memory connector returns id order).
-  std::unordered_map<std::string, Json> records;
+  std::unordered_map<std::string, Record> records;  // text only, see Record::TextOnly
   std::unordered_map<std::string, Change> changes;
   // (checkpoint, model_id) -> the row in `changes` (node addresses are stable).
   std::map<std::pair<int64_t, std::string>, const Change*> change_order;
@@ -36,31 +36,51 @@ const MemoryStore::ModelData* MemoryStore::FindModel(const std::string& model) c
   return it == models_.end() ? nullptr : it->second.get();
 }
 
-Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std::string& id) {
+Result<std::optional<Record>> MemoryStore::Get(const std::string& model, const std::string& id) {
   const ModelData* data = FindModel(model);
-  if (!data) return std::optional<Json>();
+  if (!data) return std::optional<Record>();
   auto it = data->records.find(id);
-  if (it == data->records.end()) return std::optional<Json>();
-  return std::optional<Json>(it->second);
+  if (it == data->records.end()) return std::optional<Record>();
+  return std::optional<Record>(it->second);
 }
 
-Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filter& filter) {
-  std::vector<const Json*> records;
+Result<std::vector<Record>> MemoryStore::Find(const std::string& model, const Filter& filter) {
+  // Copies of the stored handles: a tree parsed to match or order one stays with the copy,
+  // so the store itself keeps text only.
+  std::vector<Record> matched;
   std::vector<const std::string*> ids;  // unordered results and ties go by id
   if (const ModelData* data = FindModel(model)) {
+    const bool match_all = MatchesAll(filter.where);
     for (const auto& [id, record] : data->records) {
-      if (!Matches(filter.where, record)) continue;
-      records.push_back(&record);
+      Record copy = record;
+      if (!match_all && !Matches(filter.where, *copy)) continue;
+      matched.push_back(std::move(copy));
       ids.push_back(&id);
     }
   }
-  return ApplyOrderPage(filter, std::move(records), &ids);
+  std::vector<const Json*> trees;
+  if (!filter.order.empty()) {
+    trees.reserve(matched.size());
+    for (const Record& record : matched) trees.push_back(&*record);
+  } else {
+    trees.assign(matched.size(), nullptr);  // ordered by id: no value is read
+  }
+  std::vector<Record> page;
+  for (size_t i : OrderPage(filter, trees, &ids)) {
+    page.push_back(Projects(filter) ? Record::FromTree(Project(filter, *matched[i]))
+                                    : std::move(matched[i]));
+  }
+  return page;
 }
 
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
+  const ModelData* data = FindModel(model);
+  if (!data) return size_t{0};
+  if (MatchesAll(where)) return data->records.size();
   size_t count = 0;
-  if (const ModelData* data = FindModel(model)) {
-    for (const auto& entry : data->records) count += Matches(where, entry.second) ? 1 : 0;
+  for (const auto& entry : data->records) {
+    Record probe = entry.second;
+    count += Matches(where, *probe) ? 1 : 0;
   }
   return count;
 }
@@ -121,16 +141,16 @@ Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
   for (RecordWrite& write : batch.records) {
     ModelData& data = Model(write.model);
     auto it = data.records.find(write.id);
-    std::optional<Json> old;
+    std::optional<Record> old;
     if (it != data.records.end()) {
       if (keep_undo_) old = std::move(it->second);
       if (write.data) {
-        it->second = batch.hand_out ? *write.data : std::move(*write.data);
+        it->second = write.data->TextOnly();
       } else {
         data.records.erase(it);
       }
     } else if (write.data) {
-      data.records.emplace(write.id, batch.hand_out ? *write.data : std::move(*write.data));
+      data.records.emplace(write.id, write.data->TextOnly());
     }
     if (keep_undo_) undo.records.push_back({write.model, write.id, std::move(old)});
   }
@@ -142,7 +162,7 @@ Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
       if (it != data.changes.end()) old = it->second;
       undo.changes.push_back({write.model, write.model_id, std::move(old)});
     }
-    PutChange(data, write.model_id, batch.hand_out ? write.change : std::move(write.change));
+    PutChange(data, write.model_id, write.change);
   }
   if (batch.checkpoint) checkpoint_ = *batch.checkpoint;
   for (const auto& [key, value] : batch.meta) {
@@ -197,7 +217,7 @@ Status MemoryStore::UndoLast() {
   for (auto it = undo.records.rbegin(); it != undo.records.rend(); ++it) {
     ModelData& data = Model(it->model);
     if (it->data) {
-      data.records[it->id] = std::move(*it->data);
+      data.records.insert_or_assign(it->id, std::move(*it->data));
     } else {
       data.records.erase(it->id);
     }

@@ -1,5 +1,7 @@
 #include "replicore/model.h"
 
+#include "replicore/sha1.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -1032,6 +1034,11 @@ Json ModelDefinition::View(const Json& stored) const {
 
 std::string ModelDefinition::RevisionOf(const Json& stored) const {
   return hidden_.empty() ? Revision(stored) : Revision(View(stored));
+}
+
+std::string ModelDefinition::RevisionOf(const Record& stored) const {
+  // The text is the canonical JSON the revision hashes, unless hidden properties drop out.
+  return hidden_.empty() ? Sha1Hex(stored.text()) : Revision(View(*stored));
 }
 
 Result<std::string> ModelDefinition::IdOf(const Json& record) const {

@@ -28,7 +28,7 @@ Result<std::optional<Where>> ChangeFilterWhere(const ModelDefinition& model, con
 }
 
 std::optional<std::string> CurrentRev(const ModelDefinition& model,
-                                      const std::optional<Json>& record) {
+                                      const std::optional<Record>& record) {
   if (!record) return std::nullopt;
   return model.RevisionOf(*record);
 }
@@ -60,7 +60,7 @@ static Result<ChangesPage> ChangesUnguarded(Database& db, const std::string& mod
         } else {
           auto record = db.store()->Get(model, change.model_id);
           if (!record.ok()) return record.status();
-          keep = record->has_value() && Matches(**where, **record);
+          keep = record->has_value() && Matches(**where, ***record);
         }
       }
       if (keep) page.changes.push_back(std::move(change));
@@ -152,7 +152,7 @@ static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& mode
       if (record->has_value()) {
         writes.push_back(Json{{"type", ChangeTypeName(type)},
                               {"change", std::move(item)},
-                              {"data", std::move(**record)}});
+                              {"data", ***record}});
         continue;
       }
       // Gone since the diff: send its true state (§8.10).
@@ -188,8 +188,8 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
                            ? type_json->get<std::string>()
                            : std::string();
     const std::string& id = change->model_id;
-    std::optional<Json> stored;
-    const std::optional<Json>* current = &stored;
+    std::optional<Record> stored;
+    const std::optional<Record>* current = &stored;
     if (auto it = written.find(id); it != written.end()) {
       current = &batch.records[it->second].data;
     } else {
@@ -212,7 +212,7 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
       result.conflicts.push_back(std::move(*change_json));
       continue;
     }
-    std::optional<Json> record;
+    std::optional<Record> record;
     if (type != "delete") {
       auto data = update.find("data");
       if (data == update.end() || !data->is_object()) {
@@ -229,7 +229,7 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
         }
       }
       if (current->has_value()) {
-        replacement[id_name] = (**current)[id_name];
+        replacement[id_name] = (***current)[id_name];
       } else if (!replacement.contains(id_name)) {
         replacement[id_name] = id;
       }
@@ -237,7 +237,7 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
       // revision equals the source's.
       Result<Json> normalized = m.Normalize(replacement, db.env(), NormalizeOptions{false, false});
       if (!normalized.ok()) return normalized.status();
-      record = std::move(normalized).value();
+      record = Record::FromTree(std::move(normalized).value());
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }

@@ -9,11 +9,11 @@ void ScopedStore::Unscope(std::string* model) const {
   }
 }
 
-Result<std::optional<Json>> ScopedStore::Get(const std::string& model, const std::string& id) {
+Result<std::optional<Record>> ScopedStore::Get(const std::string& model, const std::string& id) {
   return base_->Get(Scoped(model), id);
 }
 
-Result<std::vector<Json>> ScopedStore::Find(const std::string& model, const Filter& filter) {
+Result<std::vector<Record>> ScopedStore::Find(const std::string& model, const Filter& filter) {
   return base_->Find(Scoped(model), filter);
 }
 

@@ -141,9 +141,21 @@ ApiResponse ReplicationReply(Op op, Response response) {
   return JsonResponse(200, response.result);
 }
 
-ApiResponse RecordReply(const Result<Json>& record) {
+// Records go out as the canonical text they are stored as: nothing is dumped.
+ApiResponse TextReply(std::string text) {
+  ApiResponse response;
+  response.body = std::move(text);
+  return response;
+}
+
+ApiResponse RecordReply(const Result<Record>& record) {
   if (!record.ok()) return StatusResponse(record.status());
-  return JsonResponse(200, *record);
+  return TextReply(record->text());
+}
+
+ApiResponse RecordReply(const Result<std::vector<Record>>& records) {
+  if (!records.ok()) return StatusResponse(records.status());
+  return TextReply(RecordsArrayText(*records));
 }
 
 ApiResponse CountReply(const Result<size_t>& count) {
@@ -171,11 +183,7 @@ ApiResponse Find(const RouteCall& call) {
   Json filter;
   if (auto error = ObjectArg(call.query, "filter", &filter)) return *error;
   Held held = call.Hold();
-  auto found = call.db.Find(call.model.name(), filter);
-  if (!found.ok()) return StatusResponse(found.status());
-  Json array = Json::array();
-  for (Json& record : *found) array.push_back(std::move(record));
-  return JsonResponse(200, array);
+  return RecordReply(call.db.Find(call.model.name(), filter));
 }
 
 ApiResponse Create(const RouteCall& call) {
@@ -226,7 +234,7 @@ ApiResponse FindOne(const RouteCall& call) {
   auto found = call.db.FindOne(call.model.name(), filter);
   if (!found.ok()) return StatusResponse(found.status());
   if (!found->has_value()) return RecordNotFound(call, "undefined");
-  return JsonResponse(200, **found);
+  return TextReply((*found)->text());
 }
 
 ApiResponse Changes(const RouteCall& call) {
@@ -344,7 +352,7 @@ ApiResponse FindById(const RouteCall& call) {
     auto record = call.db.FindById(call.model.name(), call.id);
     if (!record.ok()) return StatusResponse(record.status());
     if (!record->has_value()) return RecordNotFound(call, call.id);
-    return JsonResponse(200, **record);
+    return TextReply((*record)->text());
   }
   Json by_id = Json{{call.model.id_property().name, call.id}};
   auto where = filter.find("where");
@@ -359,7 +367,7 @@ ApiResponse FindById(const RouteCall& call) {
   auto found = call.db.FindOne(call.model.name(), filter);
   if (!found.ok()) return StatusResponse(found.status());
   if (!found->has_value()) return RecordNotFound(call, call.id);
-  return JsonResponse(200, **found);
+  return TextReply((*found)->text());
 }
 
 ApiResponse ReplaceById(const RouteCall& call) {

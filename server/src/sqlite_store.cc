@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -245,6 +246,53 @@ Result<std::string> Serialize(const Json& value) {
   } catch (const std::exception& e) {
     return Status::Storage(std::string("cannot serialize JSON: ") + e.what());
   }
+}
+
+// Version 1: records.data holds each record's canonical text (record.h), read back
+// without parsing; version 0 files hold nlohmann dumps and are rewritten once on open.
+constexpr int kSchemaVersion = 1;
+
+Status CanonicaliseRecords(Connection& c) {
+  Result<sqlite3_stmt*> select = c.Prepare("SELECT model, id, data FROM records", false);
+  if (!select.ok()) return select.status();
+  std::vector<std::array<std::string, 3>> rows;
+  {
+    StmtUse use(*select);
+    int rc;
+    while ((rc = sqlite3_step(*select)) == SQLITE_ROW) {
+      rows.push_back({ColumnText(*select, 0), ColumnText(*select, 1), ColumnText(*select, 2)});
+    }
+    if (rc != SQLITE_DONE) return c.Error("read records to upgrade");
+  }
+  for (auto& [model, id, data] : rows) {
+    Result<Json> tree = ParseStored(data);
+    if (!tree.ok()) return tree.status();
+    Result<sqlite3_stmt*> update =
+        c.Prepare("UPDATE records SET data = ?3 WHERE model = ?1 AND id = ?2", false);
+    if (!update.ok()) return update.status();
+    StmtUse use(*update);
+    BindText(*update, 1, model);
+    BindText(*update, 2, id);
+    BindText(*update, 3, Record::FromTree(std::move(tree).value()).text());
+    if (sqlite3_step(*update) != SQLITE_DONE) return c.Error("upgrade a record");
+  }
+  return c.Exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+}
+
+Status UpgradeSchema(Connection& c) {
+  Result<sqlite3_stmt*> stmt = c.Prepare("PRAGMA user_version", false);
+  if (!stmt.ok()) return stmt.status();
+  int version = 0;
+  {
+    StmtUse use(*stmt);
+    if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("PRAGMA user_version");
+    version = sqlite3_column_int(*stmt, 0);
+  }
+  if (version > kSchemaVersion) {
+    return Status::Storage("sqlite: the database was written by a newer replicore-server (schema " +
+                           std::to_string(version) + ")");
+  }
+  return version < 1 ? CanonicaliseRecords(c) : Status::Ok();
 }
 
 Result<std::shared_ptr<Connection>> OpenConnection(const SqliteStoreOptions& options) {
@@ -892,6 +940,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   }
   RC_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
   Status schema = w.Exec(kSchema);
+  if (schema.ok()) schema = UpgradeSchema(w);
   if (!schema.ok()) {
     (void)w.Exec("ROLLBACK");
     return schema;
@@ -909,8 +958,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
-Result<std::optional<Json>> SqliteStore::Get(const std::string& model, const std::string& id) {
-  return impl_->Read([&](Connection& c) -> Result<std::optional<Json>> {
+Result<std::optional<Record>> SqliteStore::Get(const std::string& model, const std::string& id) {
+  return impl_->Read([&](Connection& c) -> Result<std::optional<Record>> {
     Result<sqlite3_stmt*> stmt =
         c.Prepare("SELECT data FROM records WHERE model = ?1 AND id = ?2", false);
     if (!stmt.ok()) return stmt.status();
@@ -918,15 +967,13 @@ Result<std::optional<Json>> SqliteStore::Get(const std::string& model, const std
     BindText(*stmt, 1, model);
     BindText(*stmt, 2, id);
     int rc = sqlite3_step(*stmt);
-    if (rc == SQLITE_DONE) return std::optional<Json>();
+    if (rc == SQLITE_DONE) return std::optional<Record>();
     if (rc != SQLITE_ROW) return c.Error("Get");
-    Result<Json> data = ParseStored(ColumnText(*stmt, 0));
-    if (!data.ok()) return data.status();
-    return std::optional<Json>(std::move(data).value());
+    return std::optional<Record>(Record::FromCanonicalText(ColumnText(*stmt, 0)));
   });
 }
 
-Result<std::vector<Json>> SqliteStore::Find(const std::string& model, const Filter& filter) {
+Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Filter& filter) {
   SqlBuilder b;
   std::string model_param = b.Text(model);
   Columns columns(&b);
@@ -941,24 +988,28 @@ Result<std::vector<Json>> SqliteStore::Find(const std::string& model, const Filt
   } else {
     sql += " ORDER BY id";  // ordered, paged and projected by ApplyOrderPage below
   }
-  return impl_->Read([&](Connection& c) -> Result<std::vector<Json>> {
+  return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
     Result<sqlite3_stmt*> stmt = c.Prepare(sql, true);
     if (!stmt.ok()) return stmt.status();
     StmtUse use(*stmt);
     b.Bind(*stmt);
-    std::vector<Json> rows;
+    std::vector<Record> rows;
     int rc;
     while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
-      Result<Json> data = ParseStored(ColumnText(*stmt, 0));
-      if (!data.ok()) return data.status();
-      rows.push_back(order ? Project(filter, *data) : std::move(data).value());
+      rows.push_back(Record::FromCanonicalText(ColumnText(*stmt, 0)));
     }
     if (rc != SQLITE_DONE) return c.Error("Find");
-    if (order) return rows;
-    std::vector<const Json*> pointers;
-    pointers.reserve(rows.size());
-    for (const Json& row : rows) pointers.push_back(&row);
-    return ApplyOrderPage(filter, std::move(pointers));
+    if (!order) {  // rows in id order: ordered (an order SQL cannot say) and paged here
+      std::vector<const Json*> trees;
+      for (const Record& row : rows) trees.push_back(filter.order.empty() ? nullptr : &*row);
+      std::vector<Record> page;
+      for (size_t i : OrderPage(filter, trees)) page.push_back(std::move(rows[i]));
+      rows = std::move(page);
+    }
+    if (Projects(filter)) {
+      for (Record& row : rows) row = Record::FromTree(Project(filter, *row));
+    }
+    return rows;
   });
 }
 
@@ -1056,17 +1107,13 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
   };
   for (const RecordWrite& write : batch.records) {
     if (write.data) {
-      Result<std::string> text = Serialize(*write.data);
-      if (!text.ok()) {
-        return Status::Storage("record " + write.model + "/" + write.id + ": " +
-                               text.status().message());
-      }
+      const std::string& text = write.data->text();
       Result<sqlite3_stmt*> stmt = c.Prepare(
           "INSERT OR REPLACE INTO records(model, id, data) VALUES (?1, ?2, ?3)", false);
       if (!stmt.ok()) return stmt.status();
       BindText(*stmt, 1, write.model);
       BindText(*stmt, 2, write.id);
-      BindText(*stmt, 3, *text);
+      BindText(*stmt, 3, text);
       RC_RETURN_IF_ERROR(step(*stmt, "write record"));
     } else {
       Result<sqlite3_stmt*> stmt =

@@ -49,7 +49,7 @@ class World {
       if (!found->has_value()) return;
       ASSERT_TRUE(db(r).DeleteById("Todo", id).ok());
       newest_[id].deleted_at = counter_;
-      removed_.insert((**found)["title"].get<std::string>());
+      removed_.insert((***found)["title"].get<std::string>());
       return;
     }
     std::string title = "w" + std::to_string(counter_);
@@ -69,7 +69,7 @@ class World {
     const Newest& newest = newest_[id];
     if (!found.ok()) return false;
     if (newest.deleted_at > newest.put_at) return !found->has_value();
-    return found->has_value() && (**found)["title"] == newest.title;
+    return found->has_value() && (***found)["title"] == newest.title;
   }
 
   // One replicate of client c (push or pull); resolves its conflicts when `resolve`.
@@ -110,7 +110,7 @@ class World {
     auto all = db(r).Find("Todo", Json());
     EXPECT_TRUE(all.ok());
     Json titles = Json::object();
-    for (const Json& record : *all) titles[record["id"].get<std::string>()] = record["title"];
+    for (const Record& record : *all) titles[(*record)["id"].get<std::string>()] = (*record)["title"];
     return titles.dump();
   }
 
@@ -119,7 +119,7 @@ class World {
     auto all = db(r).Find("Todo", Json());
     ASSERT_TRUE(all.ok());
     std::map<std::string, std::string> titles;
-    for (const Json& record : *all) titles[record["id"]] = record["title"];
+    for (const Record& record : *all) titles[(*record)["id"]] = (*record)["title"];
     for (const auto& [id, newest] : newest_) {
       auto it = titles.find(id);
       std::string actual = it == titles.end() ? "(absent)" : it->second;

@@ -55,9 +55,9 @@ Change MakeChange(const std::string& model, const std::string& model_id,
 std::vector<Batch> HistoryBatches() {
   std::vector<Batch> batches(4);
   Batch& b1 = batches[0];
-  b1.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "ask"}}});
-  b1.records.push_back({"Todo", "b", Json{{"id", "b"}, {"title", "buy"}}});
-  b1.records.push_back({"Note", "a", Json{{"id", "a"}, {"text", "note"}}});
+  b1.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}, {"title", "ask"}})});
+  b1.records.push_back({"Todo", "b", Record::FromTree(Json{{"id", "b"}, {"title", "buy"}})});
+  b1.records.push_back({"Note", "a", Record::FromTree(Json{{"id", "a"}, {"text", "note"}})});
   b1.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "ra1", std::nullopt, 1)});
   b1.changes.push_back({"Todo", "b", MakeChange("Todo", "b", "rb1", std::nullopt, 1)});
   b1.changes.push_back({"Note", "a", MakeChange("Note", "a", "rn1", std::nullopt, 1)});
@@ -65,9 +65,9 @@ std::vector<Batch> HistoryBatches() {
   b1.meta.push_back({"unresolved", Json::array({"x"})});
 
   Batch& b2 = batches[1];
-  b2.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "ask again"}}});
+  b2.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}, {"title", "ask again"}})});
   b2.records.push_back({"Todo", "b", std::nullopt});
-  b2.records.push_back({"Todo", "c", Json{{"id", "c"}, {"title", "cook"}}});
+  b2.records.push_back({"Todo", "c", Record::FromTree(Json{{"id", "c"}, {"title", "cook"}})});
   b2.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "ra2", "ra1", 2)});
   b2.changes.push_back({"Todo", "b", MakeChange("Todo", "b", std::nullopt, "rb1", 2)});
   b2.changes.push_back({"Todo", "c", MakeChange("Todo", "c", "rc1", std::nullopt, 2)});
@@ -76,11 +76,11 @@ std::vector<Batch> HistoryBatches() {
   b2.meta.push_back({"unresolved", nullptr});
 
   Batch& b3 = batches[2];  // the same keys twice in one batch
-  b3.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "third"}}});
-  b3.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "fourth"}}});
-  b3.records.push_back({"Todo", "b", Json{{"id", "b"}, {"title", "buy again"}}});
+  b3.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}, {"title", "third"}})});
+  b3.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}, {"title", "fourth"}})});
+  b3.records.push_back({"Todo", "b", Record::FromTree(Json{{"id", "b"}, {"title", "buy again"}})});
   b3.records.push_back({"Todo", "c", std::nullopt});
-  b3.records.push_back({"Todo", "c", Json{{"id", "c"}, {"title", "cook again"}}});
+  b3.records.push_back({"Todo", "c", Record::FromTree(Json{{"id", "c"}, {"title", "cook again"}})});
   b3.records.push_back({"Note", "a", std::nullopt});
   b3.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "ra3", "ra2", 3)});
   b3.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "ra4", "ra2", 3)});

@@ -684,7 +684,7 @@ class Session {
   static Json Record(Database& db, const std::string& model, const std::string& id) {
     auto found = db.FindById(model, id);
     EXPECT_TRUE(found.ok());
-    return found.ok() && found->has_value() ? **found : Json();
+    return found.ok() && found->has_value() ? ***found : Json();
   }
 
   // The client's records and change rows against a "Client state" block.
@@ -692,7 +692,7 @@ class Session {
     SCOPED_TRACE("client state");
     auto records = client_.Find(kClientModel, Json());
     ASSERT_TRUE(records.ok());
-    auto ours = ById(Json(*records), "");
+    auto ours = ById(testing::ToJson(*records), "");
     auto expected = ById(state["localTodos"], "");
     ASSERT_EQ(Keys(ours), Keys(expected));
     for (const auto& [id, record] : expected) EXPECT_EQ(ours[id], record) << id;

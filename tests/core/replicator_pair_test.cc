@@ -35,12 +35,12 @@ class ReplicatorPairTest : public ::testing::Test {
   static std::string Dump(Database& db) {
     auto all = db.Find("Todo", Json());
     EXPECT_TRUE(all.ok());
-    return Json(*all).dump();
+    return testing::ToJson(*all).dump();
   }
   Json Get(Database& db, const std::string& id) {
     auto found = db.FindById("Todo", id);
     EXPECT_TRUE(found.ok());
-    return found.ok() && found->has_value() ? **found : Json();
+    return found.ok() && found->has_value() ? ***found : Json();
   }
   void ExpectConverged() { EXPECT_EQ(Dump(client_), Dump(server_)); }
 

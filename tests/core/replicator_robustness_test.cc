@@ -38,7 +38,7 @@ class RobustnessTest : public ::testing::Test {
       EXPECT_TRUE(server_.Create("Todo", {{"id", "s" + std::to_string(i)}}).ok());
     }
   }
-  std::string Records(Database& db) { return Json(*db.Find("Todo", Json())).dump(); }
+  std::string Records(Database& db) { return testing::ToJson(*db.Find("Todo", Json())).dump(); }
 
   testing::FakeEnvironment env_;
   MemoryStore client_store_, server_store_;

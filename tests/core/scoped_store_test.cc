@@ -46,8 +46,8 @@ TEST_F(ScopedStoreTest, OwnersHaveTheirOwnIdSpaceAndChangeLog) {
   EXPECT_EQ(*bob_.Count("Todo", Json()), 0u);
   // The same id for bob is a create, not a conflict that would reveal alice's record.
   ASSERT_TRUE(bob_.Create("Todo", {{"id", "t1"}, {"title", "bob's"}}).ok());
-  EXPECT_EQ((**alice_.FindById("Todo", "t1"))["title"], "alice's");
-  EXPECT_EQ((**bob_.FindById("Todo", "t1"))["title"], "bob's");
+  EXPECT_EQ((***alice_.FindById("Todo", "t1"))["title"], "alice's");
+  EXPECT_EQ((***bob_.FindById("Todo", "t1"))["title"], "bob's");
   auto alice_changes = Changes(alice_, "Todo", -1, Json::object(), std::nullopt, std::nullopt);
   ASSERT_TRUE(alice_changes.ok());
   ASSERT_EQ(alice_changes->changes.size(), 1u);

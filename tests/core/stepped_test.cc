@@ -45,7 +45,7 @@ class SteppedTest : public ::testing::Test {
 
   std::string Title(Database& db, const std::string& id) {
     auto found = db.FindById("Todo", id);
-    return found.ok() && found->has_value() ? (**found)["title"].get<std::string>() : "<none>";
+    return found.ok() && found->has_value() ? (***found)["title"].get<std::string>() : "<none>";
   }
 
   testing::FakeEnvironment env_;

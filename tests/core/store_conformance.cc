@@ -37,7 +37,7 @@ Change MakeChange(const std::string& model, const std::string& model_id,
 }
 
 RecordWrite Put(const std::string& model, const std::string& id, Json data) {
-  return RecordWrite{model, id, std::optional<Json>(std::move(data))};
+  return RecordWrite{model, id, Record::FromTree(std::move(data))};
 }
 
 RecordWrite Delete(const std::string& model, const std::string& id) {
@@ -45,9 +45,9 @@ RecordWrite Delete(const std::string& model, const std::string& id) {
 }
 
 // Records as one line each, for one ASSERT_EQ per result.
-std::string Render(const std::vector<Json>& records) {
+std::string Render(const std::vector<Record>& records) {
   std::string out;
-  for (const Json& record : records) out += record.dump() + "\n";
+  for (const Record& record : records) out += record->dump() + "\n";
   return out;
 }
 
@@ -65,7 +65,7 @@ std::string RenderBatch(const Batch& batch) {
   std::string out;
   for (const RecordWrite& write : batch.records) {
     out += "Record(" + write.model + ", " + write.id + ", " +
-           (write.data ? write.data->dump() : std::string("delete")) + ")\n";
+           (write.data ? write.data->text() : std::string("delete")) + ")\n";
   }
   for (const ChangeWrite& write : batch.changes) {
     out += "Change(" + write.model + ", " + write.model_id + ", " +
@@ -83,14 +83,14 @@ Json Todo(const std::string& id, const std::string& title, bool completed, int p
 // ---- records
 
 TEST_P(StoreConformanceTest, GetAbsentIsNullopt) {
-  Result<std::optional<Json>> unknown_model = store_->Get("Nowhere", "x");
+  Result<std::optional<Record>> unknown_model = store_->Get("Nowhere", "x");
   ASSERT_TRUE(unknown_model.ok()) << unknown_model.status().ToString();
   EXPECT_FALSE(unknown_model->has_value());
 
   Batch batch;
   batch.records.push_back(Put("Todo", "a", Todo("a", "one", false, 1)));
   ASSERT_TRUE(store_->Apply(std::move(batch)).ok());
-  Result<std::optional<Json>> absent = store_->Get("Todo", "b");
+  Result<std::optional<Record>> absent = store_->Get("Todo", "b");
   ASSERT_TRUE(absent.ok()) << absent.status().ToString();
   EXPECT_FALSE(absent->has_value());
   // Ids are case sensitive, and a record of one model is not visible in another.
@@ -136,10 +136,10 @@ TEST_P(StoreConformanceTest, StoresNestedJsonUnchanged) {
   Batch batch;
   batch.records.push_back(Put("Doc", "n", data));
   ASSERT_TRUE(store_->Apply(std::move(batch)).ok());
-  Result<std::optional<Json>> got = store_->Get("Doc", "n");
+  Result<std::optional<Record>> got = store_->Get("Doc", "n");
   ASSERT_TRUE(got.ok());
   ASSERT_TRUE(got->has_value());
-  EXPECT_EQ(got->value().dump(), data.dump());
+  EXPECT_EQ(got->value(), data);
 }
 
 // Five todos written out of id order.
@@ -154,24 +154,24 @@ void SeedTodos(Store& store) {
   ASSERT_TRUE(store.Apply(std::move(batch)).ok());
 }
 
-std::string Ids(const std::vector<Json>& records) {
+std::string Ids(const std::vector<Record>& records) {
   std::string out;
-  for (const Json& record : records) out += record.value("id", "?");
+  for (const Record& record : records) out += record->value("id", "?");
   return out;
 }
 
 TEST_P(StoreConformanceTest, FindWithoutOrderReturnsIdOrder) {
   ASSERT_NO_FATAL_FAILURE(SeedTodos(*store_));
-  Result<std::vector<Json>> all = store_->Find("Todo", Filter());
+  Result<std::vector<Record>> all = store_->Find("Todo", Filter());
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(Ids(*all), "abcde");
 
-  Result<std::vector<Json>> open =
+  Result<std::vector<Record>> open =
       store_->Find("Todo", MustParseFilter({{"where", {{"completed", false}}}}));
   ASSERT_TRUE(open.ok()) << open.status().ToString();
   EXPECT_EQ(Ids(*open), "bce");
 
-  Result<std::vector<Json>> none = store_->Find("Nowhere", Filter());
+  Result<std::vector<Record>> none = store_->Find("Nowhere", Filter());
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_TRUE(none->empty());
 }
@@ -202,7 +202,7 @@ TEST_P(StoreConformanceTest, FindWhereOrderLimitSkip) {
       {{{"where", {{"priority", {{"gt", 100}}}}}}, ""},
   };
   for (const Case& c : cases) {
-    Result<std::vector<Json>> found = store_->Find("Todo", MustParseFilter(c.filter));
+    Result<std::vector<Record>> found = store_->Find("Todo", MustParseFilter(c.filter));
     ASSERT_TRUE(found.ok()) << c.filter.dump() << ": " << found.status().ToString();
     EXPECT_EQ(Ids(*found), c.ids) << c.filter.dump();
   }
@@ -210,7 +210,7 @@ TEST_P(StoreConformanceTest, FindWhereOrderLimitSkip) {
 
 TEST_P(StoreConformanceTest, FindProjectsFields) {
   ASSERT_NO_FATAL_FAILURE(SeedTodos(*store_));
-  Result<std::vector<Json>> included =
+  Result<std::vector<Record>> included =
       store_->Find("Todo", MustParseFilter({{"fields", {{"id", true}, {"title", true}}},
                                             {"where", {{"completed", true}}}}));
   ASSERT_TRUE(included.ok()) << included.status().ToString();
@@ -218,12 +218,12 @@ TEST_P(StoreConformanceTest, FindProjectsFields) {
             "{\"id\":\"a\",\"title\":\"ask\"}\n"
             "{\"id\":\"d\",\"title\":\"dig\"}\n");
 
-  Result<std::vector<Json>> listed = store_->Find(
+  Result<std::vector<Record>> listed = store_->Find(
       "Todo", MustParseFilter({{"fields", {"title"}}, {"order", "priority DESC"}, {"limit", 2}}));
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_EQ(Render(*listed), "{\"title\":\"eat\"}\n{\"title\":\"dig\"}\n");
 
-  Result<std::vector<Json>> excluded =
+  Result<std::vector<Record>> excluded =
       store_->Find("Todo", MustParseFilter({{"fields", {{"priority", false}, {"completed", false}}},
                                             {"where", {{"id", "b"}}}}));
   ASSERT_TRUE(excluded.ok()) << excluded.status().ToString();
@@ -549,10 +549,10 @@ TEST_P(StoreConformanceTest, UnicodeIds) {
   }
   ASSERT_TRUE(store_->Apply(std::move(batch)).ok());
   for (const std::string& id : ids) {
-    Result<std::optional<Json>> got = store_->Get("Todo", id);
+    Result<std::optional<Record>> got = store_->Get("Todo", id);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_TRUE(got->has_value()) << id;
-    EXPECT_EQ((**got)["title"], "t " + id);
+    EXPECT_EQ((***got)["title"], "t " + id);
     Result<std::optional<Change>> change = store_->GetChange("Todo", id);
     ASSERT_TRUE(change.ok()) << change.status().ToString();
     ASSERT_TRUE(change->has_value()) << id;
@@ -560,11 +560,11 @@ TEST_P(StoreConformanceTest, UnicodeIds) {
   }
   // The NFC and NFD spellings of "café" are different ids.
   EXPECT_FALSE(store_->Get("Todo", "cafe\u0301")->has_value());
-  Result<std::vector<Json>> found =
+  Result<std::vector<Record>> found =
       store_->Find("Todo", MustParseFilter({{"where", {{"id", "\u65e5\u672c\u8a9e"}}}}));
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   ASSERT_EQ(found->size(), 1u);
-  EXPECT_EQ((*found)[0]["title"], "t \u65e5\u672c\u8a9e");
+  EXPECT_EQ((*(*found)[0])["title"], "t \u65e5\u672c\u8a9e");
   EXPECT_EQ(*store_->Count("Todo", Where()), ids.size());
   ChangeQuery query;
   query.model = "Todo";
@@ -597,7 +597,7 @@ TEST_P(StoreConformanceTest, LargeBatchCommitsAtOnce) {
             static_cast<size_t>(kRecords / 2));
   EXPECT_EQ(store_->Get("Todo", "r00000")->value(), Todo("r00000", "title 0", true, 0));
   EXPECT_EQ(store_->Get("Todo", "r09999")->value(), Todo("r09999", "title 9999", false, 9999));
-  Result<std::vector<Json>> page =
+  Result<std::vector<Record>> page =
       store_->Find("Todo", MustParseFilter({{"order", "priority DESC"}, {"limit", 3}}));
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_EQ(Ids(*page), "r09999r09998r09997");

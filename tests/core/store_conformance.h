@@ -71,11 +71,11 @@ inline std::string DumpStore(Store& store, const std::vector<std::string>& model
                              const std::vector<std::string>& meta_keys) {
   std::string out;
   for (const std::string& model : models) {
-    Result<std::vector<Json>> records = store.Find(model, Filter());
+    Result<std::vector<Record>> records = store.Find(model, Filter());
     if (!records.ok()) {
       out += "Find(" + model + ") failed: " + records.status().ToString() + "\n";
     } else {
-      for (const Json& record : *records) out += "Record(" + model + ", " + record.dump() + ")\n";
+      for (const Record& record : *records) out += "Record(" + model + ", " + record.text() + ")\n";
     }
     ChangeQuery query;
     query.model = model;

@@ -23,11 +23,11 @@ class StoreWrapper : public Store {
   uint64_t calls() const { return calls_; }
   bool failed() const { return failed_; }
 
-  Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override {
+  Result<std::optional<Record>> Get(const std::string& model, const std::string& id) override {
     RC_RETURN_IF_ERROR(Tick(false));
     return target_->Get(model, id);
   }
-  Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override {
+  Result<std::vector<Record>> Find(const std::string& model, const Filter& filter) override {
     RC_RETURN_IF_ERROR(Tick(false));
     return target_->Find(model, filter);
   }

@@ -87,9 +87,9 @@ Status StatusOf(const Result<T>& result) {
   return result.status();
 }
 
-std::optional<Json> Get(MemoryStore& memory, const std::string& id) {
-  Result<std::optional<Json>> record = memory.Get("Todo", id);
-  return record.ok() ? *record : std::optional<Json>(Json("<read error>"));
+std::optional<Record> Get(MemoryStore& memory, const std::string& id) {
+  Result<std::optional<Record>> record = memory.Get("Todo", id);
+  return record.ok() ? *record : std::optional<Record>(Record::FromTree(Json("<read error>")));
 }
 
 std::vector<Operation> Operations(const Json& bulk_updates) {
@@ -106,7 +106,7 @@ std::vector<Operation> Operations(const Json& bulk_updates) {
        [](Database& db) {
          return StatusOf(db.PatchAttributes("Todo", "t1", {{"title", "patched"}}));
        },
-       [](MemoryStore& m) { EXPECT_EQ((*Get(m, "t1"))["title"], "patched"); }},
+       [](MemoryStore& m) { EXPECT_EQ((**Get(m, "t1"))["title"], "patched"); }},
       {"ReplaceById",
        [](Database& db) {
          return StatusOf(db.ReplaceById("Todo", "t2", {{"title", "replaced"}}));
@@ -148,14 +148,14 @@ std::vector<Operation> Operations(const Json& bulk_updates) {
        },
        [](MemoryStore& m) {
          EXPECT_EQ(*m.Count("Todo", Where()), 3u);
-         EXPECT_EQ((*Get(m, "t1"))["completed"], true);
-         EXPECT_EQ((*Get(m, "t3"))["completed"], true);
+         EXPECT_EQ((**Get(m, "t1"))["completed"], true);
+         EXPECT_EQ((**Get(m, "t3"))["completed"], true);
        }},
       {"UpsertWithWhereExisting",
        [](Database& db) {
          return StatusOf(db.UpsertWithWhere("Todo", {{"title", "b"}}, {{"completed", false}}));
        },
-       [](MemoryStore& m) { EXPECT_EQ((*Get(m, "t2"))["completed"], false); }},
+       [](MemoryStore& m) { EXPECT_EQ((**Get(m, "t2"))["completed"], false); }},
       {"UpsertWithWhereNew",
        [](Database& db) {
          return StatusOf(
@@ -206,7 +206,7 @@ std::vector<Operation> Operations(const Json& bulk_updates) {
        },
        [](MemoryStore& m) {
          EXPECT_EQ(Get(m, "n5"), Json({{"id", "n5"}, {"title", "bulk"}, {"completed", false}}));
-         EXPECT_EQ((*Get(m, "t1"))["title"], "bulk t1");
+         EXPECT_EQ((**Get(m, "t1"))["title"], "bulk t1");
          EXPECT_FALSE(Get(m, "t3").has_value());
        }},
   };
@@ -323,7 +323,7 @@ TEST(StoreWrapperTest, OnlyWritesCountWhenAsked) {
   EXPECT_TRUE(wrapper.Changes(query).ok());
   EXPECT_EQ(wrapper.calls(), 0u);
   Batch batch;
-  batch.records.push_back({"Todo", "a", Json{{"id", "a"}}});
+  batch.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}})});
   EXPECT_EQ(wrapper.Apply(std::move(batch)).status().code(), StatusCode::kStorage);
   EXPECT_FALSE(memory.Get("Todo", "a")->has_value());
 }

@@ -60,6 +60,18 @@ inline Json TodoModel(const std::string& name = "Todo") {
                 {"meta", {{"type", "object"}}}}}};
 }
 
+// Records (and anything else) as JSON trees, for comparisons and dumps in tests.
+inline Json ToJson(const Record& record) { return *record; }
+inline Json ToJson(const std::vector<Record>& records) {
+  Json array = Json::array();
+  for (const Record& record : records) array.push_back(*record);
+  return array;
+}
+template <typename T>
+Json ToJson(const T& value) {
+  return Json(value);
+}
+
 }  // namespace replicore::testing
 
 #endif  // REPLICORE_TESTS_CORE_TEST_UTIL_H_

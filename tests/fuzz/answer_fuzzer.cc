@@ -51,11 +51,13 @@ void CheckConsistent(replicore::Database& db) {
   const replicore::ModelDefinition& model = **db.GetModel("Todo");
   auto records = db.store()->Find("Todo", replicore::Filter{});
   if (!records.ok()) Fail("Find: " + records.status().message());
-  for (const Json& record : *records) {
-    auto id = model.IdOf(record);
-    if (!id.ok()) Fail("stored record without id: " + record.dump());
+  for (const replicore::Record& record : *records) {
+    auto id = model.IdOf(*record);
+    if (!id.ok()) Fail("stored record without id: " + record.text());
     auto stored = db.store()->Get("Todo", *id);
     if (!stored.ok() || !stored->has_value() || **stored != record) Fail("record not under its id " + *id);
+    // The stored text is the canonical JSON of its own tree (what the revision hashes).
+    if (replicore::CanonicalJson(*record) != record.text()) Fail("stored text is not canonical: " + record.text());
     auto change = db.store()->GetChange("Todo", *id);
     if (!change.ok() || !change->has_value() || (*change)->rev != model.RevisionOf(record)) {
       Fail("change rev is not the revision of record " + *id);

@@ -96,10 +96,10 @@ Filter MustFilter(const Json& json) {
   return filter.ok() ? filter.value() : Filter();
 }
 
-std::string Render(const Result<std::vector<Json>>& records) {
+std::string Render(const Result<std::vector<Record>>& records) {
   if (!records.ok()) return "error: " + records.status().ToString();
   std::string out;
-  for (const Json& record : *records) out += record.dump() + "\n";
+  for (const Record& record : *records) out += record->dump() + "\n";
   return out;
 }
 
@@ -108,9 +108,9 @@ const std::vector<std::string> kMetaKeys = {"checkpoint.time", "since.peer", "go
 
 Batch SampleBatch() {
   Batch batch;
-  batch.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "ask"}, {"n", 1.5}}});
-  batch.records.push_back({"Todo", "b", Json{{"id", "b"}, {"tags", {"x", 2, nullptr}}}});
-  batch.records.push_back({"Note", "a", Json{{"id", "a"}, {"text", "caf\u00e9 \U0001F600"}}});
+  batch.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}, {"title", "ask"}, {"n", 1.5}})});
+  batch.records.push_back({"Todo", "b", Record::FromTree(Json{{"id", "b"}, {"tags", {"x", 2, nullptr}}})});
+  batch.records.push_back({"Note", "a", Record::FromTree(Json{{"id", "a"}, {"text", "caf\u00e9 \U0001F600"}})});
   batch.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "r1", std::nullopt, 2)});
   batch.changes.push_back({"Todo", "b", MakeChange("Todo", "b", std::nullopt, "r0", 3)});
   batch.changes.push_back({"Note", "a", MakeChange("Note", "a", "r2", "r1", 2)});
@@ -129,7 +129,7 @@ TEST(SqliteStoreTest, DurableAcrossReopen) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->Apply(SampleBatch()).ok());
     Batch second;
-    second.records.push_back({"Todo", "c", Json{{"id", "c"}}});
+    second.records.push_back({"Todo", "c", Record::FromTree(Json{{"id", "c"}})});
     second.records.push_back({"Todo", "a", std::nullopt});
     second.changes.push_back({"Todo", "a", std::nullopt});
     second.meta.push_back({"gone", 1});
@@ -186,7 +186,7 @@ TEST(SqliteStoreTest, FailedApplyWhileAnotherConnectionHoldsTheWriteLock) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   Batch batch;
-  batch.records.push_back({"Todo", "new", Json{{"id", "new"}}});
+  batch.records.push_back({"Todo", "new", Record::FromTree(Json{{"id", "new"}})});
   batch.changes.push_back({"Todo", "new", MakeChange("Todo", "new", "r", std::nullopt, 9)});
   batch.checkpoint = 9;
   Result<CommittedBatch> failed = store->Apply(std::move(batch));
@@ -200,7 +200,7 @@ TEST(SqliteStoreTest, FailedApplyWhileAnotherConnectionHoldsTheWriteLock) {
 
   // The lock gone, writing works again.
   Batch retry;
-  retry.records.push_back({"Todo", "new", Json{{"id", "new"}}});
+  retry.records.push_back({"Todo", "new", Record::FromTree(Json{{"id", "new"}})});
   ASSERT_TRUE(store->Apply(std::move(retry)).ok());
   EXPECT_TRUE(store->Get("Todo", "new")->has_value());
 }
@@ -214,16 +214,17 @@ TEST(SqliteStoreTest, FailedApplyMidwayLeavesNothing) {
     ASSERT_TRUE(store->Apply(SampleBatch()).ok());
     const std::string before = DumpStore(*store, kModels, kMetaKeys);
 
-    // Records, changes, checkpoint and meta all written before the failure: the 4th record
-    // holds invalid UTF-8, which cannot be serialized as JSON text.
+    // Records, changes, checkpoint and a meta erase all written before the failure: the last
+    // meta value holds invalid UTF-8, which cannot be serialized as JSON text. (Records are
+    // canonical text already, so a record can no longer fail there.)
     Batch batch;
-    batch.records.push_back({"Todo", "a", Json{{"id", "a"}, {"title", "overwritten"}}});
+    batch.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}, {"title", "overwritten"}})});
     batch.records.push_back({"Todo", "b", std::nullopt});
-    batch.records.push_back({"Todo", "new", Json{{"id", "new"}}});
-    batch.records.push_back({"Todo", "bad", Json{{"id", "bad"}, {"title", std::string("\xff\xfe")}}});
+    batch.records.push_back({"Todo", "new", Record::FromTree(Json{{"id", "new"}})});
     batch.changes.push_back({"Todo", "a", std::nullopt});
     batch.checkpoint = 10;
     batch.meta.push_back({"since.peer", nullptr});
+    batch.meta.push_back({"bad", std::string("\xff\xfe")});
     Result<CommittedBatch> failed = store->Apply(std::move(batch));
     ASSERT_FALSE(failed.ok()) << path_kind;
     EXPECT_EQ(failed.status().code(), StatusCode::kStorage);
@@ -231,7 +232,7 @@ TEST(SqliteStoreTest, FailedApplyMidwayLeavesNothing) {
 
     // Same with the bad value in meta, after every other part of the batch.
     Batch meta_fails;
-    meta_fails.records.push_back({"Todo", "z", Json{{"id", "z"}}});
+    meta_fails.records.push_back({"Todo", "z", Record::FromTree(Json{{"id", "z"}})});
     meta_fails.changes.push_back({"Todo", "z", MakeChange("Todo", "z", "r", std::nullopt, 11)});
     meta_fails.checkpoint = 11;
     meta_fails.meta.push_back({"checkpoint.time", "x"});
@@ -242,7 +243,7 @@ TEST(SqliteStoreTest, FailedApplyMidwayLeavesNothing) {
     // No transaction was left open: the next batch commits, and its seq follows the last
     // successful one.
     Batch ok;
-    ok.records.push_back({"Todo", "after", Json{{"id", "after"}}});
+    ok.records.push_back({"Todo", "after", Record::FromTree(Json{{"id", "after"}})});
     Result<CommittedBatch> committed = store->Apply(std::move(ok));
     ASSERT_TRUE(committed.ok()) << committed.status().ToString();
     EXPECT_EQ(committed->seq, 2u);
@@ -409,7 +410,7 @@ const std::vector<Json>& DifferentialFilters() {
 
 void LoadBoth(Store& a, Store& b, const std::vector<Json>& records) {
   Batch batch;
-  for (const Json& r : records) batch.records.push_back({"Todo", r["id"], r});
+  for (const Json& r : records) batch.records.push_back({"Todo", r["id"], Record::FromTree(r)});
   Batch copy = batch;
   ASSERT_TRUE(a.Apply(std::move(batch)).ok());
   ASSERT_TRUE(b.Apply(std::move(copy)).ok());
@@ -424,7 +425,7 @@ TEST(SqliteStoreTest, FiltersMatchMemoryStore) {
   size_t non_trivial = 0;
   for (const Json& json : DifferentialFilters()) {
     Filter filter = MustFilter(json);
-    Result<std::vector<Json>> expected = memory.Find("Todo", filter);
+    Result<std::vector<Record>> expected = memory.Find("Todo", filter);
     ASSERT_TRUE(expected.ok());
     EXPECT_EQ(Render(sqlite->Find("Todo", filter)), Render(expected)) << json.dump();
     Result<size_t> count = sqlite->Count("Todo", filter.where);
@@ -473,7 +474,7 @@ TEST(SqliteStoreTest, SqlInjectionInPropertyNamesAndValues) {
   };
   for (const Json& json : filters) {
     Filter filter = MustFilter(json);
-    Result<std::vector<Json>> found = sqlite->Find("Todo", filter);
+    Result<std::vector<Record>> found = sqlite->Find("Todo", filter);
     ASSERT_TRUE(found.ok()) << json.dump() << ": " << found.status().ToString();
     EXPECT_EQ(Render(found), Render(memory.Find("Todo", filter))) << json.dump();
     Result<size_t> count = sqlite->Count("Todo", filter.where);
@@ -506,7 +507,7 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeConsistentSnapshots) {
     Batch batch;
     for (int i = 0; i < kRecords; ++i) {
       std::string id = "r" + std::to_string(i);
-      batch.records.push_back({"Todo", id, Json{{"id", id}, {"v", v}}});
+      batch.records.push_back({"Todo", id, Record::FromTree(Json{{"id", id}, {"v", v}})});
       batch.changes.push_back({"Todo", id, MakeChange("Todo", id, "rev" + std::to_string(v),
                                                       std::nullopt, v)});
     }
@@ -526,14 +527,14 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeConsistentSnapshots) {
       while (!done.load()) {
         Filter filter;
         if (t % 2) filter = MustFilter({{"where", {{"v", {{"gte", 1}}}}}, {"order", "v DESC"}});
-        Result<std::vector<Json>> all = store->Find("Todo", filter);
+        Result<std::vector<Record>> all = store->Find("Todo", filter);
         if (!all.ok() || all->size() != static_cast<size_t>(kRecords)) {
           ++failures;
           continue;
         }
-        int v = (*all)[0]["v"].get<int>();
-        for (const Json& r : *all) {
-          if (r["v"] != v) ++failures;
+        int v = (*(*all)[0])["v"].get<int>();
+        for (const Record& r : *all) {
+          if ((*r)["v"] != v) ++failures;
         }
         if (v < last_seen) ++failures;  // never goes back in time
         last_seen = v;
@@ -569,7 +570,7 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeConsistentSnapshots) {
   for (std::thread& t : readers) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(*store->CurrentCheckpoint(), kBatches);
-  EXPECT_EQ((*store->Get("Todo", "r0"))->at("v"), kBatches);
+  EXPECT_EQ((**store->Get("Todo", "r0"))->at("v"), kBatches);
 }
 
 TEST(SqliteStoreTest, SeveralStoresInOneThreadKeepTheirOwnReaders) {
@@ -577,7 +578,7 @@ TEST(SqliteStoreTest, SeveralStoresInOneThreadKeepTheirOwnReaders) {
   std::unique_ptr<SqliteStore> a = MustOpen(dir.File("a.db"));
   std::unique_ptr<SqliteStore> b = MustOpen(dir.File("b.db"));
   Batch batch;
-  batch.records.push_back({"Todo", "only-a", Json{{"id", "only-a"}}});
+  batch.records.push_back({"Todo", "only-a", Record::FromTree(Json{{"id", "only-a"}})});
   ASSERT_TRUE(a->Apply(std::move(batch)).ok());
   EXPECT_TRUE(a->Get("Todo", "only-a")->has_value());
   EXPECT_FALSE(b->Get("Todo", "only-a")->has_value());

@@ -362,8 +362,16 @@ async function verify(method, path, body) {
   const reply = await send(server, request, { agent: server.probeAgent, timeout: VERIFY_MS });
   // latin1 keeps every byte of an id (the server may store invalid UTF-8), so the URL can
   // name the exact bytes again.
-  return { ...reply, text: reply.body?.toString('latin1'), json: (() => { try { return JSON.parse(reply.body.toString('latin1')); } catch { return undefined; } })() };
+  return { ...reply, text: reply.body?.toString('latin1'), json: (() => { try { return JSON.parse(escapesAsBytes(reply.body.toString('latin1'))); } catch { return undefined; } })() };
 }
+// A \uXXXX escape of a non-ASCII character (records go out as their canonical text, which
+// escapes U+FEFF, U+2028 and more) as the UTF-8 bytes it stands for, so an id compares
+// byte for byte with the same id written unescaped in another answer.
+const escapesAsBytes = (latin1) => latin1.replace(/\\\\|\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})/gi, (match, high, low, single) => {
+  if (match === '\\\\') return match;
+  const code = high ? 0x10000 + ((parseInt(high, 16) - 0xd800) << 10) + (parseInt(low, 16) - 0xdc00) : parseInt(single, 16);
+  return code < 0x80 ? match : Buffer.from(String.fromCodePoint(code), 'utf8').toString('latin1');
+});
 const byteEncode = (latin1) => [...latin1].map((c) => (/[A-Za-z0-9_.~-]/.test(c) ? c : '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'))).join('');
 
 async function phaseA(rand) {

@@ -36,29 +36,29 @@ class Database {
   }
 
   // ---- reads
-  Result<std::optional<Json>> FindById(const std::string& model, const std::string& id);
+  Result<std::optional<Record>> FindById(const std::string& model, const std::string& id);
   // `filter` is a LoopBack filter object (or a JSON string of one); null = everything.
-  Result<std::vector<Json>> Find(const std::string& model, const Json& filter);
-  Result<std::optional<Json>> FindOne(const std::string& model, const Json& filter);
+  Result<std::vector<Record>> Find(const std::string& model, const Json& filter);
+  Result<std::optional<Record>> FindOne(const std::string& model, const Json& filter);
   Result<size_t> Count(const std::string& model, const Json& where);
   Result<bool> Exists(const std::string& model, const std::string& id);
 
   // ---- LoopBack's write operations (revisions-e2e.json records their semantics)
   // kConflict "Duplicate entry" when the id exists.
-  Result<Json> Create(const std::string& model, const Json& data);
+  Result<Record> Create(const std::string& model, const Json& data);
   // Creates every object of the array in ONE batch: all of them or none. An error names
   // the failing item's index in its details ("index").
-  Result<Json> CreateMany(const std::string& model, const Json& array);
+  Result<std::vector<Record>> CreateMany(const std::string& model, const Json& array);
   // Merges `data` into the record; kNotFound when absent.
-  Result<Json> PatchAttributes(const std::string& model, const std::string& id, const Json& data);
+  Result<Record> PatchAttributes(const std::string& model, const std::string& id, const Json& data);
   // Drops absent properties and re-applies defaults; kNotFound when absent.
-  Result<Json> ReplaceById(const std::string& model, const std::string& id, const Json& data);
-  Result<Json> PatchOrCreate(const std::string& model, const Json& data);
-  Result<Json> ReplaceOrCreate(const std::string& model, const Json& data);
+  Result<Record> ReplaceById(const std::string& model, const std::string& id, const Json& data);
+  Result<Record> PatchOrCreate(const std::string& model, const Json& data);
+  Result<Record> ReplaceOrCreate(const std::string& model, const Json& data);
   // Patches every matching record in one batch; returns the count.
   Result<size_t> UpdateAll(const std::string& model, const Json& where, const Json& data);
   // Patches the one matching record or creates one; kBadRequest when several match.
-  Result<Json> UpsertWithWhere(const std::string& model, const Json& where, const Json& data);
+  Result<Record> UpsertWithWhere(const std::string& model, const Json& where, const Json& data);
   Result<size_t> DeleteById(const std::string& model, const std::string& id);
   Result<size_t> DeleteAll(const std::string& model, const Json& where);
 
@@ -69,7 +69,7 @@ class Database {
 
   // ---- the shared write path, also used by replication
   // Writes `record` (nullopt: deletes) of `model` with its rectified change into `batch`.
-  Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Json> record,
+  Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Record> record,
                   int64_t checkpoint, Batch* batch);
   // Applies the batch and hands it to the listener.
   Result<CommittedBatch> Commit(Batch batch);
@@ -77,8 +77,8 @@ class Database {
  private:
   Result<Filter> ParseFilterFor(const ModelDefinition& model, const Json& filter) const;
   // The stored record, or LoopBack's MODEL_NOT_FOUND as kNotFound.
-  Result<Json> GetExisting(const std::string& model, const std::string& id);
-  Result<Json> WriteOne(const ModelDefinition& model, const std::string& id, Json record);
+  Result<Record> GetExisting(const std::string& model, const std::string& id);
+  Result<Record> WriteOne(const ModelDefinition& model, const std::string& id, Record record);
   // LoopBack's upserts with persistUndefinedAsNull first set every unsent property to null.
   Json PrefillNulls(const ModelDefinition& model, const Json& data) const;
 

@@ -82,6 +82,17 @@ bool Matches(const Where& where, const Json& record);
 // the input needs no sorting: only the requested page is sorted.
 std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
                                  const std::vector<const std::string*>* tie_ids = nullptr);
+// ApplyOrderPage without the projection: the indices into `records` of the page, in order.
+std::vector<size_t> OrderPage(const Filter& filter, const std::vector<const Json*>& records,
+                              const std::vector<const std::string*>* tie_ids = nullptr);
+// Whether a filter selects fields (so each record is projected into a new object).
+inline bool Projects(const Filter& filter) {
+  return !filter.include_fields.empty() || !filter.exclude_fields.empty();
+}
+// Whether a where matches every record (the empty and).
+inline bool MatchesAll(const Where& where) {
+  return where.kind == Where::Kind::kAnd && where.children.empty();
+}
 
 // The record with only the selected fields (filter.include_fields / exclude_fields).
 Json Project(const Filter& filter, const Json& record);

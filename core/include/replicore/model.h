@@ -11,6 +11,7 @@
 
 #include "replicore/filter.h"
 #include "replicore/model_indexes.h"
+#include "replicore/record.h"
 #include "replicore/status.h"
 
 namespace replicore {
@@ -95,6 +96,8 @@ class ModelDefinition {
   Json View(const Json& stored) const;
   // Revision(View(stored)), without copying the record when nothing is hidden.
   std::string RevisionOf(const Json& stored) const;
+  // The same from the record's canonical text, hashed as it is when nothing is hidden.
+  std::string RevisionOf(const Record& stored) const;
 
   // The record's id as a string (numbers as JS prints them); kValidation if absent/null.
   Result<std::string> IdOf(const Json& record) const;

@@ -17,8 +17,8 @@ class ScopedStore : public Store {
   // Borrows `base`. `scope` must be non-empty (an owner's id).
   ScopedStore(Store* base, std::string scope) : base_(base), suffix_("@" + std::move(scope)) {}
 
-  Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override;
-  Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override;
+  Result<std::optional<Record>> Get(const std::string& model, const std::string& id) override;
+  Result<std::vector<Record>> Find(const std::string& model, const Filter& filter) override;
   Result<size_t> Count(const std::string& model, const Where& where) override;
   Result<std::optional<Change>> GetChange(const std::string& model, const std::string& model_id) override;
   Result<std::vector<Change>> Changes(const ChangeQuery& query) override;

@@ -12,6 +12,7 @@
 #include "replicore/change.h"
 #include "replicore/filter.h"
 #include "replicore/model_indexes.h"
+#include "replicore/record.h"
 #include "replicore/status.h"
 
 namespace replicore {
@@ -20,7 +21,7 @@ namespace replicore {
 struct RecordWrite {
   std::string model;
   std::string id;
-  std::optional<Json> data;
+  std::optional<Record> data;
 };
 
 // A change-log write: `change` is the new row, or nullopt to remove the row of
@@ -37,9 +38,6 @@ struct Batch {
   std::vector<ChangeWrite> changes;
   std::optional<int64_t> checkpoint;  // the new checkpoint seq, when bumped
   std::vector<std::pair<std::string, Json>> meta;  // key -> value (null erases)
-  // Whether the committed batch must still carry the record data. When nobody persists or
-  // broadcasts batches, a store may move the records in instead of copying them.
-  bool hand_out = true;
 
   bool empty() const {
     return records.empty() && changes.empty() && !checkpoint && meta.empty();
@@ -77,10 +75,10 @@ class Store {
   }
 
   // The stored record, or nullopt when there is none.
-  virtual Result<std::optional<Json>> Get(const std::string& model, const std::string& id) = 0;
+  virtual Result<std::optional<Record>> Get(const std::string& model, const std::string& id) = 0;
   // Records matching filter.where, ordered, paged and projected per the filter. Without an
   // order, records come in id order. A filter the store cannot evaluate is kBadFilter.
-  virtual Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) = 0;
+  virtual Result<std::vector<Record>> Find(const std::string& model, const Filter& filter) = 0;
   virtual Result<size_t> Count(const std::string& model, const Where& where) = 0;
 
   // The change row of a record, or nullopt.

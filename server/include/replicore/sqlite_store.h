@@ -23,8 +23,8 @@ class SqliteStore : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
   ~SqliteStore() override;
 
-  Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override;
-  Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override;
+  Result<std::optional<Record>> Get(const std::string& model, const std::string& id) override;
+  Result<std::vector<Record>> Find(const std::string& model, const Filter& filter) override;
   Result<size_t> Count(const std::string& model, const Where& where) override;
   Result<std::optional<Change>> GetChange(const std::string& model,
                                           const std::string& model_id) override;

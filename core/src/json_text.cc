@@ -1,0 +1,114 @@
+#include "json_text.h"
+
+namespace replicore {
+
+void JsonTextReader::SkipSpace() {
+  while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
+                                 text_[pos_] == '\r' || text_[pos_] == '\t')) {
+    ++pos_;
+  }
+}
+
+Status JsonTextReader::Fail(const std::string& what) const {
+  return Status::BadRequest("malformed JSON text: " + what + " at offset " + std::to_string(pos_));
+}
+
+bool JsonTextReader::Consume(char c) {
+  SkipSpace();
+  if (pos_ < text_.size() && text_[pos_] == c) {
+    ++pos_;
+    return true;
+  }
+  return false;
+}
+
+Status JsonTextReader::Expect(char c) {
+  if (Consume(c)) return Status::Ok();
+  return Fail(std::string("expected '") + c + "'");
+}
+
+bool JsonTextReader::AtEnd() {
+  SkipSpace();
+  return pos_ == text_.size();
+}
+
+Status JsonTextReader::SkipString() {
+  ++pos_;  // the opening quote
+  while (pos_ < text_.size()) {
+    const char c = text_[pos_];
+    if (c == '"') {
+      ++pos_;
+      return Status::Ok();
+    }
+    if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in a string");
+    pos_ += c == '\\' ? 2 : 1;
+  }
+  return Fail("unterminated string");
+}
+
+Result<std::string_view> JsonTextReader::Value() {
+  SkipSpace();
+  const size_t begin = pos_;
+  if (pos_ >= text_.size()) return Fail("missing value");
+  const char first = text_[pos_];
+  if (first == '"') {
+    RC_RETURN_IF_ERROR(SkipString());
+  } else if (first == '{' || first == '[') {
+    // Brackets are counted, not matched by kind: the text is ours, and a tree parse of a
+    // record later still rejects a mismatch.
+    size_t depth = 0;
+    do {
+      if (pos_ >= text_.size()) return Fail("unterminated object or array");
+      const char c = text_[pos_];
+      if (c == '"') {
+        RC_RETURN_IF_ERROR(SkipString());
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') --depth;
+      ++pos_;
+    } while (depth > 0);
+  } else {
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        break;
+      }
+      ++pos_;
+    }
+    if (pos_ == begin) return Fail("missing value");
+  }
+  return text_.substr(begin, pos_ - begin);
+}
+
+Result<std::string> JsonTextReader::String() {
+  SkipSpace();
+  if (pos_ >= text_.size() || text_[pos_] != '"') return Fail("expected a string");
+  Result<std::string_view> span = Value();
+  if (!span.ok()) return span.status();
+  const std::string_view inner = span->substr(1, span->size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return std::string(inner);
+  Json parsed = Json::parse(std::string(*span), nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_string()) return Fail("bad escape in a string");
+  return parsed.get<std::string>();
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(ch);
+    } else if (c < 0x20) {
+      const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+      out->append(escape, 6);
+    } else {
+      out->push_back(ch);
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace replicore

@@ -1,0 +1,44 @@
+// A reader over JSON text this core wrote (persisted pages and journal entries): it finds
+// where each value begins and ends without building a tree, so records stay the text they
+// are. Malformed or truncated text is an error, never a read past the end.
+#ifndef REPLICORE_JSON_TEXT_H_
+#define REPLICORE_JSON_TEXT_H_
+
+#include <string>
+#include <string_view>
+
+#include "replicore/status.h"
+
+namespace replicore {
+
+class JsonTextReader {
+ public:
+  explicit JsonTextReader(std::string_view text) : text_(text) {}
+
+  // Skips whitespace; true (and consumed) when the next character is `c`.
+  bool Consume(char c);
+  // Consume(c), or an error naming what was expected.
+  Status Expect(char c);
+  // Whether only whitespace is left.
+  bool AtEnd();
+  // The exact text of the next value (object, array, string, number, literal).
+  Result<std::string_view> Value();
+  // The next value, which must be a string, unescaped.
+  Result<std::string> String();
+
+ private:
+  void SkipSpace();
+  Status Fail(const std::string& what) const;
+  // Moves past the string starting at pos_ (which is '"').
+  Status SkipString();
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+// Appends `s` as a JSON string literal (escaping '"', '\' and control characters).
+void AppendJsonString(std::string_view s, std::string* out);
+
+}  // namespace replicore
+
+#endif  // REPLICORE_JSON_TEXT_H_
