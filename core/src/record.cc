@@ -18,7 +18,11 @@ Record Record::FromCanonicalText(std::string text) {
 }
 
 const Json& Record::tree() const {
-  if (!tree_) tree_ = std::make_shared<const Json>(Json::parse(*text_));
+  if (!tree_) {
+    // Without exceptions (the wasm build): text damaged on disk reads as null, not an abort.
+    Json parsed = Json::parse(*text_, nullptr, /*allow_exceptions=*/false);
+    tree_ = std::make_shared<const Json>(parsed.is_discarded() ? Json() : std::move(parsed));
+  }
   return *tree_;
 }
 

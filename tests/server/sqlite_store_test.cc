@@ -205,6 +205,40 @@ TEST(SqliteStoreTest, FailedApplyWhileAnotherConnectionHoldsTheWriteLock) {
   EXPECT_TRUE(store->Get("Todo", "new")->has_value());
 }
 
+TEST(SqliteStoreTest, FilesOfSchemaZeroAreRewrittenAsCanonicalTextOnce) {
+  TempDir dir;
+  const std::string path = dir.File("v0.db");
+  {
+    std::unique_ptr<SqliteStore> store = MustOpen(path);
+    ASSERT_NE(store, nullptr);
+  }
+  // What a release before records-as-text left: nlohmann's dump (U+2028 raw, 1.0 as 1.0).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO records(model, id, data) VALUES ('Todo', 'a', "
+                         "'{\"id\":\"a\",\"n\":1.0,\"t\":\"x\u2028y\"}');"
+                         "PRAGMA user_version = 0;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  std::unique_ptr<SqliteStore> upgraded = MustOpen(path);
+  ASSERT_NE(upgraded, nullptr);
+  Result<std::optional<Record>> record = upgraded->Get("Todo", "a");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->text(), R"({"id":"a","n":1,"t":"x\u2028y"})");
+  // A file from a newer release is refused rather than misread.
+  upgraded.reset();
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  SqliteStoreOptions options;
+  options.path = path;
+  Result<std::unique_ptr<SqliteStore>> newer = SqliteStore::Open(options);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.status().message().find("newer"), std::string::npos) << newer.status().message();
+}
+
 TEST(SqliteStoreTest, FailedApplyMidwayLeavesNothing) {
   for (const char* path_kind : {"file", "memory"}) {
     TempDir dir;
