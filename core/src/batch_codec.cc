@@ -54,118 +54,102 @@ Result<Json> ParseSpan(std::string_view span, const char* what) {
   return value;
 }
 
-// Calls entry(reader) for each element of the array that comes next.
-template <typename Entry>
-Status ForEachElement(JsonTextReader& reader, Entry&& entry) {
+// [model, id, value] with string model and id.
+bool IsTriple(const Json& entry) {
+  return entry.is_array() && entry.size() == 3 && entry[0].is_string() && entry[1].is_string();
+}
+
+// The record entries [[model, id, data | null], ...] that come next. Only the data is kept
+// as text: canonical, it is copied as it is; a dumped tree (an old batch) is
+// re-canonicalised once.
+Status DecodeRecords(JsonTextReader& reader, bool canonical, Batch* batch) {
   RC_RETURN_IF_ERROR(reader.Expect('['));
   if (reader.Consume(']')) return Status::Ok();
   do {
-    RC_RETURN_IF_ERROR(entry());
+    RC_RETURN_IF_ERROR(reader.Expect('['));
+    Result<std::string> model = reader.String();
+    if (!model.ok()) return model.status();
+    RC_RETURN_IF_ERROR(reader.Expect(','));
+    Result<std::string> id = reader.String();
+    if (!id.ok()) return id.status();
+    RC_RETURN_IF_ERROR(reader.Expect(','));
+    Result<std::string_view> text = reader.Value();
+    if (!text.ok()) return text.status();
+    RC_RETURN_IF_ERROR(reader.Expect(']'));
+    std::optional<Record> data;
+    if (*text != "null") {
+      if (text->front() != '{') return Status::BadRequest("batch: a record must be an object or null");
+      if (canonical) {
+        data = Record::FromCanonicalText(std::string(*text));
+      } else {
+        Result<Json> tree = ParseSpan(*text, "record");
+        if (!tree.ok()) return tree.status();
+        data = Record::FromTree(std::move(tree).value());
+      }
+    }
+    batch->records.push_back({std::move(model).value(), std::move(id).value(), std::move(data)});
   } while (reader.Consume(','));
   return reader.Expect(']');
 }
 
-// [model, id, value]: model and id read, the value's text returned.
-Result<std::string_view> Triple(JsonTextReader& reader, std::string* model, std::string* id) {
-  RC_RETURN_IF_ERROR(reader.Expect('['));
-  Result<std::string> first = reader.String();
-  if (!first.ok()) return first.status();
-  RC_RETURN_IF_ERROR(reader.Expect(','));
-  Result<std::string> second = reader.String();
-  if (!second.ok()) return second.status();
-  RC_RETURN_IF_ERROR(reader.Expect(','));
-  Result<std::string_view> value = reader.Value();
-  if (!value.ok()) return value.status();
-  RC_RETURN_IF_ERROR(reader.Expect(']'));
-  *model = std::move(first).value();
-  *id = std::move(second).value();
-  return value;
+Status DecodeChanges(const Json& rows, Batch* batch) {
+  if (!rows.is_array()) return Status::BadRequest("batch: \"x\" must be an array");
+  for (const Json& entry : rows) {
+    if (!IsTriple(entry)) return Status::BadRequest("batch: malformed change entry");
+    const std::string model = entry[0].get<std::string>();
+    const std::string model_id = entry[1].get<std::string>();
+    std::optional<Change> change;
+    if (!entry[2].is_null()) {
+      Result<Change> decoded = DecodeChange(model, model_id, entry[2]);
+      if (!decoded.ok()) return decoded.status();
+      change = std::move(decoded).value();
+    }
+    batch->changes.push_back({model, model_id, std::move(change)});
+  }
+  return Status::Ok();
 }
 
-// A record entry's data: canonical text kept as it is, a dumped tree (an old batch)
-// re-canonicalised once.
-Result<std::optional<Record>> DecodeRecord(std::string_view text, bool canonical) {
-  if (text == "null") return std::optional<Record>();
-  if (text.empty() || text.front() != '{') {
-    return Status::BadRequest("batch: a record must be an object or null");
+Status DecodeMeta(const Json& entries, Batch* batch) {
+  if (!entries.is_array()) return Status::BadRequest("batch: \"m\" must be an array");
+  for (const Json& entry : entries) {
+    if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string()) {
+      return Status::BadRequest("batch: malformed meta entry");
+    }
+    batch->meta.push_back({entry[0].get<std::string>(), entry[1]});
   }
-  if (canonical) return std::optional<Record>(Record::FromCanonicalText(std::string(text)));
-  Result<Json> tree = ParseSpan(text, "record");
-  if (!tree.ok()) return tree.status();
-  return std::optional<Record>(Record::FromTree(std::move(tree).value()));
+  return Status::Ok();
 }
 
 Result<Batch> DecodeOne(JsonTextReader& reader) {
   Batch batch;
-  // Record texts are remembered and decoded after the object: "c" may come after "r".
-  struct PendingRecord {
-    std::string model, id;
-    std::string_view text;
-  };
-  std::vector<PendingRecord> records;
+  // "c" comes first in what EncodeBatch writes; a batch without it is of the tree era.
   bool canonical = false;
   RC_RETURN_IF_ERROR(reader.Expect('{'));
-  if (!reader.Consume('}')) {
-    do {
-      Result<std::string> key = reader.String();
-      if (!key.ok()) return key.status();
-      RC_RETURN_IF_ERROR(reader.Expect(':'));
-      if (*key == "r") {
-        RC_RETURN_IF_ERROR(ForEachElement(reader, [&]() -> Status {
-          PendingRecord record;
-          Result<std::string_view> text = Triple(reader, &record.model, &record.id);
-          if (!text.ok()) return Status::BadRequest("batch: malformed record entry");
-          record.text = *text;
-          records.push_back(std::move(record));
-          return Status::Ok();
-        }));
-      } else if (*key == "x") {
-        RC_RETURN_IF_ERROR(ForEachElement(reader, [&]() -> Status {
-          std::string model, model_id;
-          Result<std::string_view> text = Triple(reader, &model, &model_id);
-          if (!text.ok()) return Status::BadRequest("batch: malformed change entry");
-          std::optional<Change> change;
-          if (*text != "null") {
-            Result<Json> row = ParseSpan(*text, "change row");
-            if (!row.ok()) return row.status();
-            Result<Change> decoded = DecodeChange(model, model_id, *row);
-            if (!decoded.ok()) return decoded.status();
-            change = std::move(decoded).value();
-          }
-          batch.changes.push_back({std::move(model), std::move(model_id), std::move(change)});
-          return Status::Ok();
-        }));
-      } else {
-        Result<std::string_view> text = reader.Value();
-        if (!text.ok()) return text.status();
-        Result<Json> value = ParseSpan(*text, key->c_str());
-        if (!value.ok()) return value.status();
-        if (*key == "c") {
-          canonical = *value == Json(1);
-        } else if (*key == "k") {
-          if (!value->is_number_integer()) {
-            return Status::BadRequest("batch: \"k\" must be an integer");
-          }
-          batch.checkpoint = value->get<int64_t>();
-        } else if (*key == "m") {
-          if (!value->is_array()) return Status::BadRequest("batch: \"m\" must be an array");
-          for (const Json& entry : *value) {
-            if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string()) {
-              return Status::BadRequest("batch: malformed meta entry");
-            }
-            batch.meta.push_back({entry[0].get<std::string>(), entry[1]});
-          }
-        }
-      }
-    } while (reader.Consume(','));
-    RC_RETURN_IF_ERROR(reader.Expect('}'));
-  }
-  batch.records.reserve(records.size());
-  for (PendingRecord& pending : records) {
-    Result<std::optional<Record>> data = DecodeRecord(pending.text, canonical);
-    if (!data.ok()) return data.status();
-    batch.records.push_back({std::move(pending.model), std::move(pending.id), std::move(*data)});
-  }
+  if (reader.Consume('}')) return batch;
+  do {
+    Result<std::string> key = reader.String();
+    if (!key.ok()) return key.status();
+    RC_RETURN_IF_ERROR(reader.Expect(':'));
+    if (*key == "r") {
+      RC_RETURN_IF_ERROR(DecodeRecords(reader, canonical, &batch));
+      continue;
+    }
+    Result<std::string_view> text = reader.Value();
+    if (!text.ok()) return text.status();
+    Result<Json> value = ParseSpan(*text, key->c_str());
+    if (!value.ok()) return value.status();
+    if (*key == "c") {
+      canonical = *value == Json(1);
+    } else if (*key == "x") {
+      RC_RETURN_IF_ERROR(DecodeChanges(*value, &batch));
+    } else if (*key == "k") {
+      if (!value->is_number_integer()) return Status::BadRequest("batch: \"k\" must be an integer");
+      batch.checkpoint = value->get<int64_t>();
+    } else if (*key == "m") {
+      RC_RETURN_IF_ERROR(DecodeMeta(*value, &batch));
+    }
+  } while (reader.Consume(','));
+  RC_RETURN_IF_ERROR(reader.Expect('}'));
   return batch;
 }
 
@@ -227,9 +211,13 @@ Result<std::vector<Batch>> DecodeBatches(std::string_view text) {
     batches.push_back(std::move(batch).value());
     return Status::Ok();
   };
-  JsonTextReader peek = reader;
-  if (peek.Consume('[')) {
-    RC_RETURN_IF_ERROR(ForEachElement(reader, one));
+  if (reader.Consume('[')) {
+    if (!reader.Consume(']')) {
+      do {
+        RC_RETURN_IF_ERROR(one());
+      } while (reader.Consume(','));
+      RC_RETURN_IF_ERROR(reader.Expect(']'));
+    }
   } else {
     RC_RETURN_IF_ERROR(one());
   }
