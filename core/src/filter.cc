@@ -689,10 +689,11 @@ Status ParseFields(const Json& fields, Filter* filter) {
   return Status::BadFilter("The fields " + Describe(fields) + " is not valid");
 }
 
-// Sort order of the memory connector: undefined first in ASC (we put null with it; JS
-// would compare null as 0), then the values. Mismatched types, which JS leaves
+}  // namespace
+
+// JS would compare null as 0; we rank it with undefined. Mismatched types, which JS leaves
 // unordered, get a fixed rank so the sort is a strict weak order.
-int TypeRank(const Json* v) {
+int OrderRank(const Json* v) {
   if (v == nullptr || v->is_null()) return 0;
   if (v->is_boolean()) return 1;
   if (v->is_number()) return 2;
@@ -702,15 +703,13 @@ int TypeRank(const Json* v) {
 }
 
 int OrderCompare(const Json* a, const Json* b) {
-  int ra = TypeRank(a), rb = TypeRank(b);
+  int ra = OrderRank(a), rb = OrderRank(b);
   if (ra != rb) return ra < rb ? -1 : 1;
   if (ra == 0) return 0;
   if (ra >= 4) return *a < *b ? -1 : *b < *a ? 1 : 0;
   std::optional<int> c = Compare(a, b);
   return c ? *c : 0;
 }
-
-}  // namespace
 
 Result<Where> ParseWhere(const Json& where, const PropertyTypeLookup* types) {
   if (where.is_null()) return Where{};

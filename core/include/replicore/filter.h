@@ -76,6 +76,12 @@ Result<Json> ParseQueryString(std::string_view query);
 // Whether `record` (a JSON object) satisfies `where`.
 bool Matches(const Where& where, const Json& record);
 
+// The order ApplyOrderPage sorts values by, after the memory connector (nullptr stands for
+// undefined): rank 0 undefined and null, 1 booleans, 2 numbers, 3 strings (UTF-16 order),
+// 4 arrays, 5 objects; <0, 0, >0. Public so that an index can sort exactly like a scan.
+int OrderRank(const Json* value);
+int OrderCompare(const Json* a, const Json* b);
+
 // Sorts, skips, limits and projects matching records (pointers borrowed for the call).
 // Records are assumed to match already. Order comparison follows LoopBack's memory connector.
 // Ties keep the input order, or, with `tie_ids` (each record's id), go by id, in which case
