@@ -1,0 +1,138 @@
+#include "replicore/ordered_index.h"
+
+#include <cmath>
+
+namespace replicore {
+
+namespace {
+
+constexpr int64_t kMaxExactInteger = int64_t{1} << 53;
+
+// Value `i` of a key: the key itself for a one-key index, else its array element.
+const Json& KeyValue(const Json& key, size_t i, size_t key_count) {
+  return key_count == 1 ? key : key[i];
+}
+
+}  // namespace
+
+bool IsIndexable(const Json* value) {
+  if (value == nullptr || value->is_null() || value->is_boolean() || value->is_string()) {
+    return true;
+  }
+  if (value->is_number_unsigned()) return value->get<uint64_t>() <= uint64_t{kMaxExactInteger};
+  if (value->is_number_integer()) {
+    int64_t n = value->get<int64_t>();
+    return n >= -kMaxExactInteger && n <= kMaxExactInteger;
+  }
+  if (value->is_number_float()) return !std::isnan(value->get<double>());
+  return false;
+}
+
+std::optional<Json> IndexKeyOf(const Json& record, const IndexDefinition& definition) {
+  if (!record.is_object()) return std::nullopt;
+  auto value_of = [&](const IndexKey& key) -> std::optional<Json> {
+    auto it = record.find(key.property);
+    const Json* value = it == record.end() ? nullptr : &*it;
+    if (!IsIndexable(value)) return std::nullopt;
+    return value ? *value : Json();  // undefined and null order alike
+  };
+  if (definition.keys.size() == 1) return value_of(definition.keys[0]);
+  Json key = Json::array();
+  for (const IndexKey& index_key : definition.keys) {
+    std::optional<Json> value = value_of(index_key);
+    if (!value) return std::nullopt;
+    key.push_back(std::move(*value));
+  }
+  return key;
+}
+
+// A position in the index, on its first key: before (or after) every entry whose first
+// value equals `value`, or, with no value, every entry of that OrderRank.
+struct OrderedIndex::Less::Probe {
+  int rank;
+  const Json* value;
+  bool after;
+};
+
+int OrderedIndex::Less::CompareKeys(const Json& a, const Json& b, size_t count) const {
+  for (size_t i = 0; i < count; ++i) {
+    int c = OrderCompare(&KeyValue(a, i, descending_.size()), &KeyValue(b, i, descending_.size()));
+    if (c != 0) return descending_[i] ? -c : c;
+  }
+  return 0;
+}
+
+bool OrderedIndex::Less::operator()(const Entry& a, const Entry& b) const {
+  int c = CompareKeys(a.key, b.key, descending_.size());
+  return c != 0 ? c < 0 : *a.id < *b.id;
+}
+
+// <0 when the entry sorts before the probe, >0 after; never 0.
+int OrderedIndex::Less::ComparePosition(const Entry& entry, const Probe& probe) const {
+  const Json& value = KeyValue(entry.key, 0, descending_.size());
+  int rank = OrderRank(&value);
+  int c = rank != probe.rank ? (rank < probe.rank ? -1 : 1) : 0;
+  if (c == 0 && probe.value) c = OrderCompare(&value, probe.value);
+  if (descending_[0]) c = -c;
+  if (c == 0) return probe.after ? -1 : 1;
+  return c;
+}
+
+bool OrderedIndex::Less::operator()(const Entry& a, const Probe& b) const {
+  return ComparePosition(a, b) < 0;
+}
+
+bool OrderedIndex::Less::operator()(const Probe& a, const Entry& b) const {
+  return ComparePosition(b, a) > 0;
+}
+
+OrderedIndex::OrderedIndex(IndexDefinition definition)
+    : definition_(std::move(definition)), entries_(Less([&] {
+        std::vector<bool> descending;
+        for (const IndexKey& key : definition_.keys) descending.push_back(key.descending);
+        return descending;
+      }())) {}
+
+void OrderedIndex::Insert(const std::string& id, const Json& record) {
+  std::optional<Json> key = IndexKeyOf(record, definition_);
+  if (!key) {
+    ++unindexable_;
+    return;
+  }
+  entries_.insert(Entry{std::move(*key), &id});
+}
+
+void OrderedIndex::Erase(const std::string& id, const Json& record) {
+  std::optional<Json> key = IndexKeyOf(record, definition_);
+  if (!key) {
+    --unindexable_;
+    return;
+  }
+  entries_.erase(Entry{std::move(*key), &id});
+}
+
+bool KeyRange::empty() const {
+  if (!low || !high) return false;
+  int c = OrderCompare(&*low, &*high);
+  return c > 0 || (c == 0 && !(low_inclusive && high_inclusive));
+}
+
+std::pair<OrderedIndex::Iterator, OrderedIndex::Iterator> OrderedIndex::Range(
+    const KeyRange& range) const {
+  if (range.empty()) return {entries_.end(), entries_.end()};
+  // In index order a descending first key meets `high` first.
+  bool descending = definition_.keys[0].descending;
+  const std::optional<Json>& first = descending ? range.high : range.low;
+  const std::optional<Json>& last = descending ? range.low : range.high;
+  bool first_inclusive = descending ? range.high_inclusive : range.low_inclusive;
+  bool last_inclusive = descending ? range.low_inclusive : range.high_inclusive;
+  using Probe = Less::Probe;
+  int rank = range.rank();
+  Iterator begin =
+      entries_.lower_bound(Probe{rank, first ? &*first : nullptr, first && !first_inclusive});
+  Iterator end =
+      entries_.lower_bound(Probe{rank, last ? &*last : nullptr, !last || last_inclusive});
+  return {begin, end};
+}
+
+}  // namespace replicore
