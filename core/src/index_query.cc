@@ -1,0 +1,284 @@
+#include "replicore/index_query.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace replicore {
+
+namespace {
+
+// The conditions every match satisfies: those reached from the root through and-nodes.
+void CollectConjuncts(const Where& where, std::vector<const Where*>* out) {
+  if (where.kind == Where::Kind::kCondition) {
+    out->push_back(&where);
+  } else if (where.kind == Where::Kind::kAnd) {
+    for (const Where& child : where.children) CollectConjuncts(child, out);
+  }
+}
+
+// The first-key ranges outside which no indexable value satisfies `condition`, following
+// Matches: eq is JSON equality (null also matches undefined); gt/gte/lt/lte and between
+// hold only between values of one type, never for null or undefined. nullopt when the
+// condition cannot narrow (or when we are not sure it can, e.g. a null range bound).
+std::optional<std::vector<KeyRange>> RangesOf(const Where& condition) {
+  const Json& value = condition.value;
+  auto comparable = [](const Json& v) { return !v.is_null() && IsIndexable(&v); };
+  switch (condition.op) {
+    case WhereOp::kEq:
+      if (!IsIndexable(&value)) return std::nullopt;
+      return std::vector<KeyRange>{KeyRange{value, value}};
+    case WhereOp::kGt:
+    case WhereOp::kGte:
+      if (!comparable(value)) return std::nullopt;
+      return std::vector<KeyRange>{KeyRange{value, std::nullopt, condition.op == WhereOp::kGte}};
+    case WhereOp::kLt:
+    case WhereOp::kLte:
+      if (!comparable(value)) return std::nullopt;
+      return std::vector<KeyRange>{
+          KeyRange{std::nullopt, value, true, condition.op == WhereOp::kLte}};
+    case WhereOp::kBetween:
+      if (!comparable(value[0]) || !comparable(value[1]) ||
+          OrderRank(&value[0]) != OrderRank(&value[1])) {
+        return std::nullopt;
+      }
+      return std::vector<KeyRange>{KeyRange{value[0], value[1]}};
+    case WhereOp::kInq: {
+      std::vector<Json> items;
+      for (const Json& item : value) {
+        if (!IsIndexable(&item)) return std::nullopt;
+        items.push_back(item);
+      }
+      // Ascending and without repeats (1 and 1.0 are one range), so that the ranges are
+      // disjoint and no record is read twice.
+      auto less = [](const Json& a, const Json& b) { return OrderCompare(&a, &b) < 0; };
+      std::stable_sort(items.begin(), items.end(), less);
+      auto same = [](const Json& a, const Json& b) { return OrderCompare(&a, &b) == 0; };
+      items.erase(std::unique(items.begin(), items.end(), same), items.end());
+      std::vector<KeyRange> ranges;
+      for (const Json& item : items) ranges.push_back(KeyRange{item, item});
+      return ranges;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// The tighter of two bounds of one side; `low` picks the larger of two lows.
+void Tighten(std::optional<Json>* bound, bool* inclusive, const std::optional<Json>& other,
+             bool other_inclusive, bool low) {
+  if (!other) return;
+  int c = *bound ? OrderCompare(&**bound, &*other) : (low ? -1 : 1);
+  if (low ? c < 0 : c > 0) {
+    *bound = other;
+    *inclusive = other_inclusive;
+  } else if (c == 0) {
+    *inclusive = *inclusive && other_inclusive;
+  }
+}
+
+std::optional<KeyRange> Intersect(KeyRange a, const KeyRange& b) {
+  if (a.rank() != b.rank()) return std::nullopt;
+  Tighten(&a.low, &a.low_inclusive, b.low, b.low_inclusive, /*low=*/true);
+  Tighten(&a.high, &a.high_inclusive, b.high, b.high_inclusive, /*low=*/false);
+  if (a.empty()) return std::nullopt;
+  return a;
+}
+
+// The ranges of `index`'s first key that the where's conjuncts allow: the first narrowing
+// conjunct's, cut by each later one that gives a single range (a second inq is left to
+// Matches).
+std::optional<std::vector<KeyRange>> NarrowedRanges(const OrderedIndex& index,
+                                                    const std::vector<const Where*>& conjuncts) {
+  const std::string& property = index.definition().keys[0].property;
+  std::optional<std::vector<KeyRange>> ranges;
+  for (const Where* condition : conjuncts) {
+    if (condition->path.size() != 1 || condition->path[0] != property) continue;
+    std::optional<std::vector<KeyRange>> more = RangesOf(*condition);
+    if (!more) continue;
+    if (!ranges) {
+      ranges = std::move(more);
+    } else if (more->size() == 1) {
+      std::vector<KeyRange> cut;
+      for (const KeyRange& range : *ranges) {
+        if (std::optional<KeyRange> both = Intersect(range, (*more)[0])) cut.push_back(*both);
+      }
+      ranges = std::move(cut);
+    }
+  }
+  return ranges;
+}
+
+// How many leading order keys `index` yields in order from its key `first` on, walked
+// forward or (`*reverse`) backward; ties of all of them come out by id whatever the
+// direction, see FindWithPlan.
+size_t OrderedKeys(const OrderedIndex& index, const std::vector<OrderKey>& order, size_t first,
+                   bool* reverse) {
+  const std::vector<IndexKey>& keys = index.definition().keys;
+  size_t n = 0;
+  for (; n < order.size() && first + n < keys.size(); ++n) {
+    const IndexKey& key = keys[first + n];
+    if (order[n].path.size() != 1 || order[n].path[0] != key.property) break;
+    bool flipped = order[n].descending != key.descending;
+    if (n == 0) *reverse = flipped;
+    if (flipped != *reverse) break;
+  }
+  return n;
+}
+
+// Whether `ranges` hold a single value (where completed = false).
+bool IsOneValue(const std::optional<std::vector<KeyRange>>& ranges) {
+  if (!ranges || ranges->size() != 1) return false;
+  const KeyRange& range = (*ranges)[0];
+  return range.low && range.high && range.low_inclusive && range.high_inclusive &&
+         OrderCompare(&*range.low, &*range.high) == 0;
+}
+
+// Entries in `ranges`, counted up to `cap` (enough to compare candidates).
+size_t CountUpTo(const OrderedIndex& index, const std::vector<KeyRange>& ranges, size_t cap) {
+  size_t count = 0;
+  for (const KeyRange& range : ranges) {
+    auto [it, end] = index.Range(range);
+    for (; it != end && count < cap; ++it) ++count;
+  }
+  return count;
+}
+
+// Calls visit(entry) for the plan's entries in its order until visit returns false.
+template <typename Visit>
+void VisitEntries(const IndexPlan& plan, const Visit& visit) {
+  const OrderedIndex& index = *plan.index;
+  auto visit_span = [&](OrderedIndex::Iterator begin, OrderedIndex::Iterator end) {
+    if (!plan.reverse) {
+      for (auto it = begin; it != end; ++it) {
+        if (!visit(*it)) return false;
+      }
+      return true;
+    }
+    for (auto it = end; it != begin;) {
+      if (!visit(*--it)) return false;
+    }
+    return true;
+  };
+  if (!plan.ranges) {
+    visit_span(index.begin(), index.end());
+    return;
+  }
+  // The ranges ascend by value; so does the index unless its first key is descending.
+  const std::vector<KeyRange>& ranges = *plan.ranges;
+  bool ascending = index.definition().keys[0].descending == plan.reverse;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    auto [begin, end] = index.Range(ranges[ascending ? i : ranges.size() - 1 - i]);
+    if (!visit_span(begin, end)) return;
+  }
+}
+
+}  // namespace
+
+IndexPlan PlanQuery(const std::vector<OrderedIndex>& indexes, const Where& where,
+                    const std::vector<OrderKey>& order, bool limited) {
+  std::vector<const Where*> conjuncts;
+  CollectConjuncts(where, &conjuncts);
+  IndexPlan walk;
+  size_t walk_keys = 0;  // order keys the walk yields
+  for (const OrderedIndex& index : indexes) {
+    if (!index.usable()) continue;
+    std::optional<std::vector<KeyRange>> ranges = NarrowedRanges(index, conjuncts);
+    bool reverse = false;
+    size_t first = 0;
+    size_t ordered = OrderedKeys(index, order, 0, &reverse);
+    // With its first key fixed by the where, the index yields the order of its next keys.
+    bool reverse_after_fixed = false;
+    size_t after_fixed =
+        IsOneValue(ranges) ? OrderedKeys(index, order, 1, &reverse_after_fixed) : 0;
+    if (after_fixed > ordered) {
+      first = 1;
+      ordered = after_fixed;
+      reverse = reverse_after_fixed;
+    }
+    // Most order keys first; then a walk the where narrows.
+    if (ordered > walk_keys || (ordered > 0 && ordered == walk_keys && ranges && !walk.ranges)) {
+      walk = IndexPlan{IndexPlan::Kind::kWalk, &index, std::move(ranges), reverse, first + ordered};
+      walk_keys = ordered;
+    }
+  }
+  if (walk.index && limited) return walk;
+  IndexPlan narrow;
+  size_t narrow_size = 0;
+  for (const OrderedIndex& index : indexes) {
+    if (!index.usable()) continue;
+    std::optional<std::vector<KeyRange>> ranges = NarrowedRanges(index, conjuncts);
+    if (!ranges) continue;
+    size_t size = CountUpTo(index, *ranges, narrow.index ? narrow_size : index.size());
+    if (!narrow.index || size < narrow_size) {
+      narrow = IndexPlan{IndexPlan::Kind::kRanges, &index, std::move(ranges)};
+      narrow_size = size;
+    }
+  }
+  return narrow.index ? narrow : walk;  // kScan when neither
+}
+
+std::vector<Json> FindWithPlan(const IndexPlan& plan, const Filter& filter,
+                               const RecordLookup& lookup) {
+  std::vector<const Json*> records;
+  std::vector<const std::string*> ids;
+  if (plan.kind == IndexPlan::Kind::kRanges) {
+    VisitEntries(plan, [&](const OrderedIndex::Entry& entry) {
+      const Json& record = lookup(*entry.id);
+      if (Matches(filter.where, record)) {
+        records.push_back(&record);
+        ids.push_back(entry.id);
+      }
+      return true;
+    });
+    return ApplyOrderPage(filter, std::move(records), &ids);
+  }
+  // kWalk. Entries come in runs whose ordered keys are equal; a run may still need its
+  // remaining order keys and the id tie break (a reverse walk meets ties in descending id
+  // order), so each run's matches are ordered and paged by ApplyOrderPage itself.
+  Filter page;  // the filter without its where, copied once
+  page.order = filter.order;
+  page.include_fields = filter.include_fields;
+  page.exclude_fields = filter.exclude_fields;
+  size_t skip = filter.skip;
+  std::optional<size_t> left = filter.limit;
+  std::vector<Json> out;
+  auto flush_run = [&] {
+    if (records.empty()) return;
+    page.skip = skip;
+    page.limit = left;
+    skip -= std::min(skip, records.size());
+    std::vector<Json> part = ApplyOrderPage(page, std::move(records), &ids);
+    if (left) *left -= part.size();
+    for (Json& record : part) out.push_back(std::move(record));
+    records.clear();
+    ids.clear();
+  };
+  const OrderedIndex::Entry* run = nullptr;  // the first entry of the current run
+  VisitEntries(plan, [&](const OrderedIndex::Entry& entry) {
+    if (run && !plan.index->SameLeadingKeys(*run, entry, plan.ordered_keys)) {
+      flush_run();
+      if (left && *left == 0) return false;
+      run = nullptr;
+    }
+    if (!run) run = &entry;
+    const Json& record = lookup(*entry.id);
+    if (Matches(filter.where, record)) {
+      records.push_back(&record);
+      ids.push_back(entry.id);
+    }
+    return true;
+  });
+  flush_run();
+  return out;
+}
+
+size_t CountWithPlan(const IndexPlan& plan, const Where& where, const RecordLookup& lookup) {
+  size_t count = 0;
+  VisitEntries(plan, [&](const OrderedIndex::Entry& entry) {
+    count += Matches(where, lookup(*entry.id)) ? 1 : 0;
+    return true;
+  });
+  return count;
+}
+
+}  // namespace replicore
