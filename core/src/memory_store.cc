@@ -11,7 +11,22 @@ struct MemoryStore::ModelData {
   std::unordered_map<std::string, Change> changes;
   // (checkpoint, model_id) -> the row in `changes` (node addresses are stable).
   std::map<std::pair<int64_t, std::string>, const Change*> change_order;
+  // The declared indexes; their entries borrow the ids of `records`, so a record leaves
+  // them before it leaves `records` and enters them after.
+  std::vector<OrderedIndex> indexes;
 };
+
+namespace {
+
+void Index(std::vector<OrderedIndex>& indexes, const std::string& id, const Json& record) {
+  for (OrderedIndex& index : indexes) index.Insert(id, record);
+}
+
+void Unindex(std::vector<OrderedIndex>& indexes, const std::string& id, const Json& record) {
+  for (OrderedIndex& index : indexes) index.Erase(id, record);
+}
+
+}  // namespace
 
 // What a batch overwrote, to put it back.
 struct MemoryStore::Undo {
@@ -36,6 +51,17 @@ const MemoryStore::ModelData* MemoryStore::FindModel(const std::string& model) c
   return it == models_.end() ? nullptr : it->second.get();
 }
 
+Status MemoryStore::DeclareIndexes(const std::string& model,
+                                   const std::vector<IndexDefinition>& indexes) {
+  ModelData& data = Model(model);
+  data.indexes.clear();
+  for (const IndexDefinition& definition : indexes) {
+    OrderedIndex& index = data.indexes.emplace_back(definition);
+    for (const auto& [id, record] : data.records) index.Insert(id, record);
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std::string& id) {
   const ModelData* data = FindModel(model);
   if (!data) return std::optional<Json>();
@@ -44,10 +70,21 @@ Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std
   return std::optional<Json>(it->second);
 }
 
+RecordLookup MemoryStore::LookupIn(const ModelData& data) {
+  return [this, &data](const std::string& id) -> const Json& {
+    ++examined_;
+    return data.records.find(id)->second;  // indexed ids are stored
+  };
+}
+
 Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filter& filter) {
+  examined_ = 0;
   std::vector<const Json*> records;
   std::vector<const std::string*> ids;  // unordered results and ties go by id
   if (const ModelData* data = FindModel(model)) {
+    IndexPlan plan = PlanQuery(data->indexes, filter.where, filter.order, filter.limit.has_value());
+    if (plan.kind != IndexPlan::Kind::kScan) return FindWithPlan(plan, filter, LookupIn(*data));
+    examined_ = data->records.size();
     for (const auto& [id, record] : data->records) {
       if (!Matches(filter.where, record)) continue;
       records.push_back(&record);
@@ -58,8 +95,12 @@ Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filt
 }
 
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
+  examined_ = 0;
   size_t count = 0;
   if (const ModelData* data = FindModel(model)) {
+    IndexPlan plan = PlanQuery(data->indexes, where, {}, false);
+    if (plan.kind != IndexPlan::Kind::kScan) return CountWithPlan(plan, where, LookupIn(*data));
+    examined_ = data->records.size();
     for (const auto& entry : data->records) count += Matches(where, entry.second) ? 1 : 0;
   }
   return count;
@@ -123,14 +164,18 @@ Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
     auto it = data.records.find(write.id);
     std::optional<Json> old;
     if (it != data.records.end()) {
+      Unindex(data.indexes, it->first, it->second);
       if (keep_undo_) old = std::move(it->second);
       if (write.data) {
         it->second = batch.hand_out ? *write.data : std::move(*write.data);
+        Index(data.indexes, it->first, it->second);
       } else {
         data.records.erase(it);
       }
     } else if (write.data) {
-      data.records.emplace(write.id, batch.hand_out ? *write.data : std::move(*write.data));
+      it = data.records.emplace(write.id, batch.hand_out ? *write.data : std::move(*write.data))
+               .first;
+      Index(data.indexes, it->first, it->second);
     }
     if (keep_undo_) undo.records.push_back({write.model, write.id, std::move(old)});
   }
@@ -196,10 +241,14 @@ Status MemoryStore::UndoLast() {
   }
   for (auto it = undo.records.rbegin(); it != undo.records.rend(); ++it) {
     ModelData& data = Model(it->model);
+    auto found = data.records.find(it->id);
+    if (found != data.records.end()) {
+      Unindex(data.indexes, found->first, found->second);
+      data.records.erase(found);
+    }
     if (it->data) {
-      data.records[it->id] = std::move(*it->data);
-    } else {
-      data.records.erase(it->id);
+      found = data.records.emplace(it->id, std::move(*it->data)).first;
+      Index(data.indexes, found->first, found->second);
     }
   }
   return Status::Ok();  // seq_ stays: commit numbers are never reused

@@ -8,6 +8,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include "replicore/index_query.h"
+#include "replicore/ordered_index.h"
 #include "replicore/store.h"
 
 namespace replicore {
@@ -17,6 +19,10 @@ class MemoryStore : public Store {
   MemoryStore();
   ~MemoryStore() override;
 
+  // Builds an OrderedIndex per declaration over the model's records (replacing earlier
+  // ones), kept up to date by Apply and UndoLast, through which Find and Count may read.
+  Status DeclareIndexes(const std::string& model,
+                        const std::vector<IndexDefinition>& indexes) override;
   Result<std::optional<Json>> Get(const std::string& model, const std::string& id) override;
   Result<std::vector<Json>> Find(const std::string& model, const Filter& filter) override;
   Result<size_t> Count(const std::string& model, const Where& where) override;
@@ -42,6 +48,9 @@ class MemoryStore : public Store {
   // pages). The first batch carries the checkpoint and the metadata.
   std::vector<Batch> Export(size_t page_records) const;
   size_t record_count() const;
+  // How many records the last Find or Count read: all of the model's for a scan, fewer
+  // through an index (tests and benchmarks check that an index was used).
+  size_t records_examined() const { return examined_; }
 
  private:
   struct ModelData;
@@ -49,6 +58,7 @@ class MemoryStore : public Store {
   ModelData& Model(const std::string& model);
   const ModelData* FindModel(const std::string& model) const;
   void PutChange(ModelData& data, const std::string& model_id, std::optional<Change> change);
+  RecordLookup LookupIn(const ModelData& data);
 
   std::unordered_map<std::string, std::unique_ptr<ModelData>> models_;
   std::map<std::string, Json> meta_;
@@ -56,6 +66,7 @@ class MemoryStore : public Store {
   uint64_t seq_ = 0;
   bool keep_undo_ = false;
   std::deque<Undo> undo_;  // oldest first
+  size_t examined_ = 0;
 };
 
 }  // namespace replicore
