@@ -7,6 +7,9 @@ namespace replicore {
 
 namespace {
 
+// An inq longer than this is left to the scan (its ranges are sorted by insertion).
+constexpr size_t kMaxInqRanges = 64;
+
 // The conditions every match satisfies: those reached from the root through and-nodes.
 void CollectConjuncts(const Where& where, std::vector<const Where*>* out) {
   if (where.kind == Where::Kind::kCondition) {
@@ -16,50 +19,51 @@ void CollectConjuncts(const Where& where, std::vector<const Where*>* out) {
   }
 }
 
-// The first-key ranges outside which no indexable value satisfies `condition`, following
-// Matches: eq is JSON equality (null also matches undefined); gt/gte/lt/lte and between
-// hold only between values of one type, never for null or undefined. nullopt when the
-// condition cannot narrow (or when we are not sure it can, e.g. a null range bound).
-std::optional<std::vector<KeyRange>> RangesOf(const Where& condition) {
+// Appends the first-key ranges outside which no indexable value satisfies `condition`,
+// following Matches: eq is JSON equality (null also matches undefined); gt/gte/lt/lte and
+// between hold only between values of one type, never for null or undefined. False when
+// the condition cannot narrow, or when we are not sure it can (a null range bound).
+bool RangesOf(const Where& condition, std::vector<KeyRange>* out) {
   const Json& value = condition.value;
   auto comparable = [](const Json& v) { return !v.is_null() && IsIndexable(&v); };
   switch (condition.op) {
     case WhereOp::kEq:
-      if (!IsIndexable(&value)) return std::nullopt;
-      return std::vector<KeyRange>{KeyRange{value, value}};
+      if (!IsIndexable(&value)) return false;
+      out->push_back(KeyRange{value, value});
+      return true;
     case WhereOp::kGt:
     case WhereOp::kGte:
-      if (!comparable(value)) return std::nullopt;
-      return std::vector<KeyRange>{KeyRange{value, std::nullopt, condition.op == WhereOp::kGte}};
+      if (!comparable(value)) return false;
+      out->push_back(KeyRange{value, std::nullopt, condition.op == WhereOp::kGte});
+      return true;
     case WhereOp::kLt:
     case WhereOp::kLte:
-      if (!comparable(value)) return std::nullopt;
-      return std::vector<KeyRange>{
-          KeyRange{std::nullopt, value, true, condition.op == WhereOp::kLte}};
+      if (!comparable(value)) return false;
+      out->push_back(KeyRange{std::nullopt, value, true, condition.op == WhereOp::kLte});
+      return true;
     case WhereOp::kBetween:
       if (!comparable(value[0]) || !comparable(value[1]) ||
           OrderRank(&value[0]) != OrderRank(&value[1])) {
-        return std::nullopt;
+        return false;
       }
-      return std::vector<KeyRange>{KeyRange{value[0], value[1]}};
+      out->push_back(KeyRange{value[0], value[1]});
+      return true;
     case WhereOp::kInq: {
-      std::vector<Json> items;
-      for (const Json& item : value) {
-        if (!IsIndexable(&item)) return std::nullopt;
-        items.push_back(item);
-      }
       // Ascending and without repeats (1 and 1.0 are one range), so that the ranges are
-      // disjoint and no record is read twice.
-      auto less = [](const Json& a, const Json& b) { return OrderCompare(&a, &b) < 0; };
-      std::stable_sort(items.begin(), items.end(), less);
-      auto same = [](const Json& a, const Json& b) { return OrderCompare(&a, &b) == 0; };
-      items.erase(std::unique(items.begin(), items.end(), same), items.end());
-      std::vector<KeyRange> ranges;
-      for (const Json& item : items) ranges.push_back(KeyRange{item, item});
-      return ranges;
+      // disjoint and no record is read twice; by insertion, so a long list scans instead.
+      if (value.size() > kMaxInqRanges) return false;
+      std::vector<const Json*> items;
+      for (const Json& item : value) {
+        if (!IsIndexable(&item)) return false;
+        auto at = items.begin();
+        while (at != items.end() && OrderCompare(*at, &item) < 0) ++at;
+        if (at == items.end() || OrderCompare(*at, &item) != 0) items.insert(at, &item);
+      }
+      for (const Json* item : items) out->push_back(KeyRange{*item, *item});
+      return true;
     }
     default:
-      return std::nullopt;
+      return false;
   }
 }
 
@@ -93,14 +97,14 @@ std::optional<std::vector<KeyRange>> NarrowedRanges(const OrderedIndex& index,
   std::optional<std::vector<KeyRange>> ranges;
   for (const Where* condition : conjuncts) {
     if (condition->path.size() != 1 || condition->path[0] != property) continue;
-    std::optional<std::vector<KeyRange>> more = RangesOf(*condition);
-    if (!more) continue;
+    std::vector<KeyRange> more;
+    if (!RangesOf(*condition, &more)) continue;
     if (!ranges) {
       ranges = std::move(more);
-    } else if (more->size() == 1) {
+    } else if (more.size() == 1) {
       std::vector<KeyRange> cut;
       for (const KeyRange& range : *ranges) {
-        if (std::optional<KeyRange> both = Intersect(range, (*more)[0])) cut.push_back(*both);
+        if (std::optional<KeyRange> both = Intersect(range, more[0])) cut.push_back(*both);
       }
       ranges = std::move(cut);
     }

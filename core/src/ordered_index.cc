@@ -56,26 +56,25 @@ struct OrderedIndex::Less::Probe {
 
 int OrderedIndex::Less::CompareKeys(const Json& a, const Json& b, size_t count) const {
   for (size_t i = 0; i < count; ++i) {
-    int c = OrderCompare(&KeyValue(a, i, descending_.size()), &KeyValue(b, i, descending_.size()));
-    if (c != 0) return descending_[i] ? -c : c;
+    int c = OrderCompare(&KeyValue(a, i, key_count_), &KeyValue(b, i, key_count_));
+    if (c != 0) return Directed(c, i);
   }
   return 0;
 }
 
 bool OrderedIndex::Less::operator()(const Entry& a, const Entry& b) const {
-  int c = CompareKeys(a.key, b.key, descending_.size());
+  int c = CompareKeys(a.key, b.key, key_count_);
   return c != 0 ? c < 0 : *a.id < *b.id;
 }
 
 // <0 when the entry sorts before the probe, >0 after; never 0.
 int OrderedIndex::Less::ComparePosition(const Entry& entry, const Probe& probe) const {
-  const Json& value = KeyValue(entry.key, 0, descending_.size());
+  const Json& value = KeyValue(entry.key, 0, key_count_);
   int rank = OrderRank(&value);
   int c = rank != probe.rank ? (rank < probe.rank ? -1 : 1) : 0;
   if (c == 0 && probe.value) c = OrderCompare(&value, probe.value);
-  if (descending_[0]) c = -c;
   if (c == 0) return probe.after ? -1 : 1;
-  return c;
+  return Directed(c, 0);
 }
 
 bool OrderedIndex::Less::operator()(const Entry& a, const Probe& b) const {
@@ -86,12 +85,21 @@ bool OrderedIndex::Less::operator()(const Probe& a, const Entry& b) const {
   return ComparePosition(b, a) > 0;
 }
 
+namespace {
+
+OrderedIndex::Less LessFor(IndexDefinition* definition) {
+  std::vector<IndexKey>& keys = definition->keys;
+  if (keys.size() > OrderedIndex::kMaxKeys)
+    keys.erase(keys.begin() + OrderedIndex::kMaxKeys, keys.end());
+  uint64_t descending = 0;
+  for (size_t i = 0; i < keys.size(); ++i) descending |= uint64_t{keys[i].descending} << i;
+  return OrderedIndex::Less(keys.size(), descending);
+}
+
+}  // namespace
+
 OrderedIndex::OrderedIndex(IndexDefinition definition)
-    : definition_(std::move(definition)), entries_(Less([&] {
-        std::vector<bool> descending;
-        for (const IndexKey& key : definition_.keys) descending.push_back(key.descending);
-        return descending;
-      }())) {}
+    : definition_(std::move(definition)), entries_(LessFor(&definition_)) {}
 
 void OrderedIndex::Insert(const std::string& id, const Json& record) {
   std::optional<Json> key = IndexKeyOf(record, definition_);

@@ -4,6 +4,7 @@
 #ifndef REPLICORE_ORDERED_INDEX_H_
 #define REPLICORE_ORDERED_INDEX_H_
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -54,7 +55,8 @@ class OrderedIndex {
    public:
     using is_transparent = void;
     struct Probe;  // a position just before or after a run of first-key values
-    explicit Less(std::vector<bool> descending) : descending_(std::move(descending)) {}
+    // Bit i of `descending` is set when key i is descending.
+    Less(size_t key_count, uint64_t descending) : key_count_(key_count), descending_(descending) {}
     bool operator()(const Entry& a, const Entry& b) const;
     bool operator()(const Entry& a, const Probe& b) const;
     bool operator()(const Probe& a, const Entry& b) const;
@@ -63,11 +65,15 @@ class OrderedIndex {
 
    private:
     int ComparePosition(const Entry& entry, const Probe& probe) const;
-    std::vector<bool> descending_;  // per key
+    int Directed(int c, size_t key) const { return (descending_ >> key) & 1 ? -c : c; }
+    size_t key_count_;
+    uint64_t descending_;  // a bit mask keeps the comparator, which std::set copies, small
   };
   using Entries = std::set<Entry, Less>;
   using Iterator = Entries::const_iterator;
 
+  // An index orders by its first kMaxKeys keys at most (a longer declaration is cut).
+  static constexpr size_t kMaxKeys = 64;
   explicit OrderedIndex(IndexDefinition definition);
 
   const IndexDefinition& definition() const { return definition_; }
