@@ -14,7 +14,7 @@
 namespace replicore {
 namespace {
 
-constexpr uint32_t kSeeds = 8;
+constexpr uint32_t kSeeds = 20;
 constexpr int kSteps = 200;
 constexpr int kIds = 40;
 constexpr int kQueriesPerStep = 4;
