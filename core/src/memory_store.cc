@@ -70,39 +70,48 @@ Result<std::optional<Json>> MemoryStore::Get(const std::string& model, const std
   return std::optional<Json>(it->second);
 }
 
-RecordLookup MemoryStore::LookupIn(const ModelData& data) {
-  return [this, &data](const std::string& id) -> const Json& {
-    ++examined_;
+// Reads of the records of `data` through an index, counted in `*examined`.
+RecordLookup MemoryStore::LookupIn(const ModelData& data, size_t* examined) {
+  return [&data, examined](const std::string& id) -> const Json& {
+    ++*examined;
     return data.records.find(id)->second;  // indexed ids are stored
   };
 }
 
 Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filter& filter) {
-  examined_ = 0;
   std::vector<const Json*> records;
   std::vector<const std::string*> ids;  // unordered results and ties go by id
+  size_t examined = 0;
   if (const ModelData* data = FindModel(model)) {
     IndexPlan plan = PlanQuery(data->indexes, filter.where, filter.order, filter.limit.has_value());
-    if (plan.kind != IndexPlan::Kind::kScan) return FindWithPlan(plan, filter, LookupIn(*data));
-    examined_ = data->records.size();
+    if (plan.kind != IndexPlan::Kind::kScan) {
+      std::vector<Json> found = FindWithPlan(plan, filter, LookupIn(*data, &examined));
+      examined_.store(examined, std::memory_order_relaxed);
+      return found;
+    }
+    examined = data->records.size();
     for (const auto& [id, record] : data->records) {
       if (!Matches(filter.where, record)) continue;
       records.push_back(&record);
       ids.push_back(&id);
     }
   }
+  examined_.store(examined, std::memory_order_relaxed);
   return ApplyOrderPage(filter, std::move(records), &ids);
 }
 
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
-  examined_ = 0;
-  size_t count = 0;
+  size_t count = 0, examined = 0;
   if (const ModelData* data = FindModel(model)) {
     IndexPlan plan = PlanQuery(data->indexes, where, {}, false);
-    if (plan.kind != IndexPlan::Kind::kScan) return CountWithPlan(plan, where, LookupIn(*data));
-    examined_ = data->records.size();
-    for (const auto& entry : data->records) count += Matches(where, entry.second) ? 1 : 0;
+    if (plan.kind != IndexPlan::Kind::kScan) {
+      count = CountWithPlan(plan, where, LookupIn(*data, &examined));
+    } else {
+      examined = data->records.size();
+      for (const auto& entry : data->records) count += Matches(where, entry.second) ? 1 : 0;
+    }
   }
+  examined_.store(examined, std::memory_order_relaxed);
   return count;
 }
 

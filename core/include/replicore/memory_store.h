@@ -3,6 +3,7 @@
 #ifndef REPLICORE_MEMORY_STORE_H_
 #define REPLICORE_MEMORY_STORE_H_
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -50,7 +51,7 @@ class MemoryStore : public Store {
   size_t record_count() const;
   // How many records the last Find or Count read: all of the model's for a scan, fewer
   // through an index (tests and benchmarks check that an index was used).
-  size_t records_examined() const { return examined_; }
+  size_t records_examined() const { return examined_.load(std::memory_order_relaxed); }
 
  private:
   struct ModelData;
@@ -58,7 +59,7 @@ class MemoryStore : public Store {
   ModelData& Model(const std::string& model);
   const ModelData* FindModel(const std::string& model) const;
   void PutChange(ModelData& data, const std::string& model_id, std::optional<Change> change);
-  RecordLookup LookupIn(const ModelData& data);
+  static RecordLookup LookupIn(const ModelData& data, size_t* examined);
 
   std::unordered_map<std::string, std::unique_ptr<ModelData>> models_;
   std::map<std::string, Json> meta_;
@@ -66,7 +67,8 @@ class MemoryStore : public Store {
   uint64_t seq_ = 0;
   bool keep_undo_ = false;
   std::deque<Undo> undo_;  // oldest first
-  size_t examined_ = 0;
+  // Atomic: the server runs reads concurrently under a shared lock.
+  std::atomic<size_t> examined_{0};
 };
 
 }  // namespace replicore
