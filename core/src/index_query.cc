@@ -1,6 +1,8 @@
 #include "replicore/index_query.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <utility>
 
 namespace replicore {
@@ -176,10 +178,9 @@ void VisitEntries(const IndexPlan& plan, const Visit& visit) {
   }
 }
 
-}  // namespace
-
-IndexPlan PlanQuery(const std::vector<OrderedIndex>& indexes, const Where& where,
-                    const std::vector<OrderKey>& order, bool limited) {
+// `wanted`: skip + limit, when there is a limit.
+IndexPlan Plan(const std::vector<OrderedIndex>& indexes, const Where& where,
+               const std::vector<OrderKey>& order, std::optional<size_t> wanted) {
   std::vector<const Where*> conjuncts;
   CollectConjuncts(where, &conjuncts);
   IndexPlan walk;
@@ -205,20 +206,36 @@ IndexPlan PlanQuery(const std::vector<OrderedIndex>& indexes, const Where& where
       walk_keys = ordered;
     }
   }
-  if (walk.index && limited) return walk;
+  // A walk for `wanted` records reads about wanted * size / matches of them (matches
+  // spread evenly); narrowing reads the matches. So with a limit, another index narrows
+  // only to fewer than sqrt(wanted * size) entries.
+  const OrderedIndex* limited_walk = wanted ? walk.index : nullptr;
+  size_t bound = SIZE_MAX;
+  if (limited_walk) bound = 1 + size_t(std::sqrt(double(*wanted) * double(limited_walk->size())));
   IndexPlan narrow;
-  size_t narrow_size = 0;
   for (const OrderedIndex& index : indexes) {
-    if (!index.usable()) continue;
+    if (!index.usable() || &index == limited_walk) continue;
     std::optional<std::vector<KeyRange>> ranges = NarrowedRanges(index, conjuncts);
     if (!ranges) continue;
-    size_t size = CountUpTo(index, *ranges, narrow.index ? narrow_size : index.size());
-    if (!narrow.index || size < narrow_size) {
+    size_t size = CountUpTo(index, *ranges, bound);
+    if (size < bound) {
       narrow = IndexPlan{IndexPlan::Kind::kRanges, &index, std::move(ranges)};
-      narrow_size = size;
+      bound = size;  // the next must be smaller
     }
   }
   return narrow.index ? narrow : walk;  // kScan when neither
+}
+
+}  // namespace
+
+IndexPlan PlanFind(const std::vector<OrderedIndex>& indexes, const Filter& filter) {
+  std::optional<size_t> wanted;
+  if (filter.limit) wanted = filter.skip + *filter.limit;
+  return Plan(indexes, filter.where, filter.order, wanted);
+}
+
+IndexPlan PlanCount(const std::vector<OrderedIndex>& indexes, const Where& where) {
+  return Plan(indexes, where, {}, std::nullopt);
 }
 
 std::vector<Json> FindWithPlan(const IndexPlan& plan, const Filter& filter,

@@ -83,7 +83,7 @@ Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filt
   std::vector<const std::string*> ids;  // unordered results and ties go by id
   size_t examined = 0;
   if (const ModelData* data = FindModel(model)) {
-    IndexPlan plan = PlanQuery(data->indexes, filter.where, filter.order, filter.limit.has_value());
+    IndexPlan plan = PlanFind(data->indexes, filter);
     if (plan.kind != IndexPlan::Kind::kScan) {
       std::vector<Json> found = FindWithPlan(plan, filter, LookupIn(*data, &examined));
       examined_.store(examined, std::memory_order_relaxed);
@@ -103,7 +103,7 @@ Result<std::vector<Json>> MemoryStore::Find(const std::string& model, const Filt
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
   size_t count = 0, examined = 0;
   if (const ModelData* data = FindModel(model)) {
-    IndexPlan plan = PlanQuery(data->indexes, where, {}, false);
+    IndexPlan plan = PlanCount(data->indexes, where);
     if (plan.kind != IndexPlan::Kind::kScan) {
       count = CountWithPlan(plan, where, LookupIn(*data, &examined));
     } else {

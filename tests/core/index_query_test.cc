@@ -26,7 +26,7 @@ std::vector<OrderedIndex> TodoIndexes() {
 // "walk created_idx reverse 1 all" or "ranges title_idx [\"a\",\"b\"]".
 std::string Plan(const std::vector<OrderedIndex>& indexes, const Json& filter_json) {
   Filter filter = MustParse(filter_json);
-  IndexPlan plan = PlanQuery(indexes, filter.where, filter.order, filter.limit.has_value());
+  IndexPlan plan = PlanFind(indexes, filter);
   if (plan.kind == IndexPlan::Kind::kScan) return "scan";
   std::string out = plan.kind == IndexPlan::Kind::kWalk ? "walk " : "ranges ";
   out += plan.index->definition().name;
@@ -64,10 +64,13 @@ TEST(IndexQueryTest, PlansWalksForAnIndexedOrderWithALimit) {
                            {"order", "created ASC"},
                            {"limit", 50}}),
             "walk open reverse 2 [false,false]");
+  // A range does not fix the first key: created_idx yields the order, but `open` narrows to
+  // fewer than sqrt(50 * 0) + 1 entries (these indexes are empty), so it is read instead.
+  // MemoryStoreIndexTest.AFewMatchesAreReadThroughTheirIndexNotByAWalk has both outcomes.
   EXPECT_EQ(Plan(indexes, {{"where", {{"completed", {{"lte", false}}}}},
                            {"order", "created DESC"},
                            {"limit", 50}}),
-            "walk created_idx reverse 1 all");
+            "ranges open [,false]");
   EXPECT_EQ(Plan(indexes, {{"order", {"completed DESC", "created ASC"}}, {"limit", 1}}),
             "walk open reverse 2 all");
   // Mixed directions: only the leading key comes out in order.

@@ -68,6 +68,36 @@ TEST(MemoryStoreIndexTest, OrderedPageReadsOnlyTheRecordsItNeeds) {
   EXPECT_EQ(indexed.records_examined(), 10u);
 }
 
+// With a limit, a where that another index narrows to a few records reads those instead
+// of walking the order's index past every record that does not match.
+TEST(MemoryStoreIndexTest, AFewMatchesAreReadThroughTheirIndexNotByAWalk) {
+  MemoryStore indexed, plain;
+  ASSERT_TRUE(indexed
+                  .DeclareIndexes("Todo", {IndexDefinition{"created_idx", {{"created", false}}},
+                                           IndexDefinition{"title_idx", {{"title", false}}}})
+                  .ok());
+  Batch batch;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = "t" + std::to_string(i);
+    std::string title = i % 200 == 0 ? "rare" : "common";  // 5 rare ones
+    batch.records.push_back({"Todo", id, Json{{"id", id}, {"title", title}, {"created", i}}});
+  }
+  ASSERT_TRUE(indexed.Apply(batch).ok());
+  ASSERT_TRUE(plain.Apply(batch).ok());
+  // sqrt(3 * 1000) is about 55: 5 rare titles are read through title_idx, 995 common ones
+  // are met walking created_idx.
+  for (const auto& [title, examined] : {std::pair<const char*, size_t>{"rare", 5}, {"common", 3}}) {
+    SCOPED_TRACE(title);
+    Filter filter =
+        MustParse({{"where", {{"title", title}}}, {"order", "created DESC"}, {"limit", 3}});
+    Result<std::vector<Json>> found = indexed.Find("Todo", filter);
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(indexed.records_examined(), examined);
+    EXPECT_EQ(*found, *plain.Find("Todo", filter));
+    EXPECT_EQ(found->size(), 3u);
+  }
+}
+
 // A model's declared index reaches the store through Database::AddModel, after records
 // were loaded (as a connector's pages are applied before the models are added).
 TEST(MemoryStoreIndexTest, ModelDeclaredIndexIsBuiltOverStoredRecords) {

@@ -29,14 +29,15 @@ struct IndexPlan {
   size_t ordered_keys = 0;  // kWalk: how many leading index keys make a run of equal keys
 };
 
-// Rules, in order: with a limit, walk the usable index that yields most leading order keys
-// (each in its direction, or each reversed; after its first key when the where fixes that
-// key to one value), preferring one the where narrows; else take the usable index whose
-// first key a top-level conjunct (eq, gt, gte, lt, lte, between, inq) narrows to the fewest
-// entries; else walk as above, without a limit (no sort); else scan. An index that some
-// record could not enter (usable() false) is never chosen.
-IndexPlan PlanQuery(const std::vector<OrderedIndex>& indexes, const Where& where,
-                    const std::vector<OrderKey>& order, bool limited);
+// Rules, in order: walk the usable index that yields most leading order keys (each in its
+// direction, or each reversed; after its first key when the where fixes that key to one
+// value), preferring one the where narrows, when the filter has a limit and no other index
+// narrows to fewer than sqrt((skip + limit) * records) entries; else take the usable index
+// whose first key a top-level conjunct (eq, gt, gte, lt, lte, between, inq) narrows to the
+// fewest entries; else walk as above without a limit (no sort); else scan. An index that
+// some record could not enter (usable() false) is never chosen.
+IndexPlan PlanFind(const std::vector<OrderedIndex>& indexes, const Filter& filter);
+IndexPlan PlanCount(const std::vector<OrderedIndex>& indexes, const Where& where);
 
 // The stored record of an indexed id.
 using RecordLookup = std::function<const Json&(const std::string& id)>;
