@@ -17,7 +17,7 @@ const TODO = {
     id: { type: 'string', id: true },
     title: 'string',
     completed: 'boolean',
-    created: 'number',
+    created: { type: 'number', index: true },  // W4 orders by it: the query walks this index
     tags: ['string'],
   },
 };
@@ -26,7 +26,7 @@ export function makeAdapter(durability) {
   return {
     name: durability === 'strict' ? 'replicore-strict' : 'replicore',
     version: `replicore 0.1.0 (indexeddb connector, durability ${durability})`,
-    queryPlan: 'in memory (wasm): scan of the records, order by created, limit',
+    queryPlan: 'in memory (wasm): walk of the index on created, where tested per record, limit',
     async open(dbName) {
       const db = await open({ name: dbName, models: [TODO], storage: 'indexeddb', durability });
       const todos = db.Todo;

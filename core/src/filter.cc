@@ -689,10 +689,11 @@ Status ParseFields(const Json& fields, Filter* filter) {
   return Status::BadFilter("The fields " + Describe(fields) + " is not valid");
 }
 
-// Sort order of the memory connector: undefined first in ASC (we put null with it; JS
-// would compare null as 0), then the values. Mismatched types, which JS leaves
+}  // namespace
+
+// JS would compare null as 0; we rank it with undefined. Mismatched types, which JS leaves
 // unordered, get a fixed rank so the sort is a strict weak order.
-int TypeRank(const Json* v) {
+int OrderRank(const Json* v) {
   if (v == nullptr || v->is_null()) return 0;
   if (v->is_boolean()) return 1;
   if (v->is_number()) return 2;
@@ -702,15 +703,13 @@ int TypeRank(const Json* v) {
 }
 
 int OrderCompare(const Json* a, const Json* b) {
-  int ra = TypeRank(a), rb = TypeRank(b);
+  int ra = OrderRank(a), rb = OrderRank(b);
   if (ra != rb) return ra < rb ? -1 : 1;
   if (ra == 0) return 0;
   if (ra >= 4) return *a < *b ? -1 : *b < *a ? 1 : 0;
   std::optional<int> c = Compare(a, b);
   return c ? *c : 0;
 }
-
-}  // namespace
 
 Result<Where> ParseWhere(const Json& where, const PropertyTypeLookup* types) {
   if (where.is_null()) return Where{};
@@ -801,6 +800,20 @@ std::vector<size_t> OrderPage(const Filter& filter, const std::vector<const Json
   index.erase(index.begin() + end, index.end());
   index.erase(index.begin(), index.begin() + begin);
   return index;
+}
+
+std::vector<Record> OrderRecordsPage(const Filter& filter, std::vector<Record> records,
+                                     const std::vector<const std::string*>& ids) {
+  std::vector<const Json*> trees(records.size(), nullptr);  // unordered: no value is read
+  if (!filter.order.empty()) {
+    for (size_t i = 0; i < records.size(); ++i) trees[i] = &*records[i];
+  }
+  std::vector<Record> page;
+  for (size_t i : OrderPage(filter, trees, &ids)) {
+    page.push_back(Projects(filter) ? Record::FromTree(Project(filter, *records[i]))
+                                    : std::move(records[i]));
+  }
+  return page;
 }
 
 std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,

@@ -93,6 +93,19 @@ Result<std::string> JsonTextReader::String() {
   return parsed.get<std::string>();
 }
 
+std::optional<std::string_view> MemberText(std::string_view object_text, std::string_view name) {
+  JsonTextReader reader(object_text);
+  if (!reader.Consume('{') || reader.Consume('}')) return std::nullopt;
+  do {
+    Result<std::string> key = reader.String();
+    if (!key.ok() || !reader.Expect(':').ok()) return std::nullopt;
+    Result<std::string_view> value = reader.Value();
+    if (!value.ok()) return std::nullopt;
+    if (*key == name) return *value;
+  } while (reader.Consume(','));
+  return std::nullopt;
+}
+
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');

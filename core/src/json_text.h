@@ -4,6 +4,7 @@
 #ifndef REPLICORE_JSON_TEXT_H_
 #define REPLICORE_JSON_TEXT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,11 @@ class JsonTextReader {
   std::string_view text_;
   size_t pos_ = 0;
 };
+
+// The text of the value of the top-level member `name` of the object `object_text` (JSON
+// this core wrote), or nullopt when the object has no such member or the text is not an
+// object. Reads the member names only, building nothing.
+std::optional<std::string_view> MemberText(std::string_view object_text, std::string_view name);
 
 // Appends `s` as a JSON string literal (escaping '"', '\' and control characters).
 void AppendJsonString(std::string_view s, std::string* out);

@@ -11,7 +11,22 @@ struct MemoryStore::ModelData {
   std::unordered_map<std::string, Change> changes;
   // (checkpoint, model_id) -> the row in `changes` (node addresses are stable).
   std::map<std::pair<int64_t, std::string>, const Change*> change_order;
+  // The declared indexes; their entries borrow the ids of `records`, so a record leaves
+  // them before it leaves `records` and enters them after.
+  std::vector<OrderedIndex> indexes;
 };
+
+namespace {
+
+void Index(std::vector<OrderedIndex>& indexes, const std::string& id, const Record& record) {
+  for (OrderedIndex& index : indexes) index.Insert(id, record);
+}
+
+void Unindex(std::vector<OrderedIndex>& indexes, const std::string& id, const Record& record) {
+  for (OrderedIndex& index : indexes) index.Erase(id, record);
+}
+
+}  // namespace
 
 // What a batch overwrote, to put it back.
 struct MemoryStore::Undo {
@@ -36,6 +51,17 @@ const MemoryStore::ModelData* MemoryStore::FindModel(const std::string& model) c
   return it == models_.end() ? nullptr : it->second.get();
 }
 
+Status MemoryStore::DeclareIndexes(const std::string& model,
+                                   const std::vector<IndexDefinition>& indexes) {
+  ModelData& data = Model(model);
+  data.indexes.clear();
+  for (const IndexDefinition& definition : indexes) {
+    OrderedIndex& index = data.indexes.emplace_back(definition);
+    for (const auto& [id, record] : data.records) index.Insert(id, record);
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<Record>> MemoryStore::Get(const std::string& model, const std::string& id) {
   const ModelData* data = FindModel(model);
   if (!data) return std::optional<Record>();
@@ -44,12 +70,29 @@ Result<std::optional<Record>> MemoryStore::Get(const std::string& model, const s
   return std::optional<Record>(it->second);
 }
 
+// Reads of the records of `data` through an index, counted in `*examined`: copies of the
+// stored handles, so a tree parsed to match one stays with the copy.
+RecordLookup MemoryStore::LookupIn(const ModelData& data, size_t* examined) {
+  return [&data, examined](const std::string& id) -> Record {
+    ++*examined;
+    return data.records.find(id)->second;  // indexed ids are stored
+  };
+}
+
 Result<std::vector<Record>> MemoryStore::Find(const std::string& model, const Filter& filter) {
   // Copies of the stored handles: a tree parsed to match or order one stays with the copy,
   // so the store itself keeps text only.
   std::vector<Record> matched;
   std::vector<const std::string*> ids;  // unordered results and ties go by id
+  size_t examined = 0;
   if (const ModelData* data = FindModel(model)) {
+    IndexPlan plan = PlanFind(data->indexes, filter);
+    if (plan.kind != IndexPlan::Kind::kScan) {
+      std::vector<Record> found = FindWithPlan(plan, filter, LookupIn(*data, &examined));
+      examined_.store(examined, std::memory_order_relaxed);
+      return found;
+    }
+    examined = data->records.size();
     const bool match_all = MatchesAll(filter.where);
     for (const auto& [id, record] : data->records) {
       Record copy = record;
@@ -58,30 +101,27 @@ Result<std::vector<Record>> MemoryStore::Find(const std::string& model, const Fi
       ids.push_back(&id);
     }
   }
-  std::vector<const Json*> trees;
-  if (!filter.order.empty()) {
-    trees.reserve(matched.size());
-    for (const Record& record : matched) trees.push_back(&*record);
-  } else {
-    trees.assign(matched.size(), nullptr);  // ordered by id: no value is read
-  }
-  std::vector<Record> page;
-  for (size_t i : OrderPage(filter, trees, &ids)) {
-    page.push_back(Projects(filter) ? Record::FromTree(Project(filter, *matched[i]))
-                                    : std::move(matched[i]));
-  }
-  return page;
+  examined_.store(examined, std::memory_order_relaxed);
+  return OrderRecordsPage(filter, std::move(matched), ids);
 }
 
 Result<size_t> MemoryStore::Count(const std::string& model, const Where& where) {
-  const ModelData* data = FindModel(model);
-  if (!data) return size_t{0};
-  if (MatchesAll(where)) return data->records.size();
-  size_t count = 0;
-  for (const auto& entry : data->records) {
-    Record probe = entry.second;
-    count += Matches(where, *probe) ? 1 : 0;
+  size_t count = 0, examined = 0;
+  if (const ModelData* data = FindModel(model)) {
+    IndexPlan plan = PlanCount(data->indexes, where);
+    if (plan.kind != IndexPlan::Kind::kScan) {
+      count = CountWithPlan(plan, where, LookupIn(*data, &examined));
+    } else if (MatchesAll(where)) {
+      count = data->records.size();
+    } else {
+      examined = data->records.size();
+      for (const auto& entry : data->records) {
+        Record probe = entry.second;
+        count += Matches(where, *probe) ? 1 : 0;
+      }
+    }
   }
+  examined_.store(examined, std::memory_order_relaxed);
   return count;
 }
 
@@ -143,14 +183,17 @@ Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
     auto it = data.records.find(write.id);
     std::optional<Record> old;
     if (it != data.records.end()) {
+      Unindex(data.indexes, it->first, it->second);
       if (keep_undo_) old = std::move(it->second);
       if (write.data) {
         it->second = write.data->TextOnly();
+        Index(data.indexes, it->first, it->second);
       } else {
         data.records.erase(it);
       }
     } else if (write.data) {
-      data.records.emplace(write.id, write.data->TextOnly());
+      it = data.records.emplace(write.id, write.data->TextOnly()).first;
+      Index(data.indexes, it->first, it->second);
     }
     if (keep_undo_) undo.records.push_back({write.model, write.id, std::move(old)});
   }
@@ -216,10 +259,14 @@ Status MemoryStore::UndoLast() {
   }
   for (auto it = undo.records.rbegin(); it != undo.records.rend(); ++it) {
     ModelData& data = Model(it->model);
+    auto found = data.records.find(it->id);
+    if (found != data.records.end()) {
+      Unindex(data.indexes, found->first, found->second);
+      data.records.erase(found);
+    }
     if (it->data) {
-      data.records.insert_or_assign(it->id, std::move(*it->data));
-    } else {
-      data.records.erase(it->id);
+      found = data.records.emplace(it->id, std::move(*it->data)).first;
+      Index(data.indexes, found->first, found->second);
     }
   }
   return Status::Ok();  // seq_ stays: commit numbers are never reused

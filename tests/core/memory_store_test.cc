@@ -22,10 +22,22 @@ class OwningStoreWrapper : private OwnedMemoryStore, public StoreWrapper {
   OwningStoreWrapper() : StoreWrapper(&target) {}
 };
 
+// The suite's Todo queries, answered through indexes wherever the planner can use them.
+std::unique_ptr<Store> IndexedMemoryStore() {
+  auto store = std::make_unique<MemoryStore>();
+  Status declared = store->DeclareIndexes(
+      "Todo", {IndexDefinition{"priority_idx", {{"priority", false}}},
+               IndexDefinition{"title_idx", {{"title", true}}},
+               IndexDefinition{"done", {{"completed", true}, {"priority", true}}}});
+  if (!declared.ok()) return nullptr;
+  return store;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Memory, StoreConformanceTest,
     ::testing::Values(
         StoreFactory{"MemoryStore", [] { return std::unique_ptr<Store>(new MemoryStore()); }},
+        StoreFactory{"IndexedMemoryStore", IndexedMemoryStore},
         // No failure injected: proves the wrapper forwards every call and its result.
         StoreFactory{"WrappedMemoryStore",
                      [] { return std::unique_ptr<Store>(new OwningStoreWrapper()); }}),

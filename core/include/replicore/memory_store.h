@@ -3,11 +3,14 @@
 #ifndef REPLICORE_MEMORY_STORE_H_
 #define REPLICORE_MEMORY_STORE_H_
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
 #include <unordered_map>
 
+#include "replicore/index_query.h"
+#include "replicore/ordered_index.h"
 #include "replicore/store.h"
 
 namespace replicore {
@@ -17,6 +20,10 @@ class MemoryStore : public Store {
   MemoryStore();
   ~MemoryStore() override;
 
+  // Builds an OrderedIndex per declaration over the model's records (replacing earlier
+  // ones), kept up to date by Apply and UndoLast, through which Find and Count may read.
+  Status DeclareIndexes(const std::string& model,
+                        const std::vector<IndexDefinition>& indexes) override;
   Result<std::optional<Record>> Get(const std::string& model, const std::string& id) override;
   Result<std::vector<Record>> Find(const std::string& model, const Filter& filter) override;
   Result<size_t> Count(const std::string& model, const Where& where) override;
@@ -42,6 +49,9 @@ class MemoryStore : public Store {
   // pages). The first batch carries the checkpoint and the metadata.
   std::vector<Batch> Export(size_t page_records) const;
   size_t record_count() const;
+  // How many records the last Find or Count read: all of the model's for a scan, fewer
+  // through an index (tests and benchmarks check that an index was used).
+  size_t records_examined() const { return examined_.load(std::memory_order_relaxed); }
 
  private:
   struct ModelData;
@@ -49,6 +59,7 @@ class MemoryStore : public Store {
   ModelData& Model(const std::string& model);
   const ModelData* FindModel(const std::string& model) const;
   void PutChange(ModelData& data, const std::string& model_id, std::optional<Change> change);
+  static RecordLookup LookupIn(const ModelData& data, size_t* examined);
 
   std::unordered_map<std::string, std::unique_ptr<ModelData>> models_;
   std::map<std::string, Json> meta_;
@@ -56,6 +67,8 @@ class MemoryStore : public Store {
   uint64_t seq_ = 0;
   bool keep_undo_ = false;
   std::deque<Undo> undo_;  // oldest first
+  // Atomic: the server runs reads concurrently under a shared lock.
+  std::atomic<size_t> examined_{0};
 };
 
 }  // namespace replicore
