@@ -643,15 +643,16 @@ const char* const kSchema =
 const char* const kChangeColumns =
     "SELECT id, rev, prev, prev_set, checkpoint, model_name, model_id FROM changes ";
 
-Change ReadChange(sqlite3_stmt* stmt) {
+// A change row of kChangeColumns' shape, starting at column `first`.
+Change ReadChange(sqlite3_stmt* stmt, int first = 0) {
   Change change;
-  change.id = ColumnText(stmt, 0);
-  change.rev = ColumnOptionalText(stmt, 1);
-  change.prev = ColumnOptionalText(stmt, 2);
-  change.prev_set = sqlite3_column_int(stmt, 3) != 0;
-  change.checkpoint = sqlite3_column_int64(stmt, 4);
-  change.model_name = ColumnText(stmt, 5);
-  change.model_id = ColumnText(stmt, 6);
+  change.id = ColumnText(stmt, first);
+  change.rev = ColumnOptionalText(stmt, first + 1);
+  change.prev = ColumnOptionalText(stmt, first + 2);
+  change.prev_set = sqlite3_column_int(stmt, first + 3) != 0;
+  change.checkpoint = sqlite3_column_int64(stmt, first + 4);
+  change.model_name = ColumnText(stmt, first + 5);
+  change.model_id = ColumnText(stmt, first + 6);
   return change;
 }
 
@@ -992,6 +993,48 @@ Result<std::optional<Change>> SqliteStore::GetChange(const std::string& model,
     if (rc == SQLITE_DONE) return std::optional<Change>();
     if (rc != SQLITE_ROW) return c.Error("GetChange");
     return std::optional<Change>(ReadChange(*stmt));
+  });
+}
+
+// One statement for all ids: they arrive as one bound JSON array, read by json_each, joined
+// with both tables on their primary keys.
+Result<std::vector<StoredEntry>> SqliteStore::GetMany(const std::string& model,
+                                                      const std::vector<std::string>& ids) {
+  // json_each cuts a string at an escaped NUL: such an id is looked up one by one.
+  for (const std::string& id : ids) {
+    if (id.find('\0') != std::string::npos) return Store::GetMany(model, ids);
+  }
+  // An id that is not valid UTF-8 cannot be a JSON string either.
+  Result<std::string> id_array = Serialize(Json(ids));
+  if (!id_array.ok()) return Store::GetMany(model, ids);
+  return impl_->Read([&](Connection& c) -> Result<std::vector<StoredEntry>> {
+    Result<sqlite3_stmt*> stmt = c.Prepare(
+        "SELECT r.data, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint, ch.model_name,"
+        " ch.model_id FROM json_each(?2) AS j"
+        " LEFT JOIN records AS r ON r.model = ?1 AND r.id = j.value"
+        " LEFT JOIN changes AS ch ON ch.model = ?1 AND ch.model_id = j.value"
+        " ORDER BY j.key",
+        false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, model);
+    BindText(*stmt, 2, *id_array);
+    std::vector<StoredEntry> entries;
+    entries.reserve(ids.size());
+    int rc;
+    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+      StoredEntry entry;
+      if (std::optional<std::string> data = ColumnOptionalText(*stmt, 0)) {
+        Result<Json> parsed = ParseStored(*data);
+        if (!parsed.ok()) return parsed.status();
+        entry.record = std::move(parsed).value();
+      }
+      if (sqlite3_column_type(*stmt, 1) != SQLITE_NULL) entry.change = ReadChange(*stmt, 1);
+      entries.push_back(std::move(entry));
+    }
+    if (rc != SQLITE_DONE) return c.Error("GetMany");
+    if (entries.size() != ids.size()) return Status::Storage("sqlite: GetMany lost ids");
+    return entries;
   });
 }
 

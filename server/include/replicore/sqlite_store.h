@@ -29,6 +29,8 @@ class SqliteStore : public Store {
   Result<std::optional<Change>> GetChange(const std::string& model,
                                           const std::string& model_id) override;
   Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<std::vector<StoredEntry>> GetMany(const std::string& model,
+                                           const std::vector<std::string>& ids) override;
   Result<int64_t> CurrentCheckpoint() override;
   Result<std::optional<Json>> GetMeta(const std::string& key) override;
   Result<CommittedBatch> Apply(Batch batch) override;
