@@ -460,9 +460,41 @@ class Columns {
   std::string select_;
 };
 
+// Whether a where compares a stored string (a string operand, or a pattern).
+bool ReadsText(const Where& w) {
+  if (w.kind != Where::Kind::kCondition) {
+    return std::any_of(w.children.begin(), w.children.end(), ReadsText);
+  }
+  switch (w.op) {
+    case WhereOp::kLike:
+    case WhereOp::kIlike:
+    case WhereOp::kRegexp:
+    case WhereOp::kNlike:
+    case WhereOp::kNilike:
+      return true;
+    default:
+      break;
+  }
+  if (w.value.is_string()) return true;
+  return w.value.is_array() && std::any_of(w.value.begin(), w.value.end(),
+                                           [](const Json& v) { return v.is_string(); });
+}
+
 class WhereTranslator {
  public:
   WhereTranslator(SqlBuilder* b, Columns* columns) : b_(b), columns_(columns) {}
+
+  // For one condition: {the type column, the condition on a stored scalar value}, the arm
+  // of Condition's CASE that holds for records whose value is a scalar; nullopt when the
+  // condition has no such arm.
+  std::optional<std::pair<std::string, std::string>> ScalarArm(const Where& w) {
+    std::optional<std::string> path = JsonPath(w.path);
+    if (!path) return std::nullopt;
+    std::tie(t_, x_) = columns_->Of(w.path, *path);
+    std::optional<std::string> scalar = Scalar(w);
+    if (!scalar) return std::nullopt;
+    return std::make_pair(t_, *scalar);
+  }
 
   std::string Translate(const Where& where) {
     // SQLite parses "a AND b AND c" into a left-deep tree (depth limit 1000): a very large
@@ -480,26 +512,6 @@ class WhereTranslator {
   }
 
  private:
-  // Whether a condition compares a stored string (a string operand, or a pattern).
-  static bool ReadsText(const Where& w) {
-    if (w.kind != Where::Kind::kCondition) {
-      return std::any_of(w.children.begin(), w.children.end(), ReadsText);
-    }
-    switch (w.op) {
-      case WhereOp::kLike:
-      case WhereOp::kIlike:
-      case WhereOp::kRegexp:
-      case WhereOp::kNlike:
-      case WhereOp::kNilike:
-        return true;
-      default:
-        break;
-    }
-    if (w.value.is_string()) return true;
-    return w.value.is_array() && std::any_of(w.value.begin(), w.value.end(),
-                                             [](const Json& v) { return v.is_string(); });
-  }
-
   static size_t CountNodes(const Where& w) {
     size_t n = 1;
     for (const Where& child : w.children) n += CountNodes(child);
@@ -776,6 +788,25 @@ void BuildCount(const std::string& model, const Where& where, const IndexedPrope
   WhereTranslator translator(&q->b, &columns);
   std::string condition = translator.Translate(where);
   q->sql = "SELECT count(*) FROM " + columns.Source(model_param) + condition;
+  // One condition on an indexed property (the common count: {"completed": false}) is
+  // counted in three parts by the stored value's type, so that the scalar part, nearly
+  // every record, is an index range with no per-row type dispatch: a fraction of a
+  // millisecond at 10,000 records instead of one.
+  const Where* single = &where;
+  while (single->kind == Where::Kind::kAnd && single->children.size() == 1) {
+    single = &single->children[0];
+  }
+  if (!direct || single->kind != Where::Kind::kCondition || !IsIndexed(single->path, indexed) ||
+      ReadsText(*single)) {
+    return;
+  }
+  std::optional<std::pair<std::string, std::string>> arm = translator.ScalarArm(*single);
+  if (!arm) return;
+  const std::string& t = arm->first;
+  const std::string head = "(SELECT count(*) FROM records WHERE model = " + model_param + " AND ";
+  q->sql = "SELECT " + head + t + " NOT IN ('array','object') AND " + arm->second + ") + " +
+           head + t + " IN ('array','object') AND " + condition + ") + " + head + t +
+           " IS NULL AND " + condition + ")";
 }
 
 const char* const kSchema =
