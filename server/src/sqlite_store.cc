@@ -484,15 +484,19 @@ class WhereTranslator {
  public:
   WhereTranslator(SqlBuilder* b, Columns* columns) : b_(b), columns_(columns) {}
 
-  // For one condition: {the type column, the condition on a stored scalar value}, the arm
-  // of Condition's CASE that holds for records whose value is a scalar; nullopt when the
-  // condition has no such arm.
+  // For one condition: {its value's type expression, the records whose value is a scalar
+  // and matches}, the ELSE arm of Condition's CASE as a condition of its own; nullopt when
+  // the condition has no such arm. A positive test names the types it accepts, so it
+  // stays a bare conjunct that an index can seek; a negated one needs the type guard.
   std::optional<std::pair<std::string, std::string>> ScalarArm(const Where& w) {
     std::optional<std::string> path = JsonPath(w.path);
     if (!path) return std::nullopt;
     std::tie(t_, x_) = columns_->Of(w.path, *path);
     std::optional<std::string> scalar = Scalar(w);
     if (!scalar) return std::nullopt;
+    bool negated = w.op == WhereOp::kNeq || w.op == WhereOp::kNin || w.op == WhereOp::kNlike ||
+                   w.op == WhereOp::kNilike;
+    if (negated) *scalar = "(" + t_ + " NOT IN ('array','object') AND " + *scalar + ")";
     return std::make_pair(t_, *scalar);
   }
 
@@ -804,7 +808,7 @@ void BuildCount(const std::string& model, const Where& where, const IndexedPrope
   if (!arm) return;
   const std::string& t = arm->first;
   const std::string head = "(SELECT count(*) FROM records WHERE model = " + model_param + " AND ";
-  q->sql = "SELECT " + head + t + " NOT IN ('array','object') AND " + arm->second + ") + " +
+  q->sql = "SELECT " + head + arm->second + ") + " +
            head + t + " IN ('array','object') AND " + condition + ") + " + head + t +
            " IS NULL AND " + condition + ")";
 }
