@@ -1192,8 +1192,8 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
       sortable = sortable && !IsAllDigits(key.property);
       PropertyColumns columns = ColumnsOf(key.property);
       if (next->insert(key.property).second) {
-        ddl += "ALTER TABLE records ADD COLUMN " + columns.type + ";ALTER TABLE records ADD COLUMN " +
-               columns.value + ";";
+        ddl += "ALTER TABLE records ADD COLUMN " + columns.type + ";";
+        ddl += "ALTER TABLE records ADD COLUMN " + columns.value + ";";
       }
       ddl += "CREATE INDEX IF NOT EXISTS " + WhereIndexName(key.property) + " ON records(model, " +
              columns.type + ", " + columns.value + ");";
@@ -1204,7 +1204,8 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
       PropertyColumns columns = ColumnsOf(key.property);
       terms += ", " + OrderTerms(columns.type, columns.value, key.descending);
     }
-    ddl += "CREATE INDEX IF NOT EXISTS " + OrderIndexName(index) + " ON records(model" + terms + ");";
+    ddl += "CREATE INDEX IF NOT EXISTS " + OrderIndexName(index) + " ON records(model" + terms +
+           ");";
   }
   if (ddl.empty()) return Status::Ok();
   RC_RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE"));

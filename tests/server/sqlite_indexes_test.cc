@@ -113,7 +113,8 @@ TEST(SqliteIndexesTest, FindAndCountOnIndexedPropertiesUseTheIndexes) {
     EXPECT_EQ(*store->Count(model, count.where), 33u);
   }
   // Without a declaration the same filter scans, as before.
-  Result<std::string> other = store->ExplainCount("Note", MustFilter({{"where", {{"x", 1}}}}).where);
+  Result<std::string> other =
+      store->ExplainCount("Note", MustFilter({{"where", {{"x", 1}}}}).where);
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->find("records_p_"), std::string::npos) << *other;
 }
@@ -174,9 +175,11 @@ TEST(SqliteIndexesTest, PropertyNamesNeedNoQuotingAndUnspellableOnesAreSkipped) 
       {"digits", {{"0", false}}, false}};
   ASSERT_TRUE(store->DeclareIndexes("Todo", indexes).ok());
   Batch batch;
-  batch.records.push_back({"Todo", "a", Json{{"id", "a"}, {"it's; DROP TABLE records", 1}, {"0", 2}}});
+  batch.records.push_back(
+      {"Todo", "a", Json{{"id", "a"}, {"it's; DROP TABLE records", 1}, {"0", 2}}});
   ASSERT_TRUE(store->Apply(std::move(batch)).ok());
-  EXPECT_EQ(*store->Count("Todo", MustFilter({{"where", {{"it's; DROP TABLE records", 1}}}}).where), 1u);
+  EXPECT_EQ(*store->Count("Todo", MustFilter({{"where", {{"it's; DROP TABLE records", 1}}}}).where),
+            1u);
   EXPECT_EQ(*store->Count("Todo", MustFilter({{"where", {{"0", 2}}}}).where), 1u);
 }
 
@@ -184,8 +187,28 @@ TEST(SqliteIndexesTest, PropertyNamesNeedNoQuotingAndUnspellableOnesAreSkipped) 
 
 Json RandomScalar(std::mt19937& rng) {
   static const std::vector<Json> kPool = {
-      nullptr, true, false, 0, 1, 2, -3, 2.5, 1.0, 10, "", "a", "A", "abc", "b%c",
-      "caf\u00e9", "\U0001F600", "\uFF21", "10", "1", std::string("a\0b", 3), std::string("a\0", 2),
+      nullptr,
+      true,
+      false,
+      0,
+      1,
+      2,
+      -3,
+      2.5,
+      1.0,
+      10,
+      "",
+      "a",
+      "A",
+      "abc",
+      "b%c",
+      "caf\u00e9",
+      "\U0001F600",
+      "\uFF21",
+      "10",
+      "1",
+      std::string("a\0b", 3),
+      std::string("a\0", 2),
   };
   return kPool[rng() % kPool.size()];
 }
@@ -194,7 +217,8 @@ Json RandomValue(std::mt19937& rng, int depth = 0) {
   int kind = static_cast<int>(rng() % 10);
   if (depth < 2 && kind == 8) {
     Json array = Json::array();
-    for (int i = static_cast<int>(rng() % 4); i > 0; --i) array.push_back(RandomValue(rng, depth + 1));
+    for (int i = static_cast<int>(rng() % 4); i > 0; --i)
+      array.push_back(RandomValue(rng, depth + 1));
     return array;
   }
   if (depth < 2 && kind == 9) {
@@ -212,7 +236,9 @@ const std::vector<std::string> kProperties = {"s", "n", "b", "m", "absent"};
 // Mostly the type a model declares (as real data is), some of everything else.
 Json RandomRecord(std::mt19937& rng, const std::string& id) {
   Json r = {{"id", id}};
-  if (rng() % 8) r["s"] = rng() % 6 ? Json(std::string(1, static_cast<char>('a' + rng() % 5))) : RandomValue(rng);
+  if (rng() % 8)
+    r["s"] =
+        rng() % 6 ? Json(std::string(1, static_cast<char>('a' + rng() % 5))) : RandomValue(rng);
   if (rng() % 8) r["n"] = rng() % 6 ? Json(static_cast<int>(rng() % 10) - 3) : RandomValue(rng);
   if (rng() % 8) r["b"] = rng() % 6 ? Json(rng() % 2 == 0) : RandomValue(rng);
   if (rng() % 2) r["m"] = RandomValue(rng);
@@ -221,7 +247,8 @@ Json RandomRecord(std::mt19937& rng, const std::string& id) {
 }
 
 Json RandomCondition(std::mt19937& rng) {
-  static const char* kOps[] = {"eq", "neq", "gt", "gte", "lt", "lte", "inq", "nin", "between", "like"};
+  static const char* kOps[] = {"eq",  "neq", "gt",  "gte",     "lt",
+                               "lte", "inq", "nin", "between", "like"};
   std::string property = kProperties[rng() % kProperties.size()];
   std::string op = kOps[rng() % 10];
   if (op == "eq") return {{property, RandomScalar(rng)}};
