@@ -10,7 +10,10 @@
 #
 # Environment (all optional):
 #   DURATION=5 WARMUP=1        load.mjs seconds per measured phase / warm-up
-#   PHASES="lb rc2000 rc10000 wrk sync"   which phases to run, in this order
+#   PHASES="lb rc2000 rc10000 wrk sync"   which phases to run, in this order; also
+#                              lb22 / rc22: issue 22's server targets (find and count with a
+#                              where at 10,000 docs, 64 clients; bulk-update at 2,000 docs)
+#   TAG=                       names the binary in the rc22 result files (rc-TAG-*.json)
 #   SYNC_REPS=2                normal/full pairs in the sync phase (alternating)
 #   QUICK=1                    smoke run: few docs, 1 s phases, clients 1,8
 #   OUT_DIR=bench/server/results   JSON outputs (one per load.mjs run) + summary.md
@@ -84,7 +87,7 @@ start_rc() {
   log "replicore-server ($name, --sync $sync, pid $SERVER_PID) at $API"
 }
 
-start_lb() {
+start_lb() {  # start_lb [NAME SYNC]: arguments ignored (the same call shape as start_rc)
   local lock_src=$SHARED/loopback-server/package-lock.json
   if ! cmp -s "$lock_src" "$LB_DEPS/package-lock.json" || [[ ! -d $LB_DEPS/node_modules ]]; then
     log "npm ci of LoopBack 3 into $LB_DEPS"
@@ -112,6 +115,26 @@ load() {
     > "$OUT_DIR/$name.md" 2> "$WORK/$name.progress" || rc=$?
   cat "$WORK/$name.progress" >&2
   [[ $rc == 0 ]] || log "load.mjs $name exited $rc (errors are in $OUT_DIR/$name.json)"
+}
+
+# count_where NAME: count-where.mjs against $API (the docs a load.mjs run seeded)
+count_where() {
+  log "count-where.mjs $1: clients 64, ${DURATION} s"
+  node "$HERE/count-where.mjs" --url "$API" --model Todos --clients 64 --duration "$DURATION" \
+    --warmup "$WARMUP" --out "$OUT_DIR/$1.json" > "$OUT_DIR/$1.md" 2> "$WORK/$1.progress" ||
+    log "count-where.mjs $1 failed"
+  cat "$WORK/$1.progress" >&2
+}
+
+# targets22 NAME START: issue 22's scenarios on fresh servers made by START
+targets22() {
+  $2 "$1-10000" normal
+  CLIENTS=64 load "$1-find-10000" "$BIG" --scenarios find,count
+  count_where "$1-count-where-10000"
+  stop "$SERVER_PID"
+  $2 "$1-2000" normal
+  load "$1-bulk-2000" "$DOCS" --scenarios bulk-update
+  stop "$SERVER_PID"
 }
 
 # wrk_run NAME CONNECTIONS PATH-or-lua: a JSON line from wrk's done() -> appended to wrk.json
@@ -178,6 +201,8 @@ for phase in $PHASES; do
           stop "$SERVER_PID"
         done
       done ;;
+    lb22) targets22 lb3 start_lb ;;
+    rc22) targets22 "rc${TAG:+-$TAG}" start_rc ;;
     *) log "unknown phase $phase"; exit 2 ;;
   esac
 done

@@ -150,4 +150,24 @@ if (syncRuns.normal.length && syncRuns.full.length) {
     ['normal', 'full'].map((m) => syncRuns[m].map((run, i) => `${m} ${i + 1}: ${f(cell(run, 'create', 1)?.rps, 0)} / ${f(cell(run, 'patch', 1)?.rps, 0)}; ${heavy(run, 'bulk-update')?.msPerBatch?.median}`).join('; ')).join('; '));
   p();
 }
+// Issue 22's server targets (run.sh phases lb22, rc22): one row per server (lb3, rc-<TAG>).
+const servers22 = pick(/-find-10000\.json$/).map((f) => f.replace(/-find-10000\.json$/, ''));
+if (servers22.length) {
+  p('## Issue 22: server targets (find and count-where at 10,000 docs, 64 clients; bulk-update at 2,000 docs)');
+  p();
+  p('| server | find p50 / p99 ms | find req/s | count-where p50 / p99 ms | count-where req/s | count (no where) p50 / p99 ms | bulk-update 1,000 changes, ms per batch (median; all) | errors find/count-where/bulk | load average at start |');
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const name of servers22) {
+    const fi = cell(read(`${name}-find-10000.json`), 'find', 64);
+    const co = cell(read(`${name}-find-10000.json`), 'count', 64);
+    const cwRun = read(`${name}-count-where-10000.json`);
+    const cw = cwRun?.results.find((r) => r.clients === 64);
+    const buRun = read(`${name}-bulk-2000.json`);
+    const bu = heavy(buRun, 'bulk-update');
+    p(`| ${name} | ${f3(fi?.p50)} / ${f3(fi?.p99)} | ${f3(fi?.rps)} | ${f3(cw?.p50)} / ${f3(cw?.p99)} | ${f3(cw?.rps)} | ${f3(co?.p50)} / ${f3(co?.p99)} | ` +
+      `${f3(bu?.msPerBatch?.median)} (${bu?.batches.map((b) => b.ms).join(' / ') ?? '-'}) | ${fi?.errors ?? '-'}/${cw?.errors ?? '-'}/${bu?.errors ?? '-'} | ` +
+      `${read(`${name}-find-10000.json`)?.host.loadavg.map((x) => x.toFixed(2)).join(' / ')} |`);
+  }
+  p();
+}
 process.stdout.write(out.join('\n') + '\n');

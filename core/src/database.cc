@@ -107,12 +107,22 @@ Result<bool> Database::Exists(const std::string& model, const std::string& id) {
 
 Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
                           std::optional<Record> record, int64_t checkpoint, Batch* batch) {
+  std::optional<Change> stored_change;
+  if (model.track_changes()) {
+    auto change = store_->GetChange(model.name(), id);
+    if (!change.ok()) return change.status();
+    stored_change = std::move(change).value();
+  }
+  return AddWrite(model, id, std::move(record), checkpoint, stored_change, batch);
+}
+
+Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
+                          std::optional<Record> record, int64_t checkpoint,
+                          const std::optional<Change>& stored_change, Batch* batch) {
   if (model.track_changes()) {
     std::optional<std::string> rev;
     if (record) rev = model.RevisionOf(*record);
-    auto change = store_->GetChange(model.name(), id);
-    if (!change.ok()) return change.status();
-    AddToBatch(Rectify(*change, model.name(), id, rev, checkpoint), model.name(), id, batch);
+    AddToBatch(Rectify(stored_change, model.name(), id, rev, checkpoint), model.name(), id, batch);
   }
   batch->records.push_back({model.name(), id, std::move(record)});
   return Status::Ok();

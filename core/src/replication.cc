@@ -164,6 +164,25 @@ static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& mode
   return deletes;
 }
 
+// The stored record and change row of every id the updates name, read at once. Updates
+// that do not parse are skipped here: the caller reports them in order.
+static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(Database& db,
+                                                                       const std::string& model,
+                                                                       const Json& updates) {
+  std::vector<std::string> ids;
+  for (const Json& update : updates) {
+    auto change_json = update.is_object() ? update.find("change") : update.end();
+    if (change_json == update.end()) continue;
+    Result<Change> change = Change::FromJson(*change_json);
+    if (change.ok()) ids.push_back(change->model_id);
+  }
+  auto entries = db.store()->GetMany(model, ids);
+  if (!entries.ok()) return entries.status();
+  std::unordered_map<std::string, StoredEntry> by_id;
+  for (size_t i = 0; i < ids.size(); ++i) by_id.emplace(ids[i], std::move((*entries)[i]));
+  return by_id;
+}
+
 static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
   auto def = db.GetModel(model);
   if (!def.ok()) return def.status();
@@ -176,6 +195,8 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
   Batch batch;
   // Where an id was written earlier in this batch, so two updates of one id see each other.
   std::unordered_map<std::string, size_t> written;
+  auto stored_entries = ReadStored(db, model, updates);
+  if (!stored_entries.ok()) return stored_entries.status();
   for (Json& update : updates) {
     auto change_json = update.is_object() ? update.find("change") : update.end();
     if (change_json == update.end()) {
@@ -188,14 +209,10 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
                            ? type_json->get<std::string>()
                            : std::string();
     const std::string& id = change->model_id;
-    std::optional<Record> stored;
-    const std::optional<Record>* current = &stored;
+    const StoredEntry& stored = (*stored_entries)[id];
+    const std::optional<Record>* current = &stored.record;
     if (auto it = written.find(id); it != written.end()) {
       current = &batch.records[it->second].data;
-    } else {
-      auto found = db.store()->Get(model, id);
-      if (!found.ok()) return found.status();
-      stored = std::move(found).value();
     }
     std::optional<std::string> current_rev = CurrentRev(m, *current);
     if (current_rev == change->rev) continue;  // already there: idempotent
@@ -241,7 +258,7 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), *checkpoint, &batch));
+    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), *checkpoint, stored.change, &batch));
     written[id] = batch.records.size() - 1;
     ++result.applied;
   }

@@ -2,6 +2,11 @@
 //
 // Layout (all WITHOUT ROWID, clustered on the primary key):
 //   records(model, id, data JSON text)                      PRIMARY KEY(model, id)
+//     + per indexed property: columns rc_t_<hex>, rc_x_<hex> (its JSON type and value) and
+//       INDEX records_p_<hex>(model, type, value); per declared index: INDEX records_o_...
+//       on the ORDER BY terms of its keys (DeclareIndexes). Those indexes use the
+//       collations rc_utf16 and rc_json, so only a connection that registers them (this
+//       file's OpenConnection) may write records; any SQLite can still read the file.
 //   changes(model, model_id, id, rev, prev, prev_set, checkpoint, model_name)
 //                                                           PRIMARY KEY(model, model_id)
 //     + INDEX changes_by_checkpoint(model, checkpoint, model_id): Changes() is a range scan
@@ -34,6 +39,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -403,18 +409,75 @@ bool IsHugeUnsigned(const Json& v) {
   return v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
 }
 
-// The JSON values a filter reads, each computed once per row. SQLite evaluates a function
-// call wherever it appears (a condition used json_type/json_extract of its path 5-8 times
-// per row, the order key 3 more), so the filtered statement reads the records through a
-// subquery yielding json_type and json_extract of every distinct path once; its OFFSET
-// keeps SQLite from flattening it (which would copy the calls back into every use) or
-// pushing the conditions down into it. The expressions are the same, so are the results.
+// A property named in a declared index is kept in two real columns of records, written
+// with the record: rc_t_<hex> = json_type(data, path) and rc_x_<hex> = json_extract(data,
+// path) (hex: the name's bytes, so any name makes a safe, stable identifier). A filter
+// reads them instead of calling the JSON functions, and the indexes are built on them: on
+// (model, t, x) for where clauses, and on the ORDER BY terms (OrderTerms) for each
+// declared index. Real columns rather than expressions or generated columns: SQLite 3.40
+// reads neither from an index, so a count would still parse every record it counts.
+std::string Hex(const std::string& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> Unhex(const std::string& hex) {
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  if (hex.empty() || hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+struct PropertyColumns {
+  std::string type, value;  // rc_t_<hex>, rc_x_<hex>
+};
+
+PropertyColumns ColumnsOf(const std::string& property) {
+  return {"rc_t_" + Hex(property), "rc_x_" + Hex(property)};
+}
+
+// The properties that have columns (every one some model declared an index on, in this
+// process or before: the columns stay and are kept up to date).
+using IndexedProperties = std::set<std::string>;
+
+// Where a filter's JSON values come from. Without indexed properties, each is computed
+// once per row: SQLite evaluates a function call wherever it appears (a condition used
+// json_type/json_extract of its path 5-8 times per row, the order key 3 more), so the
+// filtered statement reads the records through a subquery yielding json_type and
+// json_extract of every distinct path once; its OFFSET keeps SQLite from flattening it
+// (which would copy the calls back into every use) or pushing the conditions down into it.
+// When the filter names an indexed property (`direct`), the statement reads records itself
+// so that SQLite can use the indexes: indexed properties are their columns, other paths
+// call the JSON functions where they are used. The values are the same, so are the results.
 class Columns {
  public:
-  explicit Columns(SqlBuilder* b) : b_(b) {}
+  // `data`: the expression of the record's JSON text in conditions.
+  Columns(SqlBuilder* b, const IndexedProperties& indexed, bool direct, std::string data)
+      : b_(b), indexed_(indexed), direct_(direct), data_(std::move(data)) {}
 
-  // {type, value} column names for a JSON path text.
-  std::pair<std::string, std::string> Of(const std::string& path) {
+  // {type, value} expressions of a property path (`path` is its JsonPath text).
+  std::pair<std::string, std::string> Of(const std::vector<std::string>& keys,
+                                         const std::string& path) {
+    if (keys.size() == 1 && indexed_.count(keys[0])) {
+      PropertyColumns columns = ColumnsOf(keys[0]);
+      return {columns.type, columns.value};
+    }
+    if (direct_) {
+      std::string p = b_->Text(path);
+      return {"json_type(" + data_ + ", " + p + ")", "json_extract(" + data_ + ", " + p + ")"};
+    }
     auto it = index_.find(path);
     if (it == index_.end()) {
       std::string n = std::to_string(index_.size() + 1);
@@ -426,34 +489,78 @@ class Columns {
     return {"rc_t" + it->second, "rc_x" + it->second};
   }
 
+  const std::string& Data() const { return data_; }
+
   // The FROM ... WHERE head of a statement over the model's records (`model` is the bound
   // parameter of the model name), to be followed by the condition.
   std::string Source(const std::string& model) const {
-    if (index_.empty()) return "records WHERE model = " + model + " AND ";
+    if (direct_ || index_.empty()) return "records WHERE model = " + model + " AND ";
     return "(SELECT id, data" + select_ + " FROM records WHERE model = " + model +
            " LIMIT -1 OFFSET 0) WHERE ";
   }
 
  private:
   SqlBuilder* b_;
+  const IndexedProperties& indexed_;
+  bool direct_;
+  std::string data_;
   std::unordered_map<std::string, std::string> index_;
   std::string select_;
 };
+
+// Whether a where compares a stored string (a string operand, or a pattern).
+bool ReadsText(const Where& w) {
+  if (w.kind != Where::Kind::kCondition) {
+    return std::any_of(w.children.begin(), w.children.end(), ReadsText);
+  }
+  switch (w.op) {
+    case WhereOp::kLike:
+    case WhereOp::kIlike:
+    case WhereOp::kRegexp:
+    case WhereOp::kNlike:
+    case WhereOp::kNilike:
+      return true;
+    default:
+      break;
+  }
+  if (w.value.is_string()) return true;
+  return w.value.is_array() && std::any_of(w.value.begin(), w.value.end(),
+                                           [](const Json& v) { return v.is_string(); });
+}
 
 class WhereTranslator {
  public:
   WhereTranslator(SqlBuilder* b, Columns* columns) : b_(b), columns_(columns) {}
 
+  // For one condition: {its value's type expression, the records whose value is a scalar
+  // and matches}, the ELSE arm of Condition's CASE as a condition of its own; nullopt when
+  // the condition has no such arm. A positive test names the types it accepts, so it
+  // stays a bare conjunct that an index can seek; a negated one needs the type guard.
+  std::optional<std::pair<std::string, std::string>> ScalarArm(const Where& w) {
+    std::optional<std::string> path = JsonPath(w.path);
+    if (!path) return std::nullopt;
+    std::tie(t_, x_) = columns_->Of(w.path, *path);
+    std::optional<std::string> scalar = Scalar(w);
+    if (!scalar) return std::nullopt;
+    bool negated = w.op == WhereOp::kNeq || w.op == WhereOp::kNin || w.op == WhereOp::kNlike ||
+                   w.op == WhereOp::kNilike;
+    if (negated) *scalar = "(" + t_ + " NOT IN ('array','object') AND " + *scalar + ")";
+    return std::make_pair(t_, *scalar);
+  }
+
   std::string Translate(const Where& where) {
     // SQLite parses "a AND b AND c" into a left-deep tree (depth limit 1000): a very large
     // where is evaluated whole by rc_match instead.
-    const std::string whole = "rc_match(data, " + b_->Pointer(&where) + ")";
+    const std::string& data = columns_->Data();
+    const std::string whole = "rc_match(" + data + ", " + b_->Pointer(&where) + ")";
     if (CountNodes(where) > 200) return whole;
     std::string sql = Node(where);
-    if (sql == "1" || sql == "0") return sql;
+    if (sql == "1" || sql == "0" || !ReadsText(where)) return sql;
     // SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), so
     // a record whose text holds one is matched by the core instead: one scan per record.
-    return "(CASE WHEN instr(data, '\\u0000') > 0 THEN " + whole + " ELSE " + sql + " END)";
+    // Only a comparison with a string can be misled: types and other values read right.
+    return "(CASE WHEN instr(" + data + ", '\\u0000') > 0 THEN " + whole + " ELSE " + sql +
+           " END)";
   }
 
  private:
@@ -486,17 +593,17 @@ class WhereTranslator {
   // object value (matched element-wise / deeply by LoopBack) and, for nested paths, an
   // absent value (a path through an array has MongoDB-like semantics) go to rc_match.
   std::string Condition(const Where& w) {
-    std::string fallback = "rc_match(data, " + b_->Pointer(&w) + ")";
+    std::string fallback = "rc_match(" + columns_->Data() + ", " + b_->Pointer(&w) + ")";
     std::optional<std::string> path = JsonPath(w.path);
     if (!path) return fallback;
-    std::tie(t_, x_) = columns_->Of(*path);
+    std::tie(t_, x_) = columns_->Of(w.path, *path);
     std::optional<std::string> scalar = Scalar(w);
     if (!scalar) return fallback;
     std::string absent;
     if (w.path.size() == 1) {
       // A top-level property that is absent from an object record: the answer does not
       // depend on the record (LoopBack's undefined), so it is a constant computed here.
-      absent = "(CASE WHEN json_type(data) = 'object' THEN " +
+      absent = "(CASE WHEN json_type(" + columns_->Data() + ") = 'object' THEN " +
                std::string(Matches(w, Json::object()) ? "1" : "0") + " ELSE " + fallback +
                " END)";
     } else {
@@ -609,6 +716,8 @@ class WhereTranslator {
         (item.is_number_float() ? floats : ints).push_back(item);
         all_numbers.push_back(item);
       } else if (item.is_string()) {
+        // json_each would cut it at the NUL: the core matches this condition instead.
+        if (item.get_ref<const std::string&>().find('\0') != std::string::npos) return std::nullopt;
         strings.push_back(item);
       }  // arrays/objects never equal a scalar
     }
@@ -643,10 +752,23 @@ class WhereTranslator {
   std::string t_, x_;
 };
 
-// ORDER BY terms equal to ApplyOrderPage's comparison (null/undefined first, then booleans,
-// numbers, strings in UTF-16 order, arrays, objects), then id (the stable sort starts from id
-// order). nullopt: some key needs JavaScript's array indexing ("tags.0") or a path SQLite
-// cannot spell; then the caller sorts in C++.
+// The ORDER BY terms of one key whose type and value are `t` and `x`, equal to
+// ApplyOrderPage's comparison: null/undefined first, then booleans, numbers, strings in
+// UTF-16 order, arrays, objects. A declared index is built on these very terms: SQLite
+// matches an index to an ORDER BY only on identical expressions.
+std::string OrderTerms(const std::string& t, const std::string& x, bool descending) {
+  std::string dir = descending ? " DESC" : " ASC";
+  return "CASE " + t +
+         " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
+         " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END" +
+         dir + ", (CASE WHEN " + t + " IN ('array','object') THEN NULL ELSE " + x +
+         " END) COLLATE rc_utf16" + dir + ", (CASE WHEN " + t + " IN ('array','object') THEN " +
+         x + " END) COLLATE rc_json" + dir;
+}
+
+// ORDER BY for a filter: its keys' terms, then id (the stable sort starts from id order).
+// nullopt: some key needs JavaScript's array indexing ("tags.0") or a path SQLite cannot
+// spell; then the caller sorts in C++.
 std::optional<std::string> OrderBy(const Filter& filter, Columns* columns) {
   for (const OrderKey& key : filter.order) {
     if (!JsonPath(key.path)) return std::nullopt;
@@ -656,20 +778,88 @@ std::optional<std::string> OrderBy(const Filter& filter, Columns* columns) {
   }
   std::string out;
   for (const OrderKey& key : filter.order) {
-    auto [t, x] = columns->Of(*JsonPath(key.path));
-    std::string dir = key.descending ? " DESC" : " ASC";
-    out += "CASE " + t +
-           " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
-           " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END" +
-           dir + ", ";
-    out += "(CASE WHEN " + t + " IN ('array','object') THEN NULL ELSE " + x +
-           " END) COLLATE rc_utf16" + dir + ", ";
-    out += "(CASE WHEN " + t + " IN ('array','object') THEN " + x + " END) COLLATE rc_json" +
-           dir + ", ";
+    auto [t, x] = columns->Of(key.path, *JsonPath(key.path));
+    out += OrderTerms(t, x, key.descending) + ", ";
   }
   return out + "id ASC";
 }
 
+bool IsIndexed(const std::vector<std::string>& path, const IndexedProperties& indexed) {
+  return path.size() == 1 && indexed.count(path[0]) > 0;
+}
+
+bool NamesIndexed(const Where& where, const IndexedProperties& indexed) {
+  if (where.kind == Where::Kind::kCondition) return IsIndexed(where.path, indexed);
+  return std::any_of(where.children.begin(), where.children.end(),
+                     [&](const Where& child) { return NamesIndexed(child, indexed); });
+}
+
+int64_t ClampToInt64(size_t n) {
+  return n > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
+}
+
+// A statement and its bound parameters.
+struct Query {
+  SqlBuilder b;
+  std::string sql;
+  bool ordered = false;  // ORDER BY, LIMIT and OFFSET are in the SQL
+};
+
+void BuildFind(const std::string& model, const Filter& filter,
+               const IndexedProperties& indexed, Query* q) {
+  std::string model_param = q->b.Text(model);
+  bool direct = NamesIndexed(filter.where, indexed) ||
+                std::any_of(filter.order.begin(), filter.order.end(),
+                            [&](const OrderKey& key) { return IsIndexed(key.path, indexed); });
+  Columns columns(&q->b, indexed, direct, "data");
+  WhereTranslator translator(&q->b, &columns);
+  std::string condition = translator.Translate(filter.where);
+  std::optional<std::string> order = OrderBy(filter, &columns);
+  q->sql = "SELECT data FROM " + columns.Source(model_param) + condition;
+  q->ordered = order.has_value();
+  if (order) {
+    int64_t limit = filter.limit ? ClampToInt64(*filter.limit) : -1;
+    q->sql += " ORDER BY " + *order + " LIMIT " + q->b.Int(limit) + " OFFSET " +
+              q->b.Int(ClampToInt64(filter.skip));
+  } else {
+    q->sql += " ORDER BY id";  // ordered, paged and projected by ApplyOrderPage
+  }
+}
+
+// A count on indexed properties reaches a record's text through its primary key, so that
+// an index holding their columns answers it alone (covering); a condition that does need
+// the text (an array value, another path) reads it for its rows only.
+void BuildCount(const std::string& model, const Where& where, const IndexedProperties& indexed,
+                Query* q) {
+  std::string model_param = q->b.Text(model);
+  bool direct = NamesIndexed(where, indexed);
+  Columns columns(&q->b, indexed, direct,
+                  direct ? "(SELECT data FROM records AS d WHERE d.model = records.model"
+                           " AND d.id = records.id)"
+                         : "data");
+  WhereTranslator translator(&q->b, &columns);
+  std::string condition = translator.Translate(where);
+  q->sql = "SELECT count(*) FROM " + columns.Source(model_param) + condition;
+  // One condition on an indexed property (the common count: {"completed": false}) is
+  // counted in three parts by the stored value's type, so that the scalar part, nearly
+  // every record, is an index range with no per-row type dispatch: a fraction of a
+  // millisecond at 10,000 records instead of one.
+  const Where* single = &where;
+  while (single->kind == Where::Kind::kAnd && single->children.size() == 1) {
+    single = &single->children[0];
+  }
+  if (!direct || single->kind != Where::Kind::kCondition || !IsIndexed(single->path, indexed) ||
+      ReadsText(*single)) {
+    return;
+  }
+  std::optional<std::pair<std::string, std::string>> arm = translator.ScalarArm(*single);
+  if (!arm) return;
+  const std::string& t = arm->first;
+  const std::string head = "(SELECT count(*) FROM records WHERE model = " + model_param + " AND ";
+  q->sql = "SELECT " + head + arm->second + ") + " +
+           head + t + " IN ('array','object') AND " + condition + ") + " + head + t +
+           " IS NULL AND " + condition + ")";
+}
 
 const char* const kSchema =
     "CREATE TABLE IF NOT EXISTS records("
@@ -691,20 +881,77 @@ const char* const kSchema =
 const char* const kChangeColumns =
     "SELECT id, rev, prev, prev_set, checkpoint, model_name, model_id FROM changes ";
 
-Change ReadChange(sqlite3_stmt* stmt) {
+// A change row of kChangeColumns' shape, starting at column `first`.
+Change ReadChange(sqlite3_stmt* stmt, int first = 0) {
   Change change;
-  change.id = ColumnText(stmt, 0);
-  change.rev = ColumnOptionalText(stmt, 1);
-  change.prev = ColumnOptionalText(stmt, 2);
-  change.prev_set = sqlite3_column_int(stmt, 3) != 0;
-  change.checkpoint = sqlite3_column_int64(stmt, 4);
-  change.model_name = ColumnText(stmt, 5);
-  change.model_id = ColumnText(stmt, 6);
+  change.id = ColumnText(stmt, first);
+  change.rev = ColumnOptionalText(stmt, first + 1);
+  change.prev = ColumnOptionalText(stmt, first + 2);
+  change.prev_set = sqlite3_column_int(stmt, first + 3) != 0;
+  change.checkpoint = sqlite3_column_int64(stmt, first + 4);
+  change.model_name = ColumnText(stmt, first + 5);
+  change.model_id = ColumnText(stmt, first + 6);
   return change;
 }
 
-int64_t ClampToInt64(size_t n) {
-  return n > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
+
+// The detail lines of EXPLAIN QUERY PLAN for a built query, one per line.
+Result<std::string> Explain(Connection& c, const Query& q) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string sql = "EXPLAIN QUERY PLAN " + q.sql;
+  if (sqlite3_prepare_v2(c.db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return c.Error("explain");
+  }
+  q.b.Bind(stmt);
+  std::string plan;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) plan += ColumnText(stmt, 3) + "\n";
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) return c.Error("explain");
+  return plan;
+}
+
+// The statement writing a record and the columns of `indexed` (path parameters from ?4).
+std::string InsertRecordSql(const IndexedProperties& indexed) {
+  std::string columns = "model, id, data", values = "?1, ?2, ?3";
+  int param = 4;
+  for (const std::string& property : indexed) {
+    PropertyColumns names = ColumnsOf(property);
+    std::string p = "?" + std::to_string(param++);
+    columns += ", " + names.type + ", " + names.value;
+    values += ", json_type(?3, " + p + "), json_extract(?3, " + p + ")";
+  }
+  return "INSERT OR REPLACE INTO records(" + columns + ") VALUES (" + values + ")";
+}
+
+// Deterministic index names, so that declaring again (a restart) finds them.
+std::string WhereIndexName(const std::string& property) { return "records_p_" + Hex(property); }
+
+std::string OrderIndexName(const IndexDefinition& index) {
+  std::string name = "records_o";
+  for (const IndexKey& key : index.keys) {
+    name += "_" + Hex(key.property) + (key.descending ? "d" : "a");
+  }
+  return name;
+}
+
+// The properties whose columns exist in the file (rc_t_<hex> names them).
+Result<IndexedProperties> ReadIndexedColumns(Connection& c) {
+  Result<sqlite3_stmt*> stmt = c.Prepare(
+      "SELECT substr(name, 6) FROM pragma_table_info('records') WHERE name LIKE 'rc^_t^_%'"
+      " ESCAPE '^'",
+      false);
+  if (!stmt.ok()) return stmt.status();
+  StmtUse use(*stmt);
+  IndexedProperties properties;
+  int rc;
+  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+    std::optional<std::string> property = Unhex(ColumnText(*stmt, 0));
+    if (property) properties.insert(*property);  // else not one of ours: leave it alone
+  }
+  if (rc != SQLITE_DONE) return c.Error("read indexed columns");
+  return properties;
 }
 
 }  // namespace
@@ -737,6 +984,16 @@ struct SqliteStore::Impl {
   std::mutex writer_mu;
   std::shared_ptr<Connection> writer;
   uint64_t seq = 0;  // guarded by writer_mu
+
+  // The properties with columns (IndexedProperties): replaced whole under writer_mu and
+  // indexed_mu, so that a query holds a consistent set while the declaration goes on.
+  std::mutex indexed_mu;
+  std::shared_ptr<const IndexedProperties> indexed = std::make_shared<IndexedProperties>();
+
+  std::shared_ptr<const IndexedProperties> Indexed() {
+    std::lock_guard<std::mutex> lock(indexed_mu);
+    return indexed;
+  }
 
   // Reader connections not in use. A read borrows one (or opens one) and gives it back;
   // past kIdleReaders the returned one is closed, with its page cache: a burst of hundreds
@@ -946,6 +1203,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
     return schema;
   }
   RC_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  Result<IndexedProperties> indexed = ReadIndexedColumns(w);
+  if (!indexed.ok()) return indexed.status();
+  impl->indexed = std::make_shared<IndexedProperties>(std::move(indexed).value());
   if (!impl->memory) {
     Result<std::shared_ptr<Connection>> checkpointer = OpenConnection(options);
     if (!checkpointer.ok()) return checkpointer.status();
@@ -956,6 +1216,74 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
     impl->ckpt_thread = std::thread([raw] { raw->CheckpointLoop(); });
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+// The indexes serve every model, and every owner's partition of it ("Todo@<user>"): they
+// are on the whole records table, keyed by model first, so `model` names none of them.
+// A unique index is built as a plain one: what a store answers never depends on indexes,
+// and LoopBack's memory connector does not enforce uniqueness either.
+Status SqliteStore::DeclareIndexes(const std::string& model,
+                                   const std::vector<IndexDefinition>& indexes) {
+  (void)model;
+  Impl& impl = *impl_;
+  std::lock_guard<std::mutex> lock(impl.writer_mu);
+  Connection& c = *impl.writer;
+  auto next = std::make_shared<IndexedProperties>(*impl.indexed);
+  std::string ddl;
+  for (const IndexDefinition& index : indexes) {
+    bool sortable = true;
+    for (const IndexKey& key : index.keys) {
+      // A name no JSON path can spell gets no column: queries on it scan, as before.
+      if (!JsonPath({key.property})) {
+        sortable = false;
+        continue;
+      }
+      sortable = sortable && !IsAllDigits(key.property);
+      PropertyColumns columns = ColumnsOf(key.property);
+      if (next->insert(key.property).second) {
+        ddl += "ALTER TABLE records ADD COLUMN " + columns.type + ";";
+        ddl += "ALTER TABLE records ADD COLUMN " + columns.value + ";";
+      }
+      ddl += "CREATE INDEX IF NOT EXISTS " + WhereIndexName(key.property) + " ON records(model, " +
+             columns.type + ", " + columns.value + ");";
+    }
+    if (!sortable) continue;
+    std::string terms;
+    for (const IndexKey& key : index.keys) {
+      PropertyColumns columns = ColumnsOf(key.property);
+      terms += ", " + OrderTerms(columns.type, columns.value, key.descending);
+    }
+    ddl += "CREATE INDEX IF NOT EXISTS " + OrderIndexName(index) + " ON records(model" + terms +
+           ");";
+  }
+  if (ddl.empty()) return Status::Ok();
+  RC_RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE"));
+  Status status = c.Exec(ddl.c_str());
+  // New columns take the values of the records already stored, before their index is
+  // read; from then on every write sets them (ApplyLocked).
+  for (const std::string& property : *next) {
+    if (!status.ok() || impl.indexed->count(property)) continue;
+    PropertyColumns columns = ColumnsOf(property);
+    Result<sqlite3_stmt*> stmt =
+        c.Prepare("UPDATE records SET " + columns.type + " = json_type(data, ?1), " +
+                      columns.value + " = json_extract(data, ?1)",
+                  false);
+    if (!stmt.ok()) {
+      status = stmt.status();
+      break;
+    }
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, *JsonPath({property}));
+    if (sqlite3_step(*stmt) != SQLITE_DONE) status = c.Error("fill indexed columns");
+  }
+  if (status.ok()) status = c.Exec("COMMIT");
+  if (!status.ok()) {
+    if (!sqlite3_get_autocommit(c.db)) (void)c.Exec("ROLLBACK");
+    return status;
+  }
+  std::lock_guard<std::mutex> publish(impl.indexed_mu);
+  impl.indexed = std::move(next);
+  return Status::Ok();
 }
 
 Result<std::optional<Record>> SqliteStore::Get(const std::string& model, const std::string& id) {
@@ -974,32 +1302,20 @@ Result<std::optional<Record>> SqliteStore::Get(const std::string& model, const s
 }
 
 Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Filter& filter) {
-  SqlBuilder b;
-  std::string model_param = b.Text(model);
-  Columns columns(&b);
-  WhereTranslator translator(&b, &columns);
-  std::string condition = translator.Translate(filter.where);
-  std::optional<std::string> order = OrderBy(filter, &columns);
-  std::string sql = "SELECT data FROM " + columns.Source(model_param) + condition;
-  if (order) {
-    int64_t limit = filter.limit ? ClampToInt64(*filter.limit) : -1;
-    sql += " ORDER BY " + *order + " LIMIT " + b.Int(limit) + " OFFSET " +
-           b.Int(ClampToInt64(filter.skip));
-  } else {
-    sql += " ORDER BY id";  // ordered, paged and projected by ApplyOrderPage below
-  }
+  Query q;
+  BuildFind(model, filter, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
-    Result<sqlite3_stmt*> stmt = c.Prepare(sql, true);
+    Result<sqlite3_stmt*> stmt = c.Prepare(q.sql, true);
     if (!stmt.ok()) return stmt.status();
     StmtUse use(*stmt);
-    b.Bind(*stmt);
+    q.b.Bind(*stmt);
     std::vector<Record> rows;
     int rc;
     while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
       rows.push_back(Record::FromCanonicalText(ColumnText(*stmt, 0)));
     }
     if (rc != SQLITE_DONE) return c.Error("Find");
-    if (!order) {  // rows in id order: ordered (an order SQL cannot say) and paged here
+    if (!q.ordered) {  // rows in id order: ordered (an order SQL cannot say) and paged here
       std::vector<const Json*> trees;
       for (const Record& row : rows) trees.push_back(filter.order.empty() ? nullptr : &*row);
       std::vector<Record> page;
@@ -1014,20 +1330,28 @@ Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Fi
 }
 
 Result<size_t> SqliteStore::Count(const std::string& model, const Where& where) {
-  SqlBuilder b;
-  std::string model_param = b.Text(model);
-  Columns columns(&b);
-  WhereTranslator translator(&b, &columns);
-  std::string condition = translator.Translate(where);
-  std::string sql = "SELECT count(*) FROM " + columns.Source(model_param) + condition;
+  Query q;
+  BuildCount(model, where, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) -> Result<size_t> {
-    Result<sqlite3_stmt*> stmt = c.Prepare(sql, true);
+    Result<sqlite3_stmt*> stmt = c.Prepare(q.sql, true);
     if (!stmt.ok()) return stmt.status();
     StmtUse use(*stmt);
-    b.Bind(*stmt);
+    q.b.Bind(*stmt);
     if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("Count");
     return static_cast<size_t>(sqlite3_column_int64(*stmt, 0));
   });
+}
+
+Result<std::string> SqliteStore::ExplainFind(const std::string& model, const Filter& filter) {
+  Query q;
+  BuildFind(model, filter, *impl_->Indexed(), &q);
+  return impl_->Read([&](Connection& c) { return Explain(c, q); });
+}
+
+Result<std::string> SqliteStore::ExplainCount(const std::string& model, const Where& where) {
+  Query q;
+  BuildCount(model, where, *impl_->Indexed(), &q);
+  return impl_->Read([&](Connection& c) { return Explain(c, q); });
 }
 
 Result<std::optional<Change>> SqliteStore::GetChange(const std::string& model,
@@ -1043,6 +1367,46 @@ Result<std::optional<Change>> SqliteStore::GetChange(const std::string& model,
     if (rc == SQLITE_DONE) return std::optional<Change>();
     if (rc != SQLITE_ROW) return c.Error("GetChange");
     return std::optional<Change>(ReadChange(*stmt));
+  });
+}
+
+// One statement for all ids: they arrive as one bound JSON array, read by json_each, joined
+// with both tables on their primary keys.
+Result<std::vector<StoredEntry>> SqliteStore::GetMany(const std::string& model,
+                                                      const std::vector<std::string>& ids) {
+  // json_each cuts a string at an escaped NUL: such an id is looked up one by one.
+  for (const std::string& id : ids) {
+    if (id.find('\0') != std::string::npos) return Store::GetMany(model, ids);
+  }
+  // An id that is not valid UTF-8 cannot be a JSON string either.
+  Result<std::string> id_array = Serialize(Json(ids));
+  if (!id_array.ok()) return Store::GetMany(model, ids);
+  return impl_->Read([&](Connection& c) -> Result<std::vector<StoredEntry>> {
+    Result<sqlite3_stmt*> stmt = c.Prepare(
+        "SELECT r.data, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint, ch.model_name,"
+        " ch.model_id FROM json_each(?2) AS j"
+        " LEFT JOIN records AS r ON r.model = ?1 AND r.id = j.value"
+        " LEFT JOIN changes AS ch ON ch.model = ?1 AND ch.model_id = j.value"
+        " ORDER BY j.key",
+        false);
+    if (!stmt.ok()) return stmt.status();
+    StmtUse use(*stmt);
+    BindText(*stmt, 1, model);
+    BindText(*stmt, 2, *id_array);
+    std::vector<StoredEntry> entries;
+    entries.reserve(ids.size());
+    int rc;
+    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+      StoredEntry entry;
+      if (std::optional<std::string> data = ColumnOptionalText(*stmt, 0)) {
+        entry.record = Record::FromCanonicalText(std::move(*data));
+      }
+      if (sqlite3_column_type(*stmt, 1) != SQLITE_NULL) entry.change = ReadChange(*stmt, 1);
+      entries.push_back(std::move(entry));
+    }
+    if (rc != SQLITE_DONE) return c.Error("GetMany");
+    if (entries.size() != ids.size()) return Status::Storage("sqlite: GetMany lost ids");
+    return entries;
   });
 }
 
@@ -1105,15 +1469,17 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
     sqlite3_clear_bindings(stmt);
     return rc == SQLITE_DONE ? Status::Ok() : c.Error(what);
   };
+  const std::string insert_record = InsertRecordSql(*indexed);
+  std::vector<std::string> paths;
+  for (const std::string& property : *indexed) paths.push_back(*JsonPath({property}));
   for (const RecordWrite& write : batch.records) {
     if (write.data) {
-      const std::string& text = write.data->text();
-      Result<sqlite3_stmt*> stmt = c.Prepare(
-          "INSERT OR REPLACE INTO records(model, id, data) VALUES (?1, ?2, ?3)", false);
+      Result<sqlite3_stmt*> stmt = c.Prepare(insert_record, false);
       if (!stmt.ok()) return stmt.status();
       BindText(*stmt, 1, write.model);
       BindText(*stmt, 2, write.id);
-      BindText(*stmt, 3, text);
+      BindText(*stmt, 3, write.data->text());
+      for (size_t i = 0; i < paths.size(); ++i) BindText(*stmt, static_cast<int>(i) + 4, paths[i]);
       RC_RETURN_IF_ERROR(step(*stmt, "write record"));
     } else {
       Result<sqlite3_stmt*> stmt =

@@ -309,6 +309,31 @@ TEST_P(StoreConformanceTest, ChangeRowsAreWrittenReadAndRemoved) {
   EXPECT_EQ((*store_->GetChange("Note", "a"))->ToJson().dump(), explicit_null_prev.ToJson().dump());
 }
 
+TEST_P(StoreConformanceTest, GetManyReadsRecordsAndChangeRowsInTheOrderAsked) {
+  Batch batch;
+  batch.records.push_back(Put("Todo", "a", Todo("a", "one", false, 1)));
+  batch.records.push_back(Put("Todo", "b", Todo("b", "two", true, 2)));
+  batch.records.push_back(Put("Note", "c", Todo("c", "note", false, 3)));
+  batch.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "rev-a", 1)});
+  batch.changes.push_back({"Todo", "gone", MakeChange("Todo", "gone", std::nullopt, 1)});
+  batch.changes.push_back({"Note", "b", MakeChange("Note", "b", "rev-nb", 1)});
+  ASSERT_TRUE(store_->Apply(std::move(batch)).ok());
+
+  // Repeated, absent, change-only and other-model ids, and ids that need escaping.
+  const std::vector<std::string> ids = {"b", "a", "gone", "c", "a", "x\"y", "\u00e9"};
+  Result<std::vector<StoredEntry>> entries = store_->GetMany("Todo", ids);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  std::string out;
+  for (const StoredEntry& entry : *entries) {
+    out += (entry.record ? (**entry.record)["title"].get<std::string>() : "-") + "/" +
+           (entry.change ? entry.change->rev.value_or("null") : "-") + " ";
+  }
+  EXPECT_EQ(out, "two/- one/rev-a -/null -/- one/rev-a -/- -/- ");
+  Result<std::vector<StoredEntry>> none = store_->GetMany("Todo", {});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+}
+
 // Rows at checkpoints 1..3 with model ids inserted out of order.
 void SeedChanges(Store& store) {
   Batch batch;

@@ -71,6 +71,9 @@ class Database {
   // Writes `record` (nullopt: deletes) of `model` with its rectified change into `batch`.
   Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Record> record,
                   int64_t checkpoint, Batch* batch);
+  // The same, with the record's stored change row already read (Store::GetMany).
+  Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Record> record,
+                  int64_t checkpoint, const std::optional<Change>& stored_change, Batch* batch);
   // Applies the batch and hands it to the listener.
   Result<CommittedBatch> Commit(Batch batch);
 

@@ -22,6 +22,10 @@ class ScopedStore : public Store {
   Result<size_t> Count(const std::string& model, const Where& where) override;
   Result<std::optional<Change>> GetChange(const std::string& model, const std::string& model_id) override;
   Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<std::vector<StoredEntry>> GetMany(const std::string& model,
+                                           const std::vector<std::string>& ids) override {
+    return base_->GetMany(Scoped(model), ids);
+  }
   Result<int64_t> CurrentCheckpoint() override { return base_->CurrentCheckpoint(); }
   Result<std::optional<Json>> GetMeta(const std::string& key) override { return base_->GetMeta(key); }
   Result<CommittedBatch> Apply(Batch batch) override;

@@ -23,15 +23,28 @@ class SqliteStore : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
   ~SqliteStore() override;
 
+  // Each indexed property gets two columns of the records table (its JSON type and value,
+  // written with every record) and an index; each declared index one more, on the sort
+  // keys of its properties, so that a where, an order + limit and a count on them are
+  // index lookups. They are named from the properties: declaring again finds them.
+  Status DeclareIndexes(const std::string& model,
+                        const std::vector<IndexDefinition>& indexes) override;
   Result<std::optional<Record>> Get(const std::string& model, const std::string& id) override;
   Result<std::vector<Record>> Find(const std::string& model, const Filter& filter) override;
   Result<size_t> Count(const std::string& model, const Where& where) override;
   Result<std::optional<Change>> GetChange(const std::string& model,
                                           const std::string& model_id) override;
   Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<std::vector<StoredEntry>> GetMany(const std::string& model,
+                                           const std::vector<std::string>& ids) override;
   Result<int64_t> CurrentCheckpoint() override;
   Result<std::optional<Json>> GetMeta(const std::string& key) override;
   Result<CommittedBatch> Apply(Batch batch) override;
+
+  // SQLite's EXPLAIN QUERY PLAN of what Find / Count would run, one line per step: shows
+  // which index answers a filter.
+  Result<std::string> ExplainFind(const std::string& model, const Filter& filter);
+  Result<std::string> ExplainCount(const std::string& model, const Where& where);
 
   // Batches this thread's reads of the store until the returned guard is destroyed (on this
   // thread): they share one read transaction (one snapshot, one lock and unlock) instead of
