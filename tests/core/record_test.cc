@@ -4,6 +4,7 @@
 
 #include "replicore/batch_codec.h"
 #include "replicore/json_canonical.h"
+#include "../../core/src/json_text.h"  // private to the core
 
 namespace replicore {
 namespace {
@@ -105,6 +106,27 @@ TEST(BatchCodecTest, MalformedTextIsAnErrorNeverAPartialBatch) {
                           R"({"m":[["k"]]})", "{\"r\":[[\"T\",\"a\",{\"t\":\"\x01\"}]]}"}) {
     EXPECT_FALSE(DecodeBatches(bad).ok()) << bad;
   }
+}
+
+}  // namespace
+}  // namespace replicore
+
+namespace replicore {
+namespace {
+
+TEST(MemberTextTest, FindsTopLevelMembersOnly) {
+  const std::string text =
+      R"({"a":{"b":1,"created":9},"cr\u00e9ated":[1,"x"],"created":17,"s":"}\"","z":null})";
+  EXPECT_EQ(MemberText(text, "created"), std::optional<std::string_view>("17"));
+  EXPECT_EQ(MemberText(text, "a"), std::optional<std::string_view>(R"({"b":1,"created":9})"));
+  EXPECT_EQ(MemberText(text, "s"), std::optional<std::string_view>(R"("}\"")"));
+  EXPECT_EQ(MemberText(text, "z"), std::optional<std::string_view>("null"));
+  EXPECT_EQ(MemberText(text, "cr\u00e9ated"), std::optional<std::string_view>(R"([1,"x"])"))
+      << "escaped names are compared unescaped";
+  EXPECT_FALSE(MemberText(text, "b").has_value()) << "nested members are not top-level";
+  EXPECT_FALSE(MemberText("[1,2]", "a").has_value());
+  EXPECT_FALSE(MemberText("{}", "a").has_value());
+  EXPECT_FALSE(MemberText(R"({"a":)", "a").has_value());
 }
 
 }  // namespace
