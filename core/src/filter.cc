@@ -3,51 +3,18 @@
 // validated and coerced them. Where the two disagree with common sense the choice is
 // spelled out next to the code.
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 #include "replicore/like.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
 namespace replicore {
-
-// Decodes one code point of well-formed UTF-8 at s[*i] and advances *i. Strings in Json
-// are valid UTF-8 (nlohmann validates on parse; ParseQueryString validates its output).
-static uint32_t DecodeUtf8(std::string_view s, size_t* i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  uint32_t c = byte(*i);
-  size_t extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
-  uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
-  for (size_t k = 1; k <= extra && *i + k < s.size(); ++k) cp = (cp << 6) | (byte(*i + k) & 0x3F);
-  *i += extra + 1;
-  return cp;
-}
-
-// JavaScript compares strings by UTF-16 code units. UTF-8 byte order equals code point
-// order, which differs from UTF-16 order only between a supplementary character (a
-// surrogate pair, 0xD800..) and U+E000..U+FFFF. So compare bytes and fix up that case at
-// the first difference. No allocation.
-int CompareUtf16(std::string_view a, std::string_view b) {
-  size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  if (i == n) return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
-  // Back up to the start of the code point containing the first differing byte.
-  size_t start = i;
-  while (start > 0 && (static_cast<unsigned char>(a[start]) & 0xC0) == 0x80) --start;
-  size_t ia = start, ib = start;
-  uint32_t ca = DecodeUtf8(a, &ia);
-  uint32_t cb = DecodeUtf8(b, &ib);
-  auto first_unit = [](uint32_t cp) -> uint32_t {
-    return cp >= 0x10000 ? 0xD800 + ((cp - 0x10000) >> 10) : cp;
-  };
-  uint32_t ua = first_unit(ca), ub = first_unit(cb);
-  if (ua != ub) return ua < ub ? -1 : 1;
-  return ca < cb ? -1 : 1;  // both supplementary: pair order equals code point order
-}
 
 namespace {
 
@@ -276,28 +243,9 @@ std::optional<Json> ParseNumber(const std::string& text) {
   size_t b = text.find_first_not_of(" \t\n\r\f\v");
   if (b == std::string::npos) return std::nullopt;  // JS gives 0 for ""; we reject it
   size_t e = text.find_last_not_of(" \t\n\r\f\v");
-  std::string t = text.substr(b, e - b + 1);
-  size_t i = 0;
-  if (t[i] == '+' || t[i] == '-') ++i;
-  size_t digits = 0;
-  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++digits;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    size_t exp_digits = 0;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++exp_digits;
-    if (exp_digits == 0) return std::nullopt;
-  }
-  if (i != t.size()) return std::nullopt;
-  double d = std::strtod(t.c_str(), nullptr);
-  if (!(d == d) || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
-    return std::nullopt;
-  }
+  std::optional<double> parsed = ParseJsDecimal(std::string_view(text).substr(b, e - b + 1));
+  if (!parsed || !std::isfinite(*parsed)) return std::nullopt;
+  const double d = *parsed;
   if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9007199254740992.0 &&
       d <= 9007199254740992.0) {
     return Json(static_cast<int64_t>(d));

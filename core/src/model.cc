@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "replicore/iso_date.h"
+#include "replicore/js_semantics.h"
 #include "replicore/json_canonical.h"
 #include "replicore/change.h"
 #include "replicore/regex.h"
@@ -99,9 +100,9 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-// Back to well-formed UTF-8; a lone surrogate becomes U+FFFD (what Node does when it
-// encodes such a string), unless `escape_lone` asks for JSON.stringify's "\udXXX".
-std::string FromUtf16(const std::u16string& s, bool escape_lone = false) {
+// Back to UTF-8; a lone surrogate becomes U+FFFD (what Node does when it encodes such a
+// string), unless `keep_lone` keeps it as WTF-8 for AppendJsonString to escape.
+std::string FromUtf16(const std::u16string& s, bool keep_lone = false) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -110,14 +111,8 @@ std::string FromUtf16(const std::u16string& s, bool escape_lone = false) {
         s[i + 1] <= 0xDFFF) {
       AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (s[i + 1] - 0xDC00), &out);
       ++i;
-    } else if (u >= 0xD800 && u <= 0xDFFF) {
-      if (escape_lone) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
-        out += buf;
-      } else {
-        AppendUtf8(0xFFFD, &out);
-      }
+    } else if (u >= 0xD800 && u <= 0xDFFF && !keep_lone) {
+      AppendUtf8(0xFFFD, &out);
     } else {
       AppendUtf8(u, &out);
     }
@@ -174,38 +169,9 @@ std::u16string Truncate(std::u16string v) {
 
 // JSON.stringify of a JS string (well-formed variant: lone surrogates escaped).
 std::string JsonStringify(const std::u16string& s) {
-  std::string out = "\"";
-  std::u16string chunk;
-  auto flush = [&]() {
-    out += FromUtf16(chunk, /*escape_lone=*/true);
-    chunk.clear();
-  };
-  for (char16_t c : s) {
-    const char* esc = nullptr;
-    switch (c) {
-      case '"': esc = "\\\""; break;
-      case '\\': esc = "\\\\"; break;
-      case '\b': esc = "\\b"; break;
-      case '\f': esc = "\\f"; break;
-      case '\n': esc = "\\n"; break;
-      case '\r': esc = "\\r"; break;
-      case '\t': esc = "\\t"; break;
-      default: break;
-    }
-    if (esc) {
-      flush();
-      out += esc;
-    } else if (c < 0x20) {
-      flush();
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      chunk.push_back(c);
-    }
-  }
-  flush();
-  return out + "\"";
+  std::string out;
+  AppendJsonString(FromUtf16(s, /*keep_lone=*/true), &out);
+  return out;
 }
 
 bool IsIdentifier(const std::string& key) {
@@ -298,74 +264,6 @@ struct Issue {
   std::string code;
   std::string message;
 };
-
-// JS's Number(string): StringToNumber. NaN when the text is not a numeric literal.
-double JsStringToNumber(const std::string& in) {
-  // JS trims WhiteSpace and LineTerminator; the ASCII and common Unicode ones suffice here.
-  static const char* const kSpaces[] = {" ", "\t", "\n", "\v", "\f", "\r",
-                                         "\xC2\xA0", "\xEF\xBB\xBF", "\xE2\x80\xA8",
-                                         "\xE2\x80\xA9", "\xE3\x80\x80"};
-  std::string_view s(in);
-  for (bool trimmed = true; trimmed;) {
-    trimmed = false;
-    for (const char* sp : kSpaces) {
-      std::string_view w(sp);
-      if (s.size() >= w.size() && s.substr(0, w.size()) == w) {
-        s.remove_prefix(w.size());
-        trimmed = true;
-      }
-      if (s.size() >= w.size() && s.substr(s.size() - w.size()) == w) {
-        s.remove_suffix(w.size());
-        trimmed = true;
-      }
-    }
-  }
-  if (s.empty()) return 0;
-  if (s.size() > 2 && s[0] == '0') {
-    int base = 0;
-    char p = static_cast<char>(s[1] | 0x20);
-    if (p == 'x') base = 16;
-    if (p == 'o') base = 8;
-    if (p == 'b') base = 2;
-    if (base) {
-      double v = 0;
-      for (size_t i = 2; i < s.size(); ++i) {
-        char c = static_cast<char>(s[i] | 0x20);
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 99;
-        if (d >= base) return std::nan("");
-        v = v * base + d;
-      }
-      return v;
-    }
-  }
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '+' || s[0] == '-') {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  if (s.substr(i) == "Infinity") return neg ? -INFINITY : INFINITY;
-  // StrDecimalLiteral: digits [. digits] | . digits, then an optional exponent.
-  size_t start = i, int_digits = 0, frac_digits = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++int_digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++frac_digits;
-  }
-  if (int_digits + frac_digits == 0) return std::nan("");
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    size_t exp_digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++exp_digits;
-    if (exp_digits == 0) return std::nan("");
-  }
-  if (i != s.size()) return std::nan("");
-  // The grammar is checked, so strtod (correctly rounded) sees only a decimal literal.
-  std::string literal(s.substr(start));
-  double v = std::strtod(literal.c_str(), nullptr);
-  return neg ? -v : v;
-}
 
 // A double as JSON: integers stay integers so stored records read naturally.
 Json NumberJson(double d) {
