@@ -330,9 +330,8 @@ struct Parser {
         Where group;
         group.kind = key == "and" ? Where::Kind::kAnd : Where::Kind::kOr;
         for (const Json& clause : *clauses) {
-          Result<Where> child = ParseObject(clause);
-          if (!child.ok()) return child.status();
-          group.children.push_back(std::move(child).value());
+          RC_ASSIGN_OR_RETURN(Where child, ParseObject(clause));
+          group.children.push_back(std::move(child));
         }
         node.children.push_back(std::move(group));
         continue;
@@ -354,15 +353,12 @@ struct Parser {
       if (value.is_array()) {
         Json items = Json::array();
         for (const Json& item : value) {
-          Result<Json> c = Coerce(item, key);
-          if (!c.ok()) return c.status();
-          items.push_back(std::move(c).value());
+          RC_ASSIGN_OR_RETURN(Json c, Coerce(item, key));
+          items.push_back(std::move(c));
         }
         cond.value = std::move(items);
       } else {
-        Result<Json> c = Coerce(value, key);
-        if (!c.ok()) return c.status();
-        cond.value = std::move(c).value();
+        RC_ASSIGN_OR_RETURN(cond.value, Coerce(value, key));
       }
       out->push_back(std::move(cond));
       return Status::Ok();
@@ -433,9 +429,7 @@ struct Parser {
         }
         for (Json& item : *items) {
           if (item.is_null()) continue;
-          Result<Json> c = Coerce(item, key);
-          if (!c.ok()) return c.status();
-          item = std::move(c).value();
+          RC_ASSIGN_OR_RETURN(item, Coerce(item, key));
         }
         cond->value = std::move(*items);
         return Status::Ok();
@@ -480,9 +474,7 @@ struct Parser {
         return Compile(source, flags, cond, invalid);
       }
       default: {
-        Result<Json> c = Coerce(operand, key);
-        if (!c.ok()) return c.status();
-        cond->value = std::move(c).value();
+        RC_ASSIGN_OR_RETURN(cond->value, Coerce(operand, key));
         // eq/neq with an object or array operand compare deeply; gt/lt against one never
         // match (as in JS), so there is nothing to reject.
         return Status::Ok();
@@ -662,40 +654,33 @@ int OrderCompare(const Json* a, const Json* b) {
 
 Result<Where> ParseWhere(const Json& where, const PropertyTypeLookup* types) {
   if (where.is_null()) return Where{};
-  Result<Json> object = ObjectFromValue(where);
-  if (!object.ok()) return object.status();
+  RC_ASSIGN_OR_RETURN(Json object, ObjectFromValue(where));
   Parser parser{types};
-  return parser.ParseObject(*object);
+  return parser.ParseObject(object);
 }
 
 Result<Filter> ParseFilter(const Json& filter_value, const PropertyTypeLookup* types) {
   Filter filter;
   if (filter_value.is_null()) return filter;
-  Result<Json> object = ObjectFromValue(filter_value);
-  if (!object.ok()) return object.status();
-  const Json& f = *object;
+  RC_ASSIGN_OR_RETURN(const Json f, ObjectFromValue(filter_value));
 
   if (auto it = f.find("where"); it != f.end()) {
-    Result<Where> where = ParseWhere(*it, types);
-    if (!where.ok()) return where.status();
-    filter.where = std::move(where).value();
+    RC_ASSIGN_OR_RETURN(filter.where, ParseWhere(*it, types));
   }
   if (auto it = f.find("order"); it != f.end()) {
     RC_RETURN_IF_ERROR(ParseOrder(*it, &filter.order));
   }
   if (auto it = f.find("limit"); it != f.end() && !it->is_null()) {
-    Result<size_t> limit = ParseCount(*it, "limit");
-    if (!limit.ok()) return limit.status();
+    RC_ASSIGN_OR_RETURN(size_t limit, ParseCount(*it, "limit"));
     // limit 0 means "no limit": the memory connector slices with `filter.limit ||
     // nodes.length`, and juggler's _normalize lets a falsy limit through.
-    if (*limit > 0) filter.limit = *limit;
+    if (limit > 0) filter.limit = limit;
   }
   // skip wins over offset when both are set (juggler: `filter.skip || filter.offset`).
   for (const char* name : {"offset", "skip"}) {
     if (auto it = f.find(name); it != f.end() && !it->is_null()) {
-      Result<size_t> skip = ParseCount(*it, name);
-      if (!skip.ok()) return skip.status();
-      if (*skip > 0 || std::strcmp(name, "offset") == 0) filter.skip = *skip;
+      RC_ASSIGN_OR_RETURN(size_t skip, ParseCount(*it, name));
+      if (skip > 0 || std::strcmp(name, "offset") == 0) filter.skip = skip;
     }
   }
   if (auto it = f.find("fields"); it != f.end()) {

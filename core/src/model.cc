@@ -671,9 +671,7 @@ Result<ModelDefinition> ModelDefinition::ParseUnguarded(const Json& definition) 
     model.properties_.push_back(std::move(id));
   }
   model.id_index_ = *id_index;
-  Result<std::vector<IndexDefinition>> indexes = ParseIndexes(definition);
-  if (!indexes.ok()) return indexes.status();
-  model.indexes_ = std::move(indexes).value();
+  RC_ASSIGN_OR_RETURN(model.indexes_, ParseIndexes(definition));
   return model;
 }
 

@@ -258,22 +258,19 @@ Result<Json> ParseQueryString(std::string_view query) {
     // "a[b=c]=d": qs splits at "]=" when there is one, else at the first "=".
     size_t bracket_equals = part.find("]=");
     size_t eq = bracket_equals == std::string_view::npos ? part.find('=') : bracket_equals + 1;
-    Result<std::string> key = Decode(part.substr(0, eq));
-    if (!key.ok()) return key.status();
+    RC_ASSIGN_OR_RETURN(std::string key, Decode(part.substr(0, eq)));
     std::string value_text;
     if (eq != std::string_view::npos) {
-      Result<std::string> value = Decode(part.substr(eq + 1));
-      if (!value.ok()) return value.status();
-      value_text = std::move(value).value();
+      RC_ASSIGN_OR_RETURN(value_text, Decode(part.substr(eq + 1)));
     }
-    if (key->empty()) continue;
-    auto it = seen.find(*key);
+    if (key.empty()) continue;
+    auto it = seen.find(key);
     if (it != seen.end()) {
       Json& existing = entries[it->second].second;
       existing = Combine(std::move(existing), Json(std::move(value_text)));
     } else {
-      seen.emplace(*key, entries.size());
-      entries.emplace_back(std::move(key).value(), Json(std::move(value_text)));
+      seen.emplace(key, entries.size());
+      entries.emplace_back(std::move(key), Json(std::move(value_text)));
     }
   }
   // Stage 2 (qs parseKeys + merge): expand bracket keys into nested objects and arrays.

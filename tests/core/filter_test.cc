@@ -424,9 +424,8 @@ Json FindAllBody() {
 }
 
 Result<Filter> FilterOfVector(const Json& vec, const PropertyTypeLookup* types) {
-  Result<Json> q = ParseQueryString(QueryOf(vec));
-  if (!q.ok()) return q.status();
-  return ParseFilter((*q)["filter"], types);
+  RC_ASSIGN_OR_RETURN(Json query, ParseQueryString(QueryOf(vec)));
+  return ParseFilter(query["filter"], types);
 }
 
 TEST(FilterVectors, FindWithJsonFilter007) {
