@@ -41,25 +41,28 @@ struct EscapeStartTable {
   bool flag[256] = {};
 };
 
-// JSON.stringify: controls, '"', '\', and ED, the lead byte of a WTF-8 surrogate.
-constexpr EscapeStartTable MakeStringifyStarts() {
+// Controls, '"' and '\': what both quotings escape.
+constexpr EscapeStartTable CommonStarts() {
   EscapeStartTable t;
   for (int c = 0; c < 0x20; ++c) t.flag[c] = true;
   t.flag[static_cast<unsigned char>('"')] = true;
   t.flag[static_cast<unsigned char>('\\')] = true;
+  return t;
+}
+
+// JSON.stringify: also ED, the lead byte of a WTF-8 surrogate.
+constexpr EscapeStartTable MakeStringifyStarts() {
+  EscapeStartTable t = CommonStarts();
   t.flag[0xed] = true;
   return t;
 }
 constexpr EscapeStartTable kStringifyStarts = MakeStringifyStarts();
 
-// canonical-json: controls, '"', '\', DEL, and the UTF-8 lead bytes of the escaped non-ASCII
-// ranges (C2: U+0080-00BF, D8: U+0600-063F, DC: U+0700-073F, E1: U+1000-1FFF,
-// E2: U+2000-2FFF, EF: U+F000-FFFF).
+// canonical-json: also DEL and the UTF-8 lead bytes of the escaped non-ASCII ranges
+// (C2: U+0080-00BF, D8: U+0600-063F, DC: U+0700-073F, E1: U+1000-1FFF, E2: U+2000-2FFF,
+// EF: U+F000-FFFF).
 constexpr EscapeStartTable MakeCanonicalStarts() {
-  EscapeStartTable t;
-  for (int c = 0; c < 0x20; ++c) t.flag[c] = true;
-  t.flag[static_cast<unsigned char>('"')] = true;
-  t.flag[static_cast<unsigned char>('\\')] = true;
+  EscapeStartTable t = CommonStarts();
   t.flag[0x7f] = true;
   t.flag[0xc2] = t.flag[0xd8] = t.flag[0xdc] = t.flag[0xe1] = t.flag[0xe2] = t.flag[0xef] = true;
   return t;
