@@ -246,8 +246,9 @@ std::optional<Json> ParseNumber(const std::string& text) {
   std::optional<double> parsed = ParseJsDecimal(std::string_view(text).substr(b, e - b + 1));
   if (!parsed || !std::isfinite(*parsed)) return std::nullopt;
   const double d = *parsed;
-  if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9007199254740992.0 &&
-      d <= 9007199254740992.0) {
+  // The range check comes first: casting a double beyond int64_t's range is undefined.
+  if (d >= -9007199254740992.0 && d <= 9007199254740992.0 &&
+      d == static_cast<double>(static_cast<int64_t>(d))) {
     return Json(static_cast<int64_t>(d));
   }
   return Json(d);

@@ -232,6 +232,8 @@ TEST(FilterWhere, CoercesStringsByDeclaredType) {
             V{});
   // Without types, strings stay strings: "true" is not true.
   EXPECT_EQ(Ids(R"({"completed": "true"})"), V{});
+  // Beyond int64_t a number stays a double (no out-of-range cast on the way).
+  EXPECT_EQ(Ids(R"({"created": {"lt": "1e300"}})", Todos(), &kTodoTypes).size(), 5u);
 
   Result<Where> bad = ParseWhere(Json::parse(R"({"created": "soon"})"), &kTodoTypes);
   ASSERT_FALSE(bad.ok());
