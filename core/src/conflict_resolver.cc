@@ -1,6 +1,6 @@
 #include "replicore/conflict_resolver.h"
 
-#include "guard.h"
+#include "replicore/guard.h"
 #include "replicore/protocol.h"
 
 namespace replicore {

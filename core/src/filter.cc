@@ -3,51 +3,18 @@
 // validated and coerced them. Where the two disagree with common sense the choice is
 // spelled out next to the code.
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 #include "replicore/like.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
 namespace replicore {
-
-// Decodes one code point of well-formed UTF-8 at s[*i] and advances *i. Strings in Json
-// are valid UTF-8 (nlohmann validates on parse; ParseQueryString validates its output).
-static uint32_t DecodeUtf8(std::string_view s, size_t* i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  uint32_t c = byte(*i);
-  size_t extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
-  uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
-  for (size_t k = 1; k <= extra && *i + k < s.size(); ++k) cp = (cp << 6) | (byte(*i + k) & 0x3F);
-  *i += extra + 1;
-  return cp;
-}
-
-// JavaScript compares strings by UTF-16 code units. UTF-8 byte order equals code point
-// order, which differs from UTF-16 order only between a supplementary character (a
-// surrogate pair, 0xD800..) and U+E000..U+FFFF. So compare bytes and fix up that case at
-// the first difference. No allocation.
-int CompareUtf16(std::string_view a, std::string_view b) {
-  size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  if (i == n) return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
-  // Back up to the start of the code point containing the first differing byte.
-  size_t start = i;
-  while (start > 0 && (static_cast<unsigned char>(a[start]) & 0xC0) == 0x80) --start;
-  size_t ia = start, ib = start;
-  uint32_t ca = DecodeUtf8(a, &ia);
-  uint32_t cb = DecodeUtf8(b, &ib);
-  auto first_unit = [](uint32_t cp) -> uint32_t {
-    return cp >= 0x10000 ? 0xD800 + ((cp - 0x10000) >> 10) : cp;
-  };
-  uint32_t ua = first_unit(ca), ub = first_unit(cb);
-  if (ua != ub) return ua < ub ? -1 : 1;
-  return ca < cb ? -1 : 1;  // both supplementary: pair order equals code point order
-}
 
 namespace {
 
@@ -276,30 +243,12 @@ std::optional<Json> ParseNumber(const std::string& text) {
   size_t b = text.find_first_not_of(" \t\n\r\f\v");
   if (b == std::string::npos) return std::nullopt;  // JS gives 0 for ""; we reject it
   size_t e = text.find_last_not_of(" \t\n\r\f\v");
-  std::string t = text.substr(b, e - b + 1);
-  size_t i = 0;
-  if (t[i] == '+' || t[i] == '-') ++i;
-  size_t digits = 0;
-  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++digits;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    size_t exp_digits = 0;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++exp_digits;
-    if (exp_digits == 0) return std::nullopt;
-  }
-  if (i != t.size()) return std::nullopt;
-  double d = std::strtod(t.c_str(), nullptr);
-  if (!(d == d) || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
-    return std::nullopt;
-  }
-  if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9007199254740992.0 &&
-      d <= 9007199254740992.0) {
+  std::optional<double> parsed = ParseJsDecimal(std::string_view(text).substr(b, e - b + 1));
+  if (!parsed || !std::isfinite(*parsed)) return std::nullopt;
+  const double d = *parsed;
+  // The range check comes first: casting a double beyond int64_t's range is undefined.
+  if (d >= -9007199254740992.0 && d <= 9007199254740992.0 &&
+      d == static_cast<double>(static_cast<int64_t>(d))) {
     return Json(static_cast<int64_t>(d));
   }
   return Json(d);
@@ -382,9 +331,8 @@ struct Parser {
         Where group;
         group.kind = key == "and" ? Where::Kind::kAnd : Where::Kind::kOr;
         for (const Json& clause : *clauses) {
-          Result<Where> child = ParseObject(clause);
-          if (!child.ok()) return child.status();
-          group.children.push_back(std::move(child).value());
+          RC_ASSIGN_OR_RETURN(Where child, ParseObject(clause));
+          group.children.push_back(std::move(child));
         }
         node.children.push_back(std::move(group));
         continue;
@@ -406,15 +354,12 @@ struct Parser {
       if (value.is_array()) {
         Json items = Json::array();
         for (const Json& item : value) {
-          Result<Json> c = Coerce(item, key);
-          if (!c.ok()) return c.status();
-          items.push_back(std::move(c).value());
+          RC_ASSIGN_OR_RETURN(Json c, Coerce(item, key));
+          items.push_back(std::move(c));
         }
         cond.value = std::move(items);
       } else {
-        Result<Json> c = Coerce(value, key);
-        if (!c.ok()) return c.status();
-        cond.value = std::move(c).value();
+        RC_ASSIGN_OR_RETURN(cond.value, Coerce(value, key));
       }
       out->push_back(std::move(cond));
       return Status::Ok();
@@ -485,9 +430,7 @@ struct Parser {
         }
         for (Json& item : *items) {
           if (item.is_null()) continue;
-          Result<Json> c = Coerce(item, key);
-          if (!c.ok()) return c.status();
-          item = std::move(c).value();
+          RC_ASSIGN_OR_RETURN(item, Coerce(item, key));
         }
         cond->value = std::move(*items);
         return Status::Ok();
@@ -532,9 +475,7 @@ struct Parser {
         return Compile(source, flags, cond, invalid);
       }
       default: {
-        Result<Json> c = Coerce(operand, key);
-        if (!c.ok()) return c.status();
-        cond->value = std::move(c).value();
+        RC_ASSIGN_OR_RETURN(cond->value, Coerce(operand, key));
         // eq/neq with an object or array operand compare deeply; gt/lt against one never
         // match (as in JS), so there is nothing to reject.
         return Status::Ok();
@@ -713,40 +654,33 @@ int OrderCompare(const Json* a, const Json* b) {
 
 Result<Where> ParseWhere(const Json& where, const PropertyTypeLookup* types) {
   if (where.is_null()) return Where{};
-  Result<Json> object = ObjectFromValue(where);
-  if (!object.ok()) return object.status();
+  RC_ASSIGN_OR_RETURN(Json object, ObjectFromValue(where));
   Parser parser{types};
-  return parser.ParseObject(*object);
+  return parser.ParseObject(object);
 }
 
 Result<Filter> ParseFilter(const Json& filter_value, const PropertyTypeLookup* types) {
   Filter filter;
   if (filter_value.is_null()) return filter;
-  Result<Json> object = ObjectFromValue(filter_value);
-  if (!object.ok()) return object.status();
-  const Json& f = *object;
+  RC_ASSIGN_OR_RETURN(const Json f, ObjectFromValue(filter_value));
 
   if (auto it = f.find("where"); it != f.end()) {
-    Result<Where> where = ParseWhere(*it, types);
-    if (!where.ok()) return where.status();
-    filter.where = std::move(where).value();
+    RC_ASSIGN_OR_RETURN(filter.where, ParseWhere(*it, types));
   }
   if (auto it = f.find("order"); it != f.end()) {
     RC_RETURN_IF_ERROR(ParseOrder(*it, &filter.order));
   }
   if (auto it = f.find("limit"); it != f.end() && !it->is_null()) {
-    Result<size_t> limit = ParseCount(*it, "limit");
-    if (!limit.ok()) return limit.status();
+    RC_ASSIGN_OR_RETURN(size_t limit, ParseCount(*it, "limit"));
     // limit 0 means "no limit": the memory connector slices with `filter.limit ||
     // nodes.length`, and juggler's _normalize lets a falsy limit through.
-    if (*limit > 0) filter.limit = *limit;
+    if (limit > 0) filter.limit = limit;
   }
   // skip wins over offset when both are set (juggler: `filter.skip || filter.offset`).
   for (const char* name : {"offset", "skip"}) {
     if (auto it = f.find(name); it != f.end() && !it->is_null()) {
-      Result<size_t> skip = ParseCount(*it, name);
-      if (!skip.ok()) return skip.status();
-      if (*skip > 0 || std::strcmp(name, "offset") == 0) filter.skip = *skip;
+      RC_ASSIGN_OR_RETURN(size_t skip, ParseCount(*it, name));
+      if (skip > 0 || std::strcmp(name, "offset") == 0) filter.skip = skip;
     }
   }
   if (auto it = f.find("fields"); it != f.end()) {

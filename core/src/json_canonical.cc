@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <type_traits>
 #include <vector>
 
+#include "replicore/js_semantics.h"
 #include "replicore/sha1.h"
 
 namespace replicore {
@@ -114,161 +114,6 @@ void AppendUint64(uint64_t value, std::string* out) {
   }
 }
 
-// Bytes that may begin a character canonical-json escapes: controls, '"', '\', DEL, and the
-// UTF-8 lead bytes of the escaped non-ASCII ranges (C2: U+0080-00BF, D8: U+0600-063F,
-// DC: U+0700-073F, E1: U+1000-1FFF, E2: U+2000-2FFF, EF: U+F000-FFFF).
-struct EscapeStartTable {
-  bool flag[256] = {};
-  constexpr EscapeStartTable() {
-    for (int c = 0; c < 0x20; ++c) flag[c] = true;
-    flag[static_cast<unsigned char>('"')] = true;
-    flag[static_cast<unsigned char>('\\')] = true;
-    flag[0x7f] = true;
-    flag[0xc2] = flag[0xd8] = flag[0xdc] = flag[0xe1] = flag[0xe2] = flag[0xef] = true;
-  }
-};
-constexpr EscapeStartTable kEscapeStart;
-
-// If the character at p[0..avail) is one canonical-json 0.0.4 writes as \uXXXX, returns its
-// UTF-8 length and sets *code_point; otherwise 0. (The escaped set is json2.js's `escapable`
-// regex; it is not JSON.stringify's.)
-int EscapedCharLength(const unsigned char* p, size_t avail, uint32_t* code_point) {
-  const unsigned char c = p[0];
-  if (c < 0x20 || c == 0x7f) {
-    *code_point = c;
-    return 1;
-  }
-  if (avail < 2) return 0;
-  const unsigned char c1 = p[1];
-  switch (c) {
-    case 0xc2:  // U+0080-009F, U+00AD
-      if ((c1 >= 0x80 && c1 <= 0x9f) || c1 == 0xad) {
-        *code_point = c1;
-        return 2;
-      }
-      return 0;
-    case 0xd8:  // U+0600-0604
-      if (c1 >= 0x80 && c1 <= 0x84) {
-        *code_point = 0x600 + (c1 - 0x80);
-        return 2;
-      }
-      return 0;
-    case 0xdc:  // U+070F
-      if (c1 == 0x8f) {
-        *code_point = 0x70f;
-        return 2;
-      }
-      return 0;
-    default:
-      break;
-  }
-  if (avail < 3) return 0;
-  const unsigned char c2 = p[2];
-  bool escaped = false;
-  switch (c) {
-    case 0xe1:  // U+17B4, U+17B5
-      escaped = c1 == 0x9e && (c2 == 0xb4 || c2 == 0xb5);
-      break;
-    case 0xe2:  // U+200C-200F, U+2028-202F, U+2060-206F
-      escaped = (c1 == 0x80 && ((c2 >= 0x8c && c2 <= 0x8f) || (c2 >= 0xa8 && c2 <= 0xaf))) ||
-                (c1 == 0x81 && c2 >= 0xa0 && c2 <= 0xaf);
-      break;
-    case 0xef:  // U+FEFF, U+FFF0-FFFF
-      escaped = (c1 == 0xbb && c2 == 0xbf) || (c1 == 0xbf && c2 >= 0xb0 && c2 <= 0xbf);
-      break;
-    default:
-      break;
-  }
-  if (!escaped) return 0;
-  *code_point = ((c & 0x0fu) << 12) | ((c1 & 0x3fu) << 6) | (c2 & 0x3fu);
-  return 3;
-}
-
-// True when none of the 8 bytes in `x` can start an escape, i.e. all are printable ASCII
-// other than '"' and '\\'. Most strings are plain ASCII, so this skips them 8 bytes at a time.
-// (Each term is the classic exact "some byte is zero / below n" bit trick.)
-inline bool AllPlainAscii(uint64_t x) {
-  constexpr uint64_t kOnes = 0x0101010101010101u;
-  constexpr uint64_t kHigh = 0x8080808080808080u;
-  auto has_zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  const uint64_t special = (x & kHigh) |                         // >= 0x80
-                           ((x - kOnes * 0x20) & ~x & kHigh) |  // < 0x20
-                           has_zero_byte(x ^ (kOnes * '"')) | has_zero_byte(x ^ (kOnes * '\\')) |
-                           has_zero_byte(x ^ (kOnes * 0x7f));
-  return special == 0;
-}
-
-void AppendString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t size = s.size();
-  out->push_back('"');
-  size_t run_start = 0;  // Bytes [run_start, i) are copied unchanged.
-  size_t i = 0;
-  while (i < size) {
-    if (size - i >= 8) {
-      uint64_t chunk;
-      std::memcpy(&chunk, p + i, sizeof(chunk));
-      if (AllPlainAscii(chunk)) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char c = p[i];
-    if (!kEscapeStart.flag[c]) {
-      ++i;
-      continue;
-    }
-    char short_escape = 0;
-    switch (c) {
-      case '"': short_escape = '"'; break;
-      case '\\': short_escape = '\\'; break;
-      case '\b': short_escape = 'b'; break;
-      case '\t': short_escape = 't'; break;
-      case '\n': short_escape = 'n'; break;
-      case '\f': short_escape = 'f'; break;
-      case '\r': short_escape = 'r'; break;
-      default: break;
-    }
-    uint32_t code_point = 0;
-    const int length = short_escape ? 1 : EscapedCharLength(p + i, size - i, &code_point);
-    if (length == 0) {
-      ++i;
-      continue;
-    }
-    out->append(s.data() + run_start, i - run_start);
-    if (short_escape) {
-      const char escape[2] = {'\\', short_escape};
-      out->append(escape, 2);
-    } else {
-      const char escape[6] = {'\\', 'u', kHex[(code_point >> 12) & 0xf],
-                              kHex[(code_point >> 8) & 0xf], kHex[(code_point >> 4) & 0xf],
-                              kHex[code_point & 0xf]};
-      out->append(escape, 6);
-    }
-    i += static_cast<size_t>(length);
-    run_start = i;
-  }
-  out->append(s.data() + run_start, size - run_start);
-  out->push_back('"');
-}
-
-// UTF-16 code-unit order computed on UTF-8 bytes. UTF-8 byte order is code-point order,
-// which agrees with UTF-16 order except that U+E000-FFFF (lead bytes EE, EF) come after the
-// astral planes (lead bytes F0-F4, surrogate pairs D800-DBFF in UTF-16). Lifting EE/EF above
-// every other byte fixes that and stays a strict total order even for ill-formed input.
-inline unsigned Utf16Rank(unsigned char c) { return (c == 0xee || c == 0xef) ? c + 0x100u : c; }
-
-bool Utf16Less(const std::string& a, const std::string& b) {
-  const size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    const auto ca = static_cast<unsigned char>(a[i]);
-    const auto cb = static_cast<unsigned char>(b[i]);
-    if (ca != cb) return Utf16Rank(ca) < Utf16Rank(cb);
-  }
-  return a.size() < b.size();
-}
-
 bool HasBmpPrivateOrSpecialsLead(const std::string& key) {
   for (char ch : key) {
     const auto c = static_cast<unsigned char>(ch);
@@ -281,7 +126,7 @@ void AppendValue(const Json& value, std::string* out);
 
 void AppendMember(const Json::object_t::value_type& member, bool first, std::string* out) {
   if (!first) out->push_back(',');
-  AppendString(member.first, out);
+  AppendCanonicalJsonString(member.first, out);
   out->push_back(':');
   AppendValue(member.second, out);
 }
@@ -308,7 +153,7 @@ void AppendObject(const Json::object_t& object, std::string* out) {
     members.reserve(object.size());
     for (const auto& member : object) members.push_back(&member);
     std::sort(members.begin(), members.end(),
-              [](const auto* a, const auto* b) { return Utf16Less(a->first, b->first); });
+              [](const auto* a, const auto* b) { return CompareUtf16(a->first, b->first) < 0; });
     bool first = true;
     for (const auto* member : members) {
       AppendMember(*member, first, out);
@@ -335,7 +180,7 @@ void AppendValue(const Json& value, std::string* out) {
       return;
     }
     case Json::value_t::string:
-      AppendString(*value.get_ptr<const Json::string_t*>(), out);
+      AppendCanonicalJsonString(*value.get_ptr<const Json::string_t*>(), out);
       return;
     case Json::value_t::boolean:
       out->append(*value.get_ptr<const Json::boolean_t*>() ? "true" : "false");

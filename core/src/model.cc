@@ -11,7 +11,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "replicore/guard.h"
 #include "replicore/iso_date.h"
+#include "replicore/js_semantics.h"
 #include "replicore/json_canonical.h"
 #include "replicore/change.h"
 #include "replicore/regex.h"
@@ -101,9 +103,9 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-// Back to well-formed UTF-8; a lone surrogate becomes U+FFFD (what Node does when it
-// encodes such a string), unless `escape_lone` asks for JSON.stringify's "\udXXX".
-std::string FromUtf16(const std::u16string& s, bool escape_lone = false) {
+// Back to UTF-8; a lone surrogate becomes U+FFFD (what Node does when it encodes such a
+// string), unless `keep_lone` keeps it as WTF-8 for AppendJsonString to escape.
+std::string FromUtf16(const std::u16string& s, bool keep_lone = false) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -112,14 +114,8 @@ std::string FromUtf16(const std::u16string& s, bool escape_lone = false) {
         s[i + 1] <= 0xDFFF) {
       AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (s[i + 1] - 0xDC00), &out);
       ++i;
-    } else if (u >= 0xD800 && u <= 0xDFFF) {
-      if (escape_lone) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
-        out += buf;
-      } else {
-        AppendUtf8(0xFFFD, &out);
-      }
+    } else if (u >= 0xD800 && u <= 0xDFFF && !keep_lone) {
+      AppendUtf8(0xFFFD, &out);
     } else {
       AppendUtf8(u, &out);
     }
@@ -176,38 +172,9 @@ std::u16string Truncate(std::u16string v) {
 
 // JSON.stringify of a JS string (well-formed variant: lone surrogates escaped).
 std::string JsonStringify(const std::u16string& s) {
-  std::string out = "\"";
-  std::u16string chunk;
-  auto flush = [&]() {
-    out += FromUtf16(chunk, /*escape_lone=*/true);
-    chunk.clear();
-  };
-  for (char16_t c : s) {
-    const char* esc = nullptr;
-    switch (c) {
-      case '"': esc = "\\\""; break;
-      case '\\': esc = "\\\\"; break;
-      case '\b': esc = "\\b"; break;
-      case '\f': esc = "\\f"; break;
-      case '\n': esc = "\\n"; break;
-      case '\r': esc = "\\r"; break;
-      case '\t': esc = "\\t"; break;
-      default: break;
-    }
-    if (esc) {
-      flush();
-      out += esc;
-    } else if (c < 0x20) {
-      flush();
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      chunk.push_back(c);
-    }
-  }
-  flush();
-  return out + "\"";
+  std::string out;
+  AppendJsonString(FromUtf16(s, /*keep_lone=*/true), &out);
+  return out;
 }
 
 bool IsIdentifier(const std::string& key) {
@@ -300,74 +267,6 @@ struct Issue {
   std::string code;
   std::string message;
 };
-
-// JS's Number(string): StringToNumber. NaN when the text is not a numeric literal.
-double JsStringToNumber(const std::string& in) {
-  // JS trims WhiteSpace and LineTerminator; the ASCII and common Unicode ones suffice here.
-  static const char* const kSpaces[] = {" ", "\t", "\n", "\v", "\f", "\r",
-                                         "\xC2\xA0", "\xEF\xBB\xBF", "\xE2\x80\xA8",
-                                         "\xE2\x80\xA9", "\xE3\x80\x80"};
-  std::string_view s(in);
-  for (bool trimmed = true; trimmed;) {
-    trimmed = false;
-    for (const char* sp : kSpaces) {
-      std::string_view w(sp);
-      if (s.size() >= w.size() && s.substr(0, w.size()) == w) {
-        s.remove_prefix(w.size());
-        trimmed = true;
-      }
-      if (s.size() >= w.size() && s.substr(s.size() - w.size()) == w) {
-        s.remove_suffix(w.size());
-        trimmed = true;
-      }
-    }
-  }
-  if (s.empty()) return 0;
-  if (s.size() > 2 && s[0] == '0') {
-    int base = 0;
-    char p = static_cast<char>(s[1] | 0x20);
-    if (p == 'x') base = 16;
-    if (p == 'o') base = 8;
-    if (p == 'b') base = 2;
-    if (base) {
-      double v = 0;
-      for (size_t i = 2; i < s.size(); ++i) {
-        char c = static_cast<char>(s[i] | 0x20);
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 99;
-        if (d >= base) return std::nan("");
-        v = v * base + d;
-      }
-      return v;
-    }
-  }
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '+' || s[0] == '-') {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  if (s.substr(i) == "Infinity") return neg ? -INFINITY : INFINITY;
-  // StrDecimalLiteral: digits [. digits] | . digits, then an optional exponent.
-  size_t start = i, int_digits = 0, frac_digits = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++int_digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++frac_digits;
-  }
-  if (int_digits + frac_digits == 0) return std::nan("");
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    size_t exp_digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++exp_digits;
-    if (exp_digits == 0) return std::nan("");
-  }
-  if (i != s.size()) return std::nan("");
-  // The grammar is checked, so strtod (correctly rounded) sees only a decimal literal.
-  std::string literal(s.substr(start));
-  double v = std::strtod(literal.c_str(), nullptr);
-  return neg ? -v : v;
-}
 
 // A double as JSON: integers stay integers so stored records read naturally.
 Json NumberJson(double d) {
@@ -671,110 +570,111 @@ bool IsArrayIndex(const std::string& key) {
 // ---------------------------------------------------------------------------------------
 
 Result<ModelDefinition> ModelDefinition::Parse(const Json& definition) {
-  try {
-    if (!definition.is_object()) {
-      return Status::Validation("model definition: must be a JSON object");
-    }
-    ModelDefinition model;
-    auto name_it = definition.find("name");
-    if (name_it == definition.end() || name_it->is_null()) {
-      return Status::Validation("name: required");
-    }
-    if (!name_it->is_string() || name_it->get_ref<const std::string&>().empty()) {
-      return Status::Validation("name: must be a non-empty string");
-    }
-    model.name_ = name_it->get<std::string>();
-    model.plural_ = model.name_ + "s";
-    if (auto it = definition.find("plural"); it != definition.end()) {
-      if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
-        return Status::Validation("plural: must be a non-empty string");
-      }
-      model.plural_ = it->get<std::string>();
-    }
-    // Model JSON without a base gets PersistedModel from loopback-boot's registry.
-    model.base_ = "PersistedModel";
-    if (auto it = definition.find("base"); it != definition.end()) {
-      if (!it->is_string()) return Status::Validation("base: must be a string");
-      model.base_ = it->get<std::string>();
-    }
-    if (auto it = definition.find("strict"); it != definition.end()) {
-      if (it->is_boolean()) {
-        model.strict_ = it->get<bool>() ? Strictness::kStrict : Strictness::kLoose;
-      } else if (it->is_string() && it->get_ref<const std::string&>() == "throw") {
-        model.strict_ = Strictness::kThrow;
-      } else {
-        return Status::Validation("strict: must be true, false or \"throw\"");
-      }
-    }
-    if (auto it = definition.find("hidden"); it != definition.end()) {
-      if (!it->is_array()) return Status::Validation("hidden: must be an array of strings");
-      for (size_t i = 0; i < it->size(); ++i) {
-        if (!(*it)[i].is_string()) {
-          return Status::Validation("hidden." + std::to_string(i) + ": must be a string");
-        }
-        model.hidden_.push_back((*it)[i].get<std::string>());
-      }
-    }
-    if (auto it = definition.find("trackChanges"); it != definition.end()) {
-      if (!it->is_boolean()) return Status::Validation("trackChanges: must be a boolean");
-      model.track_changes_ = it->get<bool>();
-    }
-    // The misspelt "persisteUndefinedAsNull" of loopback-example-offline-sync is ignored,
-    // exactly as LoopBack ignores it.
-    if (auto it = definition.find("persistUndefinedAsNull"); it != definition.end()) {
-      if (!it->is_boolean()) {
-        return Status::Validation("persistUndefinedAsNull: must be a boolean");
-      }
-      model.persist_undefined_as_null_ = it->get<bool>();
-    }
-    std::optional<size_t> id_index;
-    if (auto it = definition.find("properties"); it != definition.end() && !it->is_null()) {
-      if (!it->is_object()) return Status::Validation("properties: must be an object");
-      for (auto p = it->begin(); p != it->end(); ++p) {
-        if (p.key().empty()) {
-          return Status::Validation("properties: a property name must not be empty");
-        }
-        PropertyDefinition prop;
-        RC_RETURN_IF_ERROR(ParseProperty(p.key(), p.value(), &prop));
-        if (prop.id) {
-          if (id_index) {
-            return Status::Validation(
-                "properties." + SanitizeUtf8(prop.name) + ".id: " +
-                Quote(model.properties_[*id_index].name) +
-                " is already the id property; composite ids are not supported");
-          }
-          id_index = model.properties_.size();
-        }
-        model.properties_.push_back(std::move(prop));
-      }
-    }
-    if (!id_index) {
-      for (size_t i = 0; i < model.properties_.size(); ++i) {
-        if (model.properties_[i].name == "id") {
-          model.properties_[i].id = true;
-          id_index = i;
-        }
-      }
-    }
-    if (!id_index) {
-      // LoopBack's memory connector would inject a generated number; replicas on several
-      // devices need ids without coordination, so the implied id is a guid.
-      PropertyDefinition id;
-      id.name = "id";
-      id.type = PropertyType::kAny;
-      id.id = true;
-      id.default_fn = "guid";
-      id_index = model.properties_.size();
-      model.properties_.push_back(std::move(id));
-    }
-    model.id_index_ = *id_index;
-    Result<std::vector<IndexDefinition>> indexes = ParseIndexes(definition);
-    if (!indexes.ok()) return indexes.status();
-    model.indexes_ = std::move(indexes).value();
-    return model;
-  } catch (const std::exception& e) {
-    return Status::Validation(std::string("model definition: ") + e.what());
+  return GuardWith([&] { return ParseUnguarded(definition); },
+                   [](const std::exception& e) {
+                     return Status::Validation(std::string("model definition: ") + e.what());
+                   });
+}
+
+Result<ModelDefinition> ModelDefinition::ParseUnguarded(const Json& definition) {
+  if (!definition.is_object()) {
+    return Status::Validation("model definition: must be a JSON object");
   }
+  ModelDefinition model;
+  auto name_it = definition.find("name");
+  if (name_it == definition.end() || name_it->is_null()) {
+    return Status::Validation("name: required");
+  }
+  if (!name_it->is_string() || name_it->get_ref<const std::string&>().empty()) {
+    return Status::Validation("name: must be a non-empty string");
+  }
+  model.name_ = name_it->get<std::string>();
+  model.plural_ = model.name_ + "s";
+  if (auto it = definition.find("plural"); it != definition.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+      return Status::Validation("plural: must be a non-empty string");
+    }
+    model.plural_ = it->get<std::string>();
+  }
+  // Model JSON without a base gets PersistedModel from loopback-boot's registry.
+  model.base_ = "PersistedModel";
+  if (auto it = definition.find("base"); it != definition.end()) {
+    if (!it->is_string()) return Status::Validation("base: must be a string");
+    model.base_ = it->get<std::string>();
+  }
+  if (auto it = definition.find("strict"); it != definition.end()) {
+    if (it->is_boolean()) {
+      model.strict_ = it->get<bool>() ? Strictness::kStrict : Strictness::kLoose;
+    } else if (it->is_string() && it->get_ref<const std::string&>() == "throw") {
+      model.strict_ = Strictness::kThrow;
+    } else {
+      return Status::Validation("strict: must be true, false or \"throw\"");
+    }
+  }
+  if (auto it = definition.find("hidden"); it != definition.end()) {
+    if (!it->is_array()) return Status::Validation("hidden: must be an array of strings");
+    for (size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) {
+        return Status::Validation("hidden." + std::to_string(i) + ": must be a string");
+      }
+      model.hidden_.push_back((*it)[i].get<std::string>());
+    }
+  }
+  if (auto it = definition.find("trackChanges"); it != definition.end()) {
+    if (!it->is_boolean()) return Status::Validation("trackChanges: must be a boolean");
+    model.track_changes_ = it->get<bool>();
+  }
+  // The misspelt "persisteUndefinedAsNull" of loopback-example-offline-sync is ignored,
+  // exactly as LoopBack ignores it.
+  if (auto it = definition.find("persistUndefinedAsNull"); it != definition.end()) {
+    if (!it->is_boolean()) {
+      return Status::Validation("persistUndefinedAsNull: must be a boolean");
+    }
+    model.persist_undefined_as_null_ = it->get<bool>();
+  }
+  std::optional<size_t> id_index;
+  if (auto it = definition.find("properties"); it != definition.end() && !it->is_null()) {
+    if (!it->is_object()) return Status::Validation("properties: must be an object");
+    for (auto p = it->begin(); p != it->end(); ++p) {
+      if (p.key().empty()) {
+        return Status::Validation("properties: a property name must not be empty");
+      }
+      PropertyDefinition prop;
+      RC_RETURN_IF_ERROR(ParseProperty(p.key(), p.value(), &prop));
+      if (prop.id) {
+        if (id_index) {
+          return Status::Validation(
+              "properties." + SanitizeUtf8(prop.name) + ".id: " +
+              Quote(model.properties_[*id_index].name) +
+              " is already the id property; composite ids are not supported");
+        }
+        id_index = model.properties_.size();
+      }
+      model.properties_.push_back(std::move(prop));
+    }
+  }
+  if (!id_index) {
+    for (size_t i = 0; i < model.properties_.size(); ++i) {
+      if (model.properties_[i].name == "id") {
+        model.properties_[i].id = true;
+        id_index = i;
+      }
+    }
+  }
+  if (!id_index) {
+    // LoopBack's memory connector would inject a generated number; replicas on several
+    // devices need ids without coordination, so the implied id is a guid.
+    PropertyDefinition id;
+    id.name = "id";
+    id.type = PropertyType::kAny;
+    id.id = true;
+    id.default_fn = "guid";
+    id_index = model.properties_.size();
+    model.properties_.push_back(std::move(id));
+  }
+  model.id_index_ = *id_index;
+  RC_ASSIGN_OR_RETURN(model.indexes_, ParseIndexes(definition));
+  return model;
 }
 
 const PropertyDefinition* ModelDefinition::FindProperty(std::string_view name) const {
@@ -808,221 +708,226 @@ Result<Json> ModelDefinition::Normalize(const Json& data, const Environment& env
 
 Result<Json> ModelDefinition::Normalize(const Json& data, const Environment& env,
                                         const NormalizeOptions& options) const {
-  try {
-    if (!data.is_object()) {
-      return Status::Validation("The `" + name_ + "` instance is not valid. Details: the data is " +
-                                    "not a JSON object.",
-                                Json{{"context", name_}});
-    }
-    Json out = Json::object();
-    // Failures per property; declared properties first (in declaration order, as juggler
-    // runs its validations), then unknown ones.
-    struct Failure {
-      std::string property;
-      std::vector<Issue> issues;
-      std::optional<Json> shown;  // the value juggler's toJSON would print; nullopt: undefined
-      std::string display;        // overrides `shown` ("Invalid Date", "NaN")
-    };
-    std::vector<Failure> declared_failures(properties_.size());
-    std::vector<Failure> other_failures;
-    std::vector<std::string> displays(properties_.size());
-    // Undeclared names reported one by one up to a bound, then counted: a record with
-    // 500,000 unknown keys must cost a scan, not a quadratic merge and a megabyte message.
-    constexpr size_t kMaxReported = 20;
-    size_t unreported = 0;
+  return GuardWith([&] { return NormalizeUnguarded(data, env, options); },
+                   [&](const std::exception& e) {
+                     return Status::Validation("The `" + name_ +
+                                               "` instance is not valid. Details: " +
+                                               SanitizeUtf8(e.what()) + ".");
+                   });
+}
 
-    for (auto it = data.begin(); it != data.end(); ++it) {
-      const std::string& key = it.key();
-      const PropertyDefinition* prop = FindProperty(key);
-      if (!prop && other_failures.size() >= kMaxReported && strict_ != Strictness::kLoose) {
-        ++unreported;
-        continue;
-      }
-      if (prop) {
-        const size_t index = static_cast<size_t>(prop - properties_.data());
-        Coerced c = CoerceValue(prop->type, prop->item_type, it.value());
-        displays[index] = c.display;
-        if (c.issue) {
-          declared_failures[index].issues.push_back(*c.issue);
-          if (c.display.empty()) declared_failures[index].shown = it.value();
-        }
-        out[key] = std::move(c.value);
-        continue;
-      }
-      const std::string safe_key = SanitizeUtf8(key);
-      if (strict_ != Strictness::kLoose) {
-        // juggler drops it from toJSON, hence "(value: undefined)".
-        other_failures.push_back(
-            {safe_key, {Issue{"unknown-property", "is not defined in the model"}}, {}, {}});
-        continue;
-      }
-      if (safe_key != key) {
-        other_failures.push_back(
-            {safe_key, {Issue{"invalid-string", "has a name that is not well-formed UTF-8"}},
-             {}, {}});
-        continue;
-      }
-      if (key.find('.') != std::string::npos) {
-        // juggler throws for dynamic property names with dots.
-        other_failures.push_back(
-            {key, {Issue{"invalid-name", "has a name containing a dot"}}, it.value(), {}});
-        continue;
-      }
-      if (FindMalformedString(it.value())) {
-        other_failures.push_back({key,
-                                  {Issue{"invalid-string",
-                                         "contains an unpaired UTF-16 surrogate or invalid UTF-8"}},
-                                  {},
-                                  {}});
-        continue;
-      }
-      out[key] = it.value();
-    }
+Result<Json> ModelDefinition::NormalizeUnguarded(const Json& data, const Environment& env,
+                                                 const NormalizeOptions& options) const {
+  if (!data.is_object()) {
+    return Status::Validation("The `" + name_ + "` instance is not valid. Details: the data is " +
+                                  "not a JSON object.",
+                              Json{{"context", name_}});
+  }
+  Json out = Json::object();
+  // Failures per property; declared properties first (in declaration order, as juggler
+  // runs its validations), then unknown ones.
+  struct Failure {
+    std::string property;
+    std::vector<Issue> issues;
+    std::optional<Json> shown;  // the value juggler's toJSON would print; nullopt: undefined
+    std::string display;        // overrides `shown` ("Invalid Date", "NaN")
+  };
+  std::vector<Failure> declared_failures(properties_.size());
+  std::vector<Failure> other_failures;
+  std::vector<std::string> displays(properties_.size());
+  // Undeclared names reported one by one up to a bound, then counted: a record with
+  // 500,000 unknown keys must cost a scan, not a quadratic merge and a megabyte message.
+  constexpr size_t kMaxReported = 20;
+  size_t unreported = 0;
 
-    for (size_t i = 0; i < properties_.size(); ++i) {
-      const PropertyDefinition& p = properties_[i];
-      if (out.contains(p.name) || !options.apply_defaults) continue;
-      if (p.default_value) {
-        if (p.type == PropertyType::kDate && p.default_value->is_string() &&
-            p.default_value->get_ref<const std::string&>() == "$now") {
-          if (!env.now_ms) return Status::Storage("Environment.now_ms is not set");
-          out[p.name] = FormatIsoDate(env.now_ms());
-        } else {
-          out[p.name] = CoerceValue(p.type, p.item_type, *p.default_value).value;
-        }
-        continue;
+  for (auto it = data.begin(); it != data.end(); ++it) {
+    const std::string& key = it.key();
+    const PropertyDefinition* prop = FindProperty(key);
+    if (!prop && other_failures.size() >= kMaxReported && strict_ != Strictness::kLoose) {
+      ++unreported;
+      continue;
+    }
+    if (prop) {
+      const size_t index = static_cast<size_t>(prop - properties_.data());
+      Coerced c = CoerceValue(prop->type, prop->item_type, it.value());
+      displays[index] = c.display;
+      if (c.issue) {
+        declared_failures[index].issues.push_back(*c.issue);
+        if (c.display.empty()) declared_failures[index].shown = it.value();
       }
-      if (p.default_fn == "guid" || p.default_fn == "uuid") {
-        if (!env.new_guid) return Status::Storage("Environment.new_guid is not set");
-        out[p.name] = env.new_guid();
-      } else if (p.default_fn == "now") {
+      out[key] = std::move(c.value);
+      continue;
+    }
+    const std::string safe_key = SanitizeUtf8(key);
+    if (strict_ != Strictness::kLoose) {
+      // juggler drops it from toJSON, hence "(value: undefined)".
+      other_failures.push_back(
+          {safe_key, {Issue{"unknown-property", "is not defined in the model"}}, {}, {}});
+      continue;
+    }
+    if (safe_key != key) {
+      other_failures.push_back(
+          {safe_key, {Issue{"invalid-string", "has a name that is not well-formed UTF-8"}},
+           {}, {}});
+      continue;
+    }
+    if (key.find('.') != std::string::npos) {
+      // juggler throws for dynamic property names with dots.
+      other_failures.push_back(
+          {key, {Issue{"invalid-name", "has a name containing a dot"}}, it.value(), {}});
+      continue;
+    }
+    if (FindMalformedString(it.value())) {
+      other_failures.push_back({key,
+                                {Issue{"invalid-string",
+                                       "contains an unpaired UTF-16 surrogate or invalid UTF-8"}},
+                                {},
+                                {}});
+      continue;
+    }
+    out[key] = it.value();
+  }
+
+  for (size_t i = 0; i < properties_.size(); ++i) {
+    const PropertyDefinition& p = properties_[i];
+    if (out.contains(p.name) || !options.apply_defaults) continue;
+    if (p.default_value) {
+      if (p.type == PropertyType::kDate && p.default_value->is_string() &&
+          p.default_value->get_ref<const std::string&>() == "$now") {
         if (!env.now_ms) return Status::Storage("Environment.now_ms is not set");
-        const double now = env.now_ms();
-        out[p.name] = p.type == PropertyType::kDate ? Json(FormatIsoDate(now)) : NumberJson(now);
+        out[p.name] = FormatIsoDate(env.now_ms());
+      } else {
+        out[p.name] = CoerceValue(p.type, p.item_type, *p.default_value).value;
       }
+      continue;
     }
-    if (options.fill_nulls) {
-      for (const PropertyDefinition& p : properties_) {
-        if (!out.contains(p.name)) out[p.name] = nullptr;
-      }
+    if (p.default_fn == "guid" || p.default_fn == "uuid") {
+      if (!env.new_guid) return Status::Storage("Environment.new_guid is not set");
+      out[p.name] = env.new_guid();
+    } else if (p.default_fn == "now") {
+      if (!env.now_ms) return Status::Storage("Environment.now_ms is not set");
+      const double now = env.now_ms();
+      out[p.name] = p.type == PropertyType::kDate ? Json(FormatIsoDate(now)) : NumberJson(now);
     }
+  }
+  if (options.fill_nulls) {
+    for (const PropertyDefinition& p : properties_) {
+      if (!out.contains(p.name)) out[p.name] = nullptr;
+    }
+  }
 
-    for (size_t i = 0; i < properties_.size(); ++i) {
-      const PropertyDefinition& p = properties_[i];
-      Failure& f = declared_failures[i];
-      f.property = p.name;
-      auto it = out.find(p.name);
-      const Json* value = it == out.end() ? nullptr : &*it;
-      std::vector<Issue> issues;
-      // juggler's blank(): undefined, null, "", [] and NaN.
-      const bool blank = !value || value->is_null() ||
-                         (value->is_string() && value->get_ref<const std::string&>().empty()) ||
-                         (value->is_array() && value->empty());
-      if (p.required && blank) issues.push_back({"presence", "can't be blank"});
-      issues.insert(issues.end(), f.issues.begin(), f.issues.end());
-      if (value && f.issues.empty() && !value->is_null()) {
-        std::optional<double> measure;
-        bool is_length = false;
-        if (value->is_string()) {
-          measure = static_cast<double>(JsLength(value->get_ref<const std::string&>()));
-          is_length = true;
-        } else if (value->is_array()) {
-          measure = static_cast<double>(value->size());
-          is_length = true;
-        } else if (value->is_number()) {
-          measure = value->get<double>();
-        }
-        if (measure && p.type != PropertyType::kDate) {
-          if (is_length) {
-            if (p.min && *measure < *p.min) issues.push_back({"length.min", "too short"});
-            if (p.max && *measure > *p.max) issues.push_back({"length.max", "too long"});
-            if (p.length && *measure != *p.length) {
-              issues.push_back({"length.is", "length is wrong"});
-            }
-          } else {
-            if (p.min && *measure < *p.min) {
-              issues.push_back({"min", "is less than " + JsNumberToString(*p.min)});
-            }
-            if (p.max && *measure > *p.max) {
-              issues.push_back({"max", "is greater than " + JsNumberToString(*p.max)});
-            }
+  for (size_t i = 0; i < properties_.size(); ++i) {
+    const PropertyDefinition& p = properties_[i];
+    Failure& f = declared_failures[i];
+    f.property = p.name;
+    auto it = out.find(p.name);
+    const Json* value = it == out.end() ? nullptr : &*it;
+    std::vector<Issue> issues;
+    // juggler's blank(): undefined, null, "", [] and NaN.
+    const bool blank = !value || value->is_null() ||
+                       (value->is_string() && value->get_ref<const std::string&>().empty()) ||
+                       (value->is_array() && value->empty());
+    if (p.required && blank) issues.push_back({"presence", "can't be blank"});
+    issues.insert(issues.end(), f.issues.begin(), f.issues.end());
+    if (value && f.issues.empty() && !value->is_null()) {
+      std::optional<double> measure;
+      bool is_length = false;
+      if (value->is_string()) {
+        measure = static_cast<double>(JsLength(value->get_ref<const std::string&>()));
+        is_length = true;
+      } else if (value->is_array()) {
+        measure = static_cast<double>(value->size());
+        is_length = true;
+      } else if (value->is_number()) {
+        measure = value->get<double>();
+      }
+      if (measure && p.type != PropertyType::kDate) {
+        if (is_length) {
+          if (p.min && *measure < *p.min) issues.push_back({"length.min", "too short"});
+          if (p.max && *measure > *p.max) issues.push_back({"length.max", "too long"});
+          if (p.length && *measure != *p.length) {
+            issues.push_back({"length.is", "length is wrong"});
+          }
+        } else {
+          if (p.min && *measure < *p.min) {
+            issues.push_back({"min", "is less than " + JsNumberToString(*p.min)});
+          }
+          if (p.max && *measure > *p.max) {
+            issues.push_back({"max", "is greater than " + JsNumberToString(*p.max)});
           }
         }
-        if (p.pattern && value->is_string()) {
-          auto re = CompilePattern(*p.pattern, nullptr);
-          const std::string& s = value->get_ref<const std::string&>();
-          if (re && !re->Search(s)) issues.push_back({"format", "is invalid"});
-        }
       }
-      if (!f.shown && value && !issues.empty()) f.shown = *value;
-      if (value && FindMalformedString(*value)) {
-        issues.push_back(
-            {"invalid-string", "contains an unpaired UTF-16 surrogate or invalid UTF-8"});
-        // The message must stay valid UTF-8: show the value as Node would print it.
-        f.shown = SanitizeJson(*value);
-      }
-      f.issues = std::move(issues);
-      if (f.display.empty()) f.display = displays[i];
-      // juggler prints a valid Date with toISOString(), unquoted.
-      if (p.type == PropertyType::kDate && f.display.empty() && f.shown && f.shown->is_string()) {
-        f.display = f.shown->get<std::string>();
-      }
-      // Hidden properties are not in toJSON(), so juggler prints them as undefined.
-      for (const std::string& h : hidden_) {
-        if (h == p.name) {
-          f.shown.reset();
-          f.display.clear();
-        }
+      if (p.pattern && value->is_string()) {
+        auto re = CompilePattern(*p.pattern, nullptr);
+        const std::string& s = value->get_ref<const std::string&>();
+        if (re && !re->Search(s)) issues.push_back({"format", "is invalid"});
       }
     }
-
-    std::vector<Failure*> failures;
-    for (Failure& f : declared_failures) {
-      if (!f.issues.empty()) failures.push_back(&f);
+    if (!f.shown && value && !issues.empty()) f.shown = *value;
+    if (value && FindMalformedString(*value)) {
+      issues.push_back(
+          {"invalid-string", "contains an unpaired UTF-16 surrogate or invalid UTF-8"});
+      // The message must stay valid UTF-8: show the value as Node would print it.
+      f.shown = SanitizeJson(*value);
     }
-    for (Failure& f : other_failures) failures.push_back(&f);
-    if (failures.empty()) return out;
-
-    // Group by property name (a name fails once), then order like JS object keys.
-    std::vector<Failure> merged;
-    for (Failure* f : failures) {
-      auto same = std::find_if(merged.begin(), merged.end(),
-                               [&](const Failure& m) { return m.property == f->property; });
-      if (same == merged.end()) {
-        merged.push_back(*f);
-      } else {
-        same->issues.insert(same->issues.end(), f->issues.begin(), f->issues.end());
+    f.issues = std::move(issues);
+    if (f.display.empty()) f.display = displays[i];
+    // juggler prints a valid Date with toISOString(), unquoted.
+    if (p.type == PropertyType::kDate && f.display.empty() && f.shown && f.shown->is_string()) {
+      f.display = f.shown->get<std::string>();
+    }
+    // Hidden properties are not in toJSON(), so juggler prints them as undefined.
+    for (const std::string& h : hidden_) {
+      if (h == p.name) {
+        f.shown.reset();
+        f.display.clear();
       }
     }
-    std::stable_sort(merged.begin(), merged.end(), [](const Failure& a, const Failure& b) {
-      const bool ai = IsArrayIndex(a.property), bi = IsArrayIndex(b.property);
-      if (ai != bi) return ai;
-      if (ai) return std::stoull(a.property) < std::stoull(b.property);
-      return false;
-    });
-
-    std::string details_text;
-    Json codes = Json::object();
-    Json messages = Json::object();
-    for (const Failure& f : merged) {
-      const std::string shown = !f.display.empty() ? f.display : FormatValue(f.shown);
-      for (const Issue& issue : f.issues) {
-        if (!details_text.empty()) details_text += "; ";
-        details_text += "`" + f.property + "` " + issue.message + " (value: " + shown + ")";
-        codes[f.property].push_back(issue.code);
-        messages[f.property].push_back(issue.message);
-      }
-    }
-    if (unreported > 0) {
-      details_text += "; and " + std::to_string(unreported) + " more properties not defined in the model";
-    }
-    return Status::Validation(
-        "The `" + name_ + "` instance is not valid. Details: " + details_text + ".",
-        Json{{"context", name_}, {"codes", std::move(codes)}, {"messages", std::move(messages)}});
-  } catch (const std::exception& e) {
-    return Status::Validation("The `" + name_ + "` instance is not valid. Details: " +
-                              SanitizeUtf8(e.what()) + ".");
   }
+
+  std::vector<Failure*> failures;
+  for (Failure& f : declared_failures) {
+    if (!f.issues.empty()) failures.push_back(&f);
+  }
+  for (Failure& f : other_failures) failures.push_back(&f);
+  if (failures.empty()) return out;
+
+  // Group by property name (a name fails once), then order like JS object keys.
+  std::vector<Failure> merged;
+  for (Failure* f : failures) {
+    auto same = std::find_if(merged.begin(), merged.end(),
+                             [&](const Failure& m) { return m.property == f->property; });
+    if (same == merged.end()) {
+      merged.push_back(*f);
+    } else {
+      same->issues.insert(same->issues.end(), f->issues.begin(), f->issues.end());
+    }
+  }
+  std::stable_sort(merged.begin(), merged.end(), [](const Failure& a, const Failure& b) {
+    const bool ai = IsArrayIndex(a.property), bi = IsArrayIndex(b.property);
+    if (ai != bi) return ai;
+    if (ai) return std::stoull(a.property) < std::stoull(b.property);
+    return false;
+  });
+
+  std::string details_text;
+  Json codes = Json::object();
+  Json messages = Json::object();
+  for (const Failure& f : merged) {
+    const std::string shown = !f.display.empty() ? f.display : FormatValue(f.shown);
+    for (const Issue& issue : f.issues) {
+      if (!details_text.empty()) details_text += "; ";
+      details_text += "`" + f.property + "` " + issue.message + " (value: " + shown + ")";
+      codes[f.property].push_back(issue.code);
+      messages[f.property].push_back(issue.message);
+    }
+  }
+  if (unreported > 0) {
+    details_text += "; and " + std::to_string(unreported) + " more properties not defined in the model";
+  }
+  return Status::Validation(
+      "The `" + name_ + "` instance is not valid. Details: " + details_text + ".",
+      Json{{"context", name_}, {"codes", std::move(codes)}, {"messages", std::move(messages)}});
 }
 
 Json ModelDefinition::View(const Json& stored) const {

@@ -22,9 +22,8 @@ Status ParseKeys(const Json& keys, const std::string& path, IndexDefinition* ind
   }
   for (auto it = keys.begin(); it != keys.end(); ++it) {
     if (it.key().empty()) return Status::Validation(path + ": a property name must not be empty");
-    Result<bool> descending = ParseDirection(it.value(), path + "." + it.key());
-    if (!descending.ok()) return descending.status();
-    index->keys.push_back({it.key(), *descending});
+    RC_ASSIGN_OR_RETURN(bool descending, ParseDirection(it.value(), path + "." + it.key()));
+    index->keys.push_back({it.key(), descending});
   }
   return Status::Ok();
 }
@@ -44,9 +43,7 @@ Status ParseColumns(const Json& columns, const std::string& path, IndexDefinitio
     IndexKey key;
     if (const size_t space = part.find(' '); space != std::string::npos) {
       const std::string direction = part.substr(space + 1);
-      Result<bool> descending = ParseDirection(Json(direction), path);
-      if (!descending.ok()) return descending.status();
-      key.descending = *descending;
+      RC_ASSIGN_OR_RETURN(key.descending, ParseDirection(Json(direction), path));
       part.resize(space);
     }
     if (part.empty()) return Status::Validation(path + ": an empty column name");

@@ -4,11 +4,13 @@
 // (?filter={...}) stays one string for ParseFilter to parse.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 
 namespace replicore {
 namespace {
@@ -20,13 +22,6 @@ constexpr size_t kArrayLimit = 20;        // qs: a[21]=x makes {"21": "x"}, not 
 // A missing array element (JS sparse array hole) while merging; removed at the end as qs's
 // compact() does. nlohmann's "discarded" value never appears in parsed JSON, so it is free.
 Json Hole() { return Json(Json::value_t::discarded); }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Well-formed UTF-8 as decodeURIComponent requires it (no overlongs, no surrogates).
 // Also protects Json::dump, which throws on invalid UTF-8.
@@ -67,31 +62,12 @@ bool IsValidUtf8(std::string_view s) {
 // '+' is a space, %XX a byte. qs falls back to the raw text when decodeURIComponent throws;
 // we refuse instead, so a malformed URL is reported rather than half-interpreted.
 Result<std::string> Decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 < s.size()) {
-        int hi = HexValue(s[i + 1]);
-        int lo = HexValue(s[i + 2]);
-        if (hi >= 0 && lo >= 0) {
-          out += static_cast<char>(hi * 16 + lo);
-          i += 2;
-          continue;
-        }
-      }
-      return Status::BadRequest("Malformed percent-encoding in the query string");
-    } else {
-      out += c;
-    }
-  }
-  if (!IsValidUtf8(out)) {
+  std::optional<std::string> out = DecodeQueryComponent(s);
+  if (!out) return Status::BadRequest("Malformed percent-encoding in the query string");
+  if (!IsValidUtf8(*out)) {
     return Status::BadRequest("The query string does not decode to valid UTF-8");
   }
-  return out;
+  return std::move(*out);
 }
 
 // The first "[...]" group (no brackets inside) at or after `from`: [start, end).
@@ -282,22 +258,19 @@ Result<Json> ParseQueryString(std::string_view query) {
     // "a[b=c]=d": qs splits at "]=" when there is one, else at the first "=".
     size_t bracket_equals = part.find("]=");
     size_t eq = bracket_equals == std::string_view::npos ? part.find('=') : bracket_equals + 1;
-    Result<std::string> key = Decode(part.substr(0, eq));
-    if (!key.ok()) return key.status();
+    RC_ASSIGN_OR_RETURN(std::string key, Decode(part.substr(0, eq)));
     std::string value_text;
     if (eq != std::string_view::npos) {
-      Result<std::string> value = Decode(part.substr(eq + 1));
-      if (!value.ok()) return value.status();
-      value_text = std::move(value).value();
+      RC_ASSIGN_OR_RETURN(value_text, Decode(part.substr(eq + 1)));
     }
-    if (key->empty()) continue;
-    auto it = seen.find(*key);
+    if (key.empty()) continue;
+    auto it = seen.find(key);
     if (it != seen.end()) {
       Json& existing = entries[it->second].second;
       existing = Combine(std::move(existing), Json(std::move(value_text)));
     } else {
-      seen.emplace(*key, entries.size());
-      entries.emplace_back(std::move(key).value(), Json(std::move(value_text)));
+      seen.emplace(key, entries.size());
+      entries.emplace_back(std::move(key), Json(std::move(value_text)));
     }
   }
   // Stage 2 (qs parseKeys + merge): expand bracket keys into nested objects and arrays.

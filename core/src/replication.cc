@@ -3,7 +3,7 @@
 #include <unordered_map>
 
 #include "replicore/change_log.h"
-#include "guard.h"
+#include "replicore/guard.h"
 #include "replicore/json_canonical.h"
 
 namespace replicore {

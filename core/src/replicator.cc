@@ -11,7 +11,7 @@
 #include "replicore/replicator.h"
 #include "replicore/json_limits.h"
 
-#include "guard.h"
+#include "replicore/guard.h"
 #include "replicore/replication.h"
 
 namespace replicore {

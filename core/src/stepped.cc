@@ -21,11 +21,10 @@ Result<std::string> StringField(const Json& json, const char* name) {
 
 // {"ok": result} or {"error": {code, message, details}} as the Response it stands for.
 Result<Response> ParseAnswer(const std::string& text) {
-  Result<Json> answer = ParseObject(text);
-  if (!answer.ok()) return answer.status();
-  if (auto ok = answer->find("ok"); ok != answer->end()) return Response{Status::Ok(), std::move(*ok)};
-  auto error = answer->find("error");
-  if (error == answer->end() || !error->is_object()) {
+  RC_ASSIGN_OR_RETURN(Json answer, ParseObject(text));
+  if (auto ok = answer.find("ok"); ok != answer.end()) return Response{Status::Ok(), std::move(*ok)};
+  auto error = answer.find("error");
+  if (error == answer.end() || !error->is_object()) {
     return Status::BadRequest("an answer is {\"ok\": ...} or {\"error\": {...}}");
   }
   std::optional<StatusCode> code = StatusCodeNamed(error->value("code", ""));
@@ -92,10 +91,8 @@ Json ResolveDone(const ConflictResolver&) { return nullptr; }
 }  // namespace
 
 Result<ReplicatorOptions> ParseReplicatorOptions(const Json& options) {
-  Result<std::string> model = StringField(options, "model");
-  if (!model.ok()) return model.status();
   ReplicatorOptions out;
-  out.model = *model;
+  RC_ASSIGN_OR_RETURN(out.model, StringField(options, "model"));
   out.peer = options.value("peer", "local");
   out.local_is_source = options.value("push", true);
   out.cursor_changes = options.value("cursor", false);
@@ -113,14 +110,11 @@ Result<ReplicatorOptions> ParseReplicatorOptions(const Json& options) {
 
 Result<ResolveArgs> ParseResolveArgs(const Json& args) {
   ResolveArgs out;
-  Result<std::string> model = StringField(args, "model");
-  if (!model.ok()) return model.status();
-  out.model = *model;
-  Result<std::string> how = StringField(args, "how");
-  if (!how.ok()) return how.status();
-  if (*how == "source") out.how = Resolution::kUseSource;
-  else if (*how == "target") out.how = Resolution::kUseTarget;
-  else if (*how == "manual") out.how = Resolution::kManual;
+  RC_ASSIGN_OR_RETURN(out.model, StringField(args, "model"));
+  RC_ASSIGN_OR_RETURN(std::string how, StringField(args, "how"));
+  if (how == "source") out.how = Resolution::kUseSource;
+  else if (how == "target") out.how = Resolution::kUseTarget;
+  else if (how == "manual") out.how = Resolution::kManual;
   else return Status::BadRequest("\"how\" must be \"source\", \"target\" or \"manual\"");
   auto conflict = args.find("conflict");
   if (conflict == args.end() || !conflict->is_object() || !conflict->contains("modelId") ||

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 #include "replicore/json_canonical.h"
 #include "replicore/model.h"
 #include "replicore/owner_partitions.h"
@@ -21,38 +22,6 @@ namespace replicore {
 namespace http {
 
 // ---------------------------------------------------------------- JSON text
-
-namespace {
-
-void AppendString(const std::string& s, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  const char* run = s.data();  // start of the characters not yet appended (none need escaping)
-  const char* end = s.data() + s.size();
-  for (const char* at = run; at != end; ++at) {
-    unsigned char c = static_cast<unsigned char>(*at);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(run, at);
-    run = at + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-    }
-  }
-  out->append(run, end);
-  out->push_back('"');
-}
-
-}  // namespace
 
 void AppendJsonText(const Json& value, std::string* out) {
   switch (value.type()) {
@@ -74,7 +43,7 @@ void AppendJsonText(const Json& value, std::string* out) {
       return;
     }
     case Json::value_t::string:
-      AppendString(value.get_ref<const std::string&>(), out);
+      AppendJsonString(value.get_ref<const std::string&>(), out);
       return;
     case Json::value_t::array: {
       out->push_back('[');
@@ -93,7 +62,7 @@ void AppendJsonText(const Json& value, std::string* out) {
       for (auto it = value.begin(); it != value.end(); ++it) {
         if (!first) out->push_back(',');
         first = false;
-        AppendString(it.key(), out);
+        AppendJsonString(it.key(), out);
         out->push_back(':');
         AppendJsonText(it.value(), out);
       }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 #include "replicore/json_limits.h"
 #include "replicore/model.h"
 #include "replicore/protocol.h"
@@ -101,7 +102,7 @@ bool DecodeCursor(const std::string& text, std::pair<int64_t, std::string>* out)
   long long checkpoint = std::strtoll(number.c_str(), &end, 10);
   if (end != number.c_str() + number.size()) return false;
   out->first = checkpoint;
-  out->second = DecodeSegment(text.substr(colon + 1));
+  out->second = DecodePathSegment(text.substr(colon + 1));
   return true;
 }
 

@@ -6,6 +6,7 @@
 
 #include "replicore/json_limits.h"
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 
 namespace replicore {
 namespace http {
@@ -64,42 +65,13 @@ RouteMatch MatchRoute(const std::vector<Route>& routes, const std::string& metho
   return RouteMatch{};
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
-std::string DecodeSegment(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
 std::vector<std::string> SplitPath(const std::string& raw) {
   std::vector<std::string> segments;
   size_t start = 0;
   while (start <= raw.size()) {
     size_t slash = raw.find('/', start);
     if (slash == std::string::npos) slash = raw.size();
-    if (slash > start) segments.push_back(DecodeSegment(raw.substr(start, slash - start)));
+    if (slash > start) segments.push_back(DecodePathSegment(raw.substr(start, slash - start)));
     start = slash + 1;
   }
   return segments;

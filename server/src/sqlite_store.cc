@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include "replicore/js_semantics.h"
 #include "replicore/like.h"
 #include "replicore/regex.h"
 #include "sqlite_statement.h"

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "replicore/filter.h"
+#include "replicore/js_semantics.h"
 #include "replicore/json_limits.h"
 #include "replicore/routes.h"
 
@@ -166,7 +167,7 @@ std::string RedactTokens(const std::string& target) {
     std::string part = target.substr(start, amp - start);
     size_t eq = part.find('=');
     // The name as qs reads it: percent-decoded, so "access%5Ftoken" is caught too.
-    std::string name = Lower(DecodeSegment(part.substr(0, eq)));
+    std::string name = Lower(DecodePathSegment(part.substr(0, eq)));
     if (eq != std::string::npos && name.rfind("access_token", 0) == 0) {
       part = part.substr(0, eq + 1) + "***";
     }

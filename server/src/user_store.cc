@@ -243,9 +243,8 @@ struct UserStore::Impl {
 
   // One statement without result rows. REQUIRES: mu held.
   Status Run(const std::string& sql, const std::function<void(Stmt&)>& bind) {
-    Result<sqlite3_stmt*> prepared = Prepare(sql);
-    if (!prepared.ok()) return prepared.status();
-    Stmt s(*prepared);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* prepared, Prepare(sql));
+    Stmt s(prepared);
     bind(s);
     if (sqlite3_step(s.stmt) != SQLITE_DONE) return Error("step");
     return Status::Ok();
@@ -260,13 +259,13 @@ struct UserStore::Impl {
 
   // The user of a token's hash, deleting the token if it has expired. REQUIRES: mu held.
   Result<std::string> UserOfHash(const std::string& hash) {
-    Result<sqlite3_stmt*> prepared =
-        Prepare("SELECT user_id, created, ttl FROM access_tokens WHERE token_hash = ?1");
-    if (!prepared.ok()) return prepared.status();
+    RC_ASSIGN_OR_RETURN(
+        sqlite3_stmt* prepared,
+        Prepare("SELECT user_id, created, ttl FROM access_tokens WHERE token_hash = ?1"));
     std::string user_id;
     int64_t created = 0, ttl = 0;
     {
-      Stmt s(*prepared);
+      Stmt s(prepared);
       s.Text(1, hash);
       int rc = sqlite3_step(s.stmt);
       if (rc == SQLITE_DONE) return Status::Unauthorized("invalid access token");
@@ -376,10 +375,10 @@ Result<Json> UserStore::AddUser(const std::string& username, const std::string& 
   Impl& im = *impl_;
   auto taken = [&]() -> Status {
     std::lock_guard<std::mutex> lock(im.mu);
-    Result<sqlite3_stmt*> prepared =
-        im.Prepare("SELECT username = ?1 FROM users WHERE username = ?1 OR email = ?2 LIMIT 1");
-    if (!prepared.ok()) return prepared.status();
-    Stmt s(*prepared);
+    RC_ASSIGN_OR_RETURN(
+        sqlite3_stmt* prepared,
+        im.Prepare("SELECT username = ?1 FROM users WHERE username = ?1 OR email = ?2 LIMIT 1"));
+    Stmt s(prepared);
     s.Text(1, username);
     if (email.empty()) {
       sqlite3_bind_null(s.stmt, 2);
@@ -397,16 +396,16 @@ Result<Json> UserStore::AddUser(const std::string& username, const std::string& 
   // Checked before the hash is spent, and again by the UNIQUE constraints when inserting
   // (another process, `replicore-server user add`, may insert meanwhile).
   RC_RETURN_IF_ERROR(taken());
-  Result<std::string> hash = HashPassword(password);
-  if (!hash.ok()) return hash.status();
+  RC_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
   const std::string id = NewUserId();
   const int64_t created = im.Now();
   {
     std::lock_guard<std::mutex> lock(im.mu);
-    Result<sqlite3_stmt*> prepared = im.Prepare(
-        "INSERT INTO users(id, username, email, password_hash, created) VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!prepared.ok()) return prepared.status();
-    Stmt s(*prepared);
+    RC_ASSIGN_OR_RETURN(
+        sqlite3_stmt* prepared,
+        im.Prepare("INSERT INTO users(id, username, email, password_hash, created) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    Stmt s(prepared);
     s.Text(1, id);
     s.Text(2, username);
     if (email.empty()) {
@@ -414,7 +413,7 @@ Result<Json> UserStore::AddUser(const std::string& username, const std::string& 
     } else {
       s.Text(3, email);
     }
-    s.Text(4, *hash);
+    s.Text(4, hash);
     s.Int(5, created);
     int rc = sqlite3_step(s.stmt);
     if ((rc & 0xFF) == SQLITE_CONSTRAINT) {
@@ -435,10 +434,10 @@ Result<Json> UserStore::AddUser(const std::string& username, const std::string& 
 
 Result<Json> UserStore::GetUser(const std::string& id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Result<sqlite3_stmt*> prepared =
-      impl_->Prepare("SELECT id, username, email, created FROM users WHERE id = ?1");
-  if (!prepared.ok()) return prepared.status();
-  Stmt s(*prepared);
+  RC_ASSIGN_OR_RETURN(
+      sqlite3_stmt* prepared,
+      impl_->Prepare("SELECT id, username, email, created FROM users WHERE id = ?1"));
+  Stmt s(prepared);
   s.Text(1, id);
   int rc = sqlite3_step(s.stmt);
   if (rc == SQLITE_DONE) return Status::NotFound("no user with id \"" + id + "\"");
@@ -448,10 +447,10 @@ Result<Json> UserStore::GetUser(const std::string& id) {
 
 Result<std::vector<Json>> UserStore::ListUsers() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Result<sqlite3_stmt*> prepared =
-      impl_->Prepare("SELECT id, username, email, created FROM users ORDER BY username");
-  if (!prepared.ok()) return prepared.status();
-  Stmt s(*prepared);
+  RC_ASSIGN_OR_RETURN(
+      sqlite3_stmt* prepared,
+      impl_->Prepare("SELECT id, username, email, created FROM users ORDER BY username"));
+  Stmt s(prepared);
   std::vector<Json> users;
   int rc;
   while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) users.push_back(Impl::UserJson(s));
@@ -471,12 +470,11 @@ Result<Json> UserStore::Login(By by, const std::string& name, const std::string&
   std::optional<std::pair<std::string, std::string>> found;  // {id, password_hash}
   {
     std::lock_guard<std::mutex> lock(im.mu);
-    Result<sqlite3_stmt*> prepared =
-        im.Prepare(by == By::kEmail
-                       ? "SELECT id, password_hash FROM users WHERE email = ?1"
-                       : "SELECT id, password_hash FROM users WHERE username = ?1");
-    if (!prepared.ok()) return prepared.status();
-    Stmt s(*prepared);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* prepared,
+                        im.Prepare(by == By::kEmail
+                                       ? "SELECT id, password_hash FROM users WHERE email = ?1"
+                                       : "SELECT id, password_hash FROM users WHERE username = ?1"));
+    Stmt s(prepared);
     s.Text(1, name);
     int rc = sqlite3_step(s.stmt);
     if (rc == SQLITE_ROW) {
@@ -550,8 +548,7 @@ Status UserStore::Logout(const std::string& token) {
   }
   const std::string hash = TokenHash(token);
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Result<std::string> user = impl_->UserOfHash(hash);
-  if (!user.ok()) return user.status();
+  RC_RETURN_IF_ERROR(impl_->UserOfHash(hash).status());  // an unknown token is an error
   return impl_->Run("DELETE FROM access_tokens WHERE token_hash = ?1",
                     [&](Stmt& s) { s.Text(1, hash); });
 }

@@ -2,7 +2,7 @@
 // same stored instances, canonical JSON and Change rows as LoopBack 3.28 recorded.
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <string_view>
 
 #include "core/test_util.h"
 #include "replicore/database.h"
@@ -20,17 +20,18 @@ namespace {
 Json JsInputToJson(const Json& input, bool undefined_as_null) {
   if (!input.is_object()) return input;
   Json out = Json::object();
-  static const std::regex kDate(R"re(^\(new Date\("(.*)"\)\)$)re");
   for (auto it = input.begin(); it != input.end(); ++it) {
     if (it->is_string()) {
       const std::string& s = it->get_ref<const std::string&>();
-      std::smatch match;
       if (s == "(undefined)") {
         if (undefined_as_null) out[it.key()] = nullptr;
         continue;
       }
-      if (std::regex_match(s, match, kDate)) {
-        out[it.key()] = match[1].str();
+      // (new Date("<text>")) becomes <text>.
+      constexpr std::string_view kDateStart = "(new Date(\"", kDateEnd = "\"))";
+      if (s.size() >= kDateStart.size() + kDateEnd.size() && s.rfind(kDateStart, 0) == 0 &&
+          s.compare(s.size() - kDateEnd.size(), kDateEnd.size(), kDateEnd) == 0) {
+        out[it.key()] = s.substr(kDateStart.size(), s.size() - kDateStart.size() - kDateEnd.size());
         continue;
       }
     }

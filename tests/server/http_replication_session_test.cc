@@ -62,7 +62,7 @@ std::vector<Json> LoadExchanges(const std::string& scenario) {
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(kSessionDir + "/" + scenario)) {
     std::string name = entry.path().filename().string();
-    if (std::regex_match(name, std::regex(R"(\d{3}-.*\.json)"))) files.push_back(entry.path().string());
+    if (MatchesWhole(name, R"(\d{3}-.*\.json)")) files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());
   std::vector<Json> exchanges;

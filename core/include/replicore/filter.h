@@ -65,9 +65,6 @@ using PropertyTypeLookup = std::function<std::optional<std::string>(std::string_
 Result<Filter> ParseFilter(const Json& filter, const PropertyTypeLookup* types = nullptr);
 Result<Where> ParseWhere(const Json& where, const PropertyTypeLookup* types = nullptr);
 
-// JavaScript's string order (UTF-16 code units) on UTF-8 text: <0, 0, >0. No allocation.
-int CompareUtf16(std::string_view a, std::string_view b);
-
 // LoopBack's bracket query form as the qs module decodes it:
 //   "filter[where][completed]=true&filter[limit]=2" -> {"filter":{"where":{"completed":"true"},"limit":"2"}}
 // Also "filter={...json...}" (URL-encoded). Returns the object of all query parameters;

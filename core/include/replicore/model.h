@@ -103,6 +103,12 @@ class ModelDefinition {
   Result<std::string> IdOf(const Json& record) const;
 
  private:
+  // Parse and Normalize without their guard, which turns an exception (a case the checks
+  // missed) into a validation error.
+  static Result<ModelDefinition> ParseUnguarded(const Json& definition);
+  Result<Json> NormalizeUnguarded(const Json& data, const Environment& env,
+                                  const NormalizeOptions& options) const;
+
   std::string name_;
   std::string plural_;
   std::string base_;

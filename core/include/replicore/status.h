@@ -123,4 +123,16 @@ class [[nodiscard]] Result {
     if (!rc_status_.ok()) return rc_status_;      \
   } while (false)
 
+// Early return on error, else the value: RC_ASSIGN_OR_RETURN(Filter filter, ParseFilter(json));
+// or, into an existing variable, RC_ASSIGN_OR_RETURN(filter.where, ParseWhere(json));
+// `expr` is a Result<T>. Expands to several statements, so it needs a block around it.
+#define RC_ASSIGN_OR_RETURN(lhs, ...) \
+  RC_ASSIGN_OR_RETURN_IMPL_(RC_CONCAT_(rc_result_, __LINE__), lhs, __VA_ARGS__)
+#define RC_ASSIGN_OR_RETURN_IMPL_(result, lhs, ...) \
+  auto result = (__VA_ARGS__);                       \
+  if (!result.ok()) return result.status();          \
+  lhs = std::move(result).value()
+#define RC_CONCAT_(a, b) RC_CONCAT_INNER_(a, b)
+#define RC_CONCAT_INNER_(a, b) a##b
+
 #endif  // REPLICORE_STATUS_H_

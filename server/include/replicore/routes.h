@@ -75,8 +75,6 @@ enum class BodyKind { kObject, kArray };
 // [] by `kind`. Any other content type with a body is 415, never an empty create.
 std::optional<ApiResponse> ParseBody(const ApiRequest& request, BodyKind kind, Json* out);
 
-// A path segment as Express decodes a route parameter (%XX only; '+' stays).
-std::string DecodeSegment(const std::string& s);
 // The non-empty segments of a raw path, decoded.
 std::vector<std::string> SplitPath(const std::string& raw);
 

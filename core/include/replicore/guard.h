@@ -1,6 +1,9 @@
-// Private to core/src: the last line of defence that keeps exceptions inside the core.
-#ifndef REPLICORE_SRC_GUARD_H_
-#define REPLICORE_SRC_GUARD_H_
+// The one way replicore turns an exception into an error value: Guard (or GuardWith, when the
+// error is not a Status or needs its own message) around the body of a function that must not
+// throw. Boundaries that parse foreign input catch the parser's own exception instead
+// (ParseJsonWithin), and the server's httplib exception handler is httplib's hook.
+#ifndef REPLICORE_GUARD_H_
+#define REPLICORE_GUARD_H_
 
 #include <exception>
 #include <string>
@@ -8,6 +11,16 @@
 #include "replicore/status.h"
 
 namespace replicore {
+
+// Runs `body`; a std::exception becomes on_exception(e), converted to body's return type.
+template <typename Fn, typename OnException>
+auto GuardWith(Fn&& body, OnException&& on_exception) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return on_exception(e);
+  }
+}
 
 // Runs `body` and turns any exception into a status naming `what`: no exception may leave
 // a public core function. A request's input is validated before it is used, so there an
@@ -17,14 +30,12 @@ namespace replicore {
 // names whose fault it is (kBadRequest for a malformed answer, kStorage for a corrupt state).
 template <typename Fn>
 auto Guard(const char* what, Fn&& body, StatusCode code = StatusCode::kInternal) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
+  return GuardWith(body, [&](const std::exception& e) {
     const char* kind = code == StatusCode::kInternal ? ": unexpected exception (" : ": malformed (";
     return Status(code, std::string(what) + kind + e.what() + ")");
-  }
+  });
 }
 
 }  // namespace replicore
 
-#endif  // REPLICORE_SRC_GUARD_H_
+#endif  // REPLICORE_GUARD_H_
