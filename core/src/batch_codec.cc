@@ -1,6 +1,7 @@
 #include "replicore/batch_codec.h"
 
 #include "json_text.h"
+#include "replicore/js_semantics.h"
 #include "replicore/json_canonical.h"
 
 namespace replicore {

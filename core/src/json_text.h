@@ -42,9 +42,6 @@ class JsonTextReader {
 // object. Reads the member names only, building nothing.
 std::optional<std::string_view> MemberText(std::string_view object_text, std::string_view name);
 
-// Appends `s` as a JSON string literal (escaping '"', '\' and control characters).
-void AppendJsonString(std::string_view s, std::string* out);
-
 }  // namespace replicore
 
 #endif  // REPLICORE_JSON_TEXT_H_
