@@ -27,37 +27,11 @@ void AppendChange(const Change& change, std::string* out) {
   out->push_back(']');
 }
 
-bool IsStringOrNull(const Json& value) { return value.is_string() || value.is_null(); }
-
-Result<Change> DecodeChange(const std::string& model, const std::string& model_id,
-                            const Json& row) {
-  if (!row.is_array() || row.size() < 2 || row.size() > 3 || !IsStringOrNull(row[0]) ||
-      !row[1].is_number_integer() || (row.size() == 3 && !IsStringOrNull(row[2]))) {
-    return Status::BadRequest("batch: malformed change row of " + model + " " + model_id);
-  }
-  Change change;
-  change.id = ChangeId(model, model_id);
-  if (row[0].is_string()) change.rev = row[0].get<std::string>();
-  change.checkpoint = row[1].get<int64_t>();
-  if (row.size() == 3) {
-    change.prev_set = true;
-    if (row[2].is_string()) change.prev = row[2].get<std::string>();
-  }
-  change.model_name = model;
-  change.model_id = model_id;
-  return change;
-}
-
 Result<Json> ParseSpan(std::string_view span, const char* what) {
   // Parsed from a std::string, as everywhere in the core: one lexer instantiation in the wasm.
   Json value = Json::parse(std::string(span), nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return Status::BadRequest(std::string("batch: malformed ") + what);
   return value;
-}
-
-// [model, id, value] with string model and id.
-bool IsTriple(const Json& entry) {
-  return entry.is_array() && entry.size() == 3 && entry[0].is_string() && entry[1].is_string();
 }
 
 // The record entries [[model, id, data | null], ...] that come next. Only the data is kept
@@ -93,21 +67,43 @@ Status DecodeRecords(JsonTextReader& reader, bool canonical, Batch* batch) {
   return reader.Expect(']');
 }
 
-Status DecodeChanges(const Json& rows, Batch* batch) {
-  if (!rows.is_array()) return Status::BadRequest("batch: \"x\" must be an array");
-  for (const Json& entry : rows) {
-    if (!IsTriple(entry)) return Status::BadRequest("batch: malformed change entry");
-    const std::string model = entry[0].get<std::string>();
-    const std::string model_id = entry[1].get<std::string>();
-    std::optional<Change> change;
-    if (!entry[2].is_null()) {
-      Result<Change> decoded = DecodeChange(model, model_id, entry[2]);
-      if (!decoded.ok()) return decoded.status();
-      change = std::move(decoded).value();
+// The change entries [[model, modelId, [rev | null, checkpoint(, prev | null)] | null], ...]
+// that come next, read from the text (a page holds one per record).
+Status DecodeChanges(JsonTextReader& reader, Batch* batch) {
+  RC_RETURN_IF_ERROR(reader.Expect('['));
+  if (reader.Consume(']')) return Status::Ok();
+  do {
+    ChangeWrite write;
+    RC_RETURN_IF_ERROR(reader.Expect('['));
+    RC_ASSIGN_OR_RETURN(write.model, reader.String());
+    RC_RETURN_IF_ERROR(reader.Expect(','));
+    RC_ASSIGN_OR_RETURN(write.model_id, reader.String());
+    RC_RETURN_IF_ERROR(reader.Expect(','));
+    if (reader.Consume('[')) {
+      Change change;
+      RC_ASSIGN_OR_RETURN(change.rev, reader.StringOrNull());
+      RC_RETURN_IF_ERROR(reader.Expect(','));
+      RC_ASSIGN_OR_RETURN(change.checkpoint, reader.Integer());
+      if (reader.Consume(',')) {
+        change.prev_set = true;
+        RC_ASSIGN_OR_RETURN(change.prev, reader.StringOrNull());
+      }
+      RC_RETURN_IF_ERROR(reader.Expect(']'));
+      change.id = ChangeId(write.model, write.model_id);
+      change.model_name = write.model;
+      change.model_id = write.model_id;
+      write.change = std::move(change);
+    } else {
+      Result<std::string_view> null = reader.Value();
+      if (!null.ok() || *null != "null") {
+        return Status::BadRequest("batch: malformed change row of " + write.model + " " +
+                                  write.model_id);
+      }
     }
-    batch->changes.push_back({model, model_id, std::move(change)});
-  }
-  return Status::Ok();
+    RC_RETURN_IF_ERROR(reader.Expect(']'));
+    batch->changes.push_back(std::move(write));
+  } while (reader.Consume(','));
+  return reader.Expect(']');
 }
 
 Status DecodeMeta(const Json& entries, Batch* batch) {
@@ -135,14 +131,16 @@ Result<Batch> DecodeOne(JsonTextReader& reader) {
       RC_RETURN_IF_ERROR(DecodeRecords(reader, canonical, &batch));
       continue;
     }
+    if (*key == "x") {
+      RC_RETURN_IF_ERROR(DecodeChanges(reader, &batch));
+      continue;
+    }
     Result<std::string_view> text = reader.Value();
     if (!text.ok()) return text.status();
     Result<Json> value = ParseSpan(*text, key->c_str());
     if (!value.ok()) return value.status();
     if (*key == "c") {
       canonical = *value == Json(1);
-    } else if (*key == "x") {
-      RC_RETURN_IF_ERROR(DecodeChanges(*value, &batch));
     } else if (*key == "k") {
       if (!value->is_number_integer()) return Status::BadRequest("batch: \"k\" must be an integer");
       batch.checkpoint = value->get<int64_t>();

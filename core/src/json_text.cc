@@ -93,15 +93,47 @@ Result<std::string> JsonTextReader::String() {
   return parsed.get<std::string>();
 }
 
+Result<std::optional<std::string>> JsonTextReader::StringOrNull() {
+  SkipSpace();
+  if (text_.compare(pos_, 4, "null") == 0) {
+    pos_ += 4;
+    return std::optional<std::string>();
+  }
+  Result<std::string> text = String();
+  if (!text.ok()) return text.status();
+  return std::optional<std::string>(std::move(text).value());
+}
+
+Result<int64_t> JsonTextReader::Integer() {
+  Result<std::string_view> span = Value();
+  if (!span.ok()) return span.status();
+  const std::string_view digits = span->substr(span->front() == '-' ? 1 : 0);
+  if (digits.empty() || digits.size() > 18 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return Fail("expected an integer");
+  }
+  int64_t value = 0;
+  for (const char c : digits) value = value * 10 + (c - '0');
+  return span->front() == '-' ? -value : value;
+}
+
 std::optional<std::string_view> MemberText(std::string_view object_text, std::string_view name) {
   JsonTextReader reader(object_text);
   if (!reader.Consume('{') || reader.Consume('}')) return std::nullopt;
   do {
-    Result<std::string> key = reader.String();
-    if (!key.ok() || !reader.Expect(':').ok()) return std::nullopt;
+    Result<std::string_view> key = reader.Value();  // the quoted name, unescaped only if needed
+    if (!key.ok() || key->size() < 2 || key->front() != '"' || !reader.Expect(':').ok()) {
+      return std::nullopt;
+    }
     Result<std::string_view> value = reader.Value();
     if (!value.ok()) return std::nullopt;
-    if (*key == name) return *value;
+    const std::string_view raw = key->substr(1, key->size() - 2);
+    if (raw.find('\\') == std::string_view::npos) {
+      if (raw == name) return *value;
+    } else if (Result<std::string> unescaped = JsonTextReader(*key).String();
+               unescaped.ok() && *unescaped == name) {
+      return *value;
+    }
   } while (reader.Consume(','));
   return std::nullopt;
 }

@@ -4,6 +4,7 @@
 #ifndef REPLICORE_JSON_TEXT_H_
 #define REPLICORE_JSON_TEXT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ class JsonTextReader {
   Result<std::string_view> Value();
   // The next value, which must be a string, unescaped.
   Result<std::string> String();
+  // A string, or nullopt for null.
+  Result<std::optional<std::string>> StringOrNull();
+  // The next value, which must be an integer (no fraction, no exponent) in int64 range.
+  Result<int64_t> Integer();
 
  private:
   void SkipSpace();
