@@ -26,6 +26,12 @@ const Json& Record::tree() const {
   return *tree_;
 }
 
+Json Record::CopyTree() const {
+  if (tree_) return *tree_;
+  Json parsed = Json::parse(*text_, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? Json() : parsed;
+}
+
 Record Record::TextOnly() const {
   Record record;
   record.text_ = text_;

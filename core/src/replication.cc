@@ -152,7 +152,7 @@ static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& mode
       if (record->has_value()) {
         writes.push_back(Json{{"type", ChangeTypeName(type)},
                               {"change", std::move(item)},
-                              {"data", ***record}});
+                              {"data", (*record)->CopyTree()}});
         continue;
       }
       // Gone since the diff: send its true state (§8.10).

@@ -27,6 +27,8 @@ class Record {
   const Json& tree() const;
   const Json& operator*() const { return tree(); }
   const Json* operator->() const { return &tree(); }
+  // A tree of its own, to move into a message: the kept tree copied, or a fresh parse.
+  Json CopyTree() const;
   // This record without its parsed tree: what a store keeps, so memory holds text only.
   Record TextOnly() const;
   bool has_tree() const { return tree_ != nullptr; }
