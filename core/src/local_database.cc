@@ -5,6 +5,7 @@
 
 #include "replicore/batch_codec.h"
 #include "replicore/conflict_resolver.h"
+#include "replicore/guard.h"
 #include "replicore/json_canonical.h"
 #include "replicore/replicator.h"
 #include "replicore/stepped.h"
@@ -19,11 +20,9 @@ std::string OkText(const Json& value) { return OkText(value.dump()); }
 // No exception leaves a call: JS would see a bare number or an opaque wasm exception.
 template <typename Fn>
 std::string Guarded(const std::string& what, Fn&& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
+  return GuardWith(body, [&](const std::exception& e) {
     return ErrorText(Status::Internal(what + ": unexpected exception (" + e.what() + ")"));
-  }
+  });
 }
 
 std::string ResultText(Result<std::string> result) {
