@@ -1,5 +1,6 @@
 // The answering party: maps a request onto the replication operations.
 #include "replicore/protocol.h"
+#include "replicore/guard.h"
 #include "replicore/json_limits.h"
 
 #include "replicore/replication.h"
@@ -77,14 +78,18 @@ Json TakeArray(Json& args, const char* key) {
 static Response AnswerUnguarded(Database& db, const std::string& model, Request request);
 
 Response Answer(Database& db, const std::string& model, Request request) {
-  try {
-    if (!request.args.is_object()) return Response{Status::BadRequest("request args must be an object"), nullptr};
-    return AnswerUnguarded(db, model, std::move(request));
-  } catch (const std::exception& e) {  // args are checked before use: this is a bug
-    return Response{Status::Internal(std::string(OpName(request.op)) +
-                                     ": unexpected exception (" + e.what() + ")"),
-                    nullptr};
-  }
+  return GuardWith(
+      [&]() -> Response {
+        if (!request.args.is_object()) {
+          return Response{Status::BadRequest("request args must be an object"), nullptr};
+        }
+        return AnswerUnguarded(db, model, std::move(request));
+      },
+      [&](const std::exception& e) {  // args are checked before use: this is a bug
+        return Response{Status::Internal(std::string(OpName(request.op)) +
+                                         ": unexpected exception (" + e.what() + ")"),
+                        nullptr};
+      });
 }
 
 

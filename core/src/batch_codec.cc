@@ -42,27 +42,23 @@ Status DecodeRecords(JsonTextReader& reader, bool canonical, Batch* batch) {
   if (reader.Consume(']')) return Status::Ok();
   do {
     RC_RETURN_IF_ERROR(reader.Expect('['));
-    Result<std::string> model = reader.String();
-    if (!model.ok()) return model.status();
+    RC_ASSIGN_OR_RETURN(std::string model, reader.String());
     RC_RETURN_IF_ERROR(reader.Expect(','));
-    Result<std::string> id = reader.String();
-    if (!id.ok()) return id.status();
+    RC_ASSIGN_OR_RETURN(std::string id, reader.String());
     RC_RETURN_IF_ERROR(reader.Expect(','));
-    Result<std::string_view> text = reader.Value();
-    if (!text.ok()) return text.status();
+    RC_ASSIGN_OR_RETURN(std::string_view text, reader.Value());
     RC_RETURN_IF_ERROR(reader.Expect(']'));
     std::optional<Record> data;
-    if (*text != "null") {
-      if (text->front() != '{') return Status::BadRequest("batch: a record must be an object or null");
+    if (text != "null") {
+      if (text.front() != '{') return Status::BadRequest("batch: a record must be an object or null");
       if (canonical) {
-        data = Record::FromCanonicalText(std::string(*text));
+        data = Record::FromCanonicalText(std::string(text));
       } else {
-        Result<Json> tree = ParseSpan(*text, "record");
-        if (!tree.ok()) return tree.status();
-        data = Record::FromTree(std::move(tree).value());
+        RC_ASSIGN_OR_RETURN(Json tree, ParseSpan(text, "record"));
+        data = Record::FromTree(std::move(tree));
       }
     }
-    batch->records.push_back({std::move(model).value(), std::move(id).value(), std::move(data)});
+    batch->records.push_back({std::move(model), std::move(id), std::move(data)});
   } while (reader.Consume(','));
   return reader.Expect(']');
 }
@@ -124,28 +120,25 @@ Result<Batch> DecodeOne(JsonTextReader& reader) {
   RC_RETURN_IF_ERROR(reader.Expect('{'));
   if (reader.Consume('}')) return batch;
   do {
-    Result<std::string> key = reader.String();
-    if (!key.ok()) return key.status();
+    RC_ASSIGN_OR_RETURN(std::string key, reader.String());
     RC_RETURN_IF_ERROR(reader.Expect(':'));
-    if (*key == "r") {
+    if (key == "r") {
       RC_RETURN_IF_ERROR(DecodeRecords(reader, canonical, &batch));
       continue;
     }
-    if (*key == "x") {
+    if (key == "x") {
       RC_RETURN_IF_ERROR(DecodeChanges(reader, &batch));
       continue;
     }
-    Result<std::string_view> text = reader.Value();
-    if (!text.ok()) return text.status();
-    Result<Json> value = ParseSpan(*text, key->c_str());
-    if (!value.ok()) return value.status();
-    if (*key == "c") {
-      canonical = *value == Json(1);
-    } else if (*key == "k") {
-      if (!value->is_number_integer()) return Status::BadRequest("batch: \"k\" must be an integer");
-      batch.checkpoint = value->get<int64_t>();
-    } else if (*key == "m") {
-      RC_RETURN_IF_ERROR(DecodeMeta(*value, &batch));
+    RC_ASSIGN_OR_RETURN(std::string_view text, reader.Value());
+    RC_ASSIGN_OR_RETURN(Json value, ParseSpan(text, key.c_str()));
+    if (key == "c") {
+      canonical = value == Json(1);
+    } else if (key == "k") {
+      if (!value.is_number_integer()) return Status::BadRequest("batch: \"k\" must be an integer");
+      batch.checkpoint = value.get<int64_t>();
+    } else if (key == "m") {
+      RC_RETURN_IF_ERROR(DecodeMeta(value, &batch));
     }
   } while (reader.Consume(','));
   RC_RETURN_IF_ERROR(reader.Expect('}'));
@@ -205,9 +198,8 @@ Result<std::vector<Batch>> DecodeBatches(std::string_view text) {
   JsonTextReader reader(text);
   std::vector<Batch> batches;
   auto one = [&]() -> Status {
-    Result<Batch> batch = DecodeOne(reader);
-    if (!batch.ok()) return batch.status();
-    batches.push_back(std::move(batch).value());
+    RC_ASSIGN_OR_RETURN(Batch batch, DecodeOne(reader));
+    batches.push_back(std::move(batch));
     return Status::Ok();
   };
   if (reader.Consume('[')) {

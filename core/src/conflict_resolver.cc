@@ -71,9 +71,8 @@ Status ConflictResolver::Begin() {
         for (auto it = manual_data_.begin(); it != manual_data_.end(); ++it) {
           merged[it.key()] = *it;
         }
-        auto model = local_->GetModel(model_);
-        if (!model.ok()) return model.status();
-        merged[(*model)->id_property().name] = conflict_.model_id;
+        RC_ASSIGN_OR_RETURN(const ModelDefinition* model, local_->GetModel(model_));
+        merged[model->id_property().name] = conflict_.model_id;
         return WriteSource(merged, true);
       });
   }
@@ -131,10 +130,9 @@ Status ConflictResolver::Write(bool on_local, const Json& record, Continuation n
   (on_local ? wrote_local_ : wrote_remote_) = true;
   const Json& shown = on_local == conflict_.local_is_source ? conflict_.source_change : conflict_.target_change;
   const Json shown_rev = shown.is_object() ? shown.value("rev", Json()) : Json();
-  auto model = local_->GetModel(model_);
-  if (!model.ok()) return model.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* model, local_->GetModel(model_));
   Json change{{"modelId", conflict_.model_id}, {"modelName", model_}, {"prev", shown_rev},
-              {"rev", record.is_null() ? Json() : Json((*model)->RevisionOf(record))},
+              {"rev", record.is_null() ? Json() : Json(model->RevisionOf(record))},
               {"checkpoint", 0}};
   // "create" where the conflict showed no record: it applies only if there still is none
   // (LoopBack 3's bulkUpdate also crashes on an "update" of a record it lacks).
@@ -157,8 +155,7 @@ Status ConflictResolver::Finish() {
   // invisible create+delete change, and the delete is never replicated.
   if (wrote_local_) {
     wrote_local_ = false;
-    auto bumped = local_->Checkpoint();
-    if (!bumped.ok()) return bumped.status();
+    RC_RETURN_IF_ERROR(local_->Checkpoint().status());
   }
   if (wrote_remote_) {
     wrote_remote_ = false;

@@ -37,9 +37,8 @@ Status Database::AddModel(ModelDefinition model) {
 }
 
 Status Database::AddModel(const Json& definition) {
-  Result<ModelDefinition> model = ModelDefinition::Parse(definition);
-  if (!model.ok()) return model.status();
-  return AddModel(std::move(model).value());
+  RC_ASSIGN_OR_RETURN(ModelDefinition model, ModelDefinition::Parse(definition));
+  return AddModel(std::move(model));
 }
 
 Result<const ModelDefinition*> Database::GetModel(const std::string& name) const {
@@ -61,57 +60,45 @@ Result<Filter> Database::ParseFilterFor(const ModelDefinition& model, const Json
 }
 
 Result<std::optional<Record>> Database::FindById(const std::string& model, const std::string& id) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_RETURN_IF_ERROR(GetModel(model).status());
   return store_->Get(model, id);
 }
 
 Result<std::vector<Record>> Database::Find(const std::string& model, const Json& filter) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
-  Result<Filter> parsed = ParseFilterFor(**def, filter);
-  if (!parsed.ok()) return parsed.status();
-  return store_->Find(model, *parsed);
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
+  RC_ASSIGN_OR_RETURN(Filter parsed, ParseFilterFor(*def, filter));
+  return store_->Find(model, parsed);
 }
 
 Result<std::optional<Record>> Database::FindOne(const std::string& model, const Json& filter) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
-  Result<Filter> parsed = ParseFilterFor(**def, filter);
-  if (!parsed.ok()) return parsed.status();
-  parsed->limit = 1;
-  auto found = store_->Find(model, *parsed);
-  if (!found.ok()) return found.status();
-  if (found->empty()) return std::optional<Record>();
-  return std::optional<Record>(std::move(found->front()));
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
+  RC_ASSIGN_OR_RETURN(Filter parsed, ParseFilterFor(*def, filter));
+  parsed.limit = 1;
+  RC_ASSIGN_OR_RETURN(std::vector<Record> found, store_->Find(model, parsed));
+  if (found.empty()) return std::optional<Record>();
+  return std::optional<Record>(std::move(found.front()));
 }
 
 Result<size_t> Database::Count(const std::string& model, const Json& where) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   Where parsed;
   if (!where.is_null()) {
-    PropertyTypeLookup lookup = (*def)->TypeLookup();
-    Result<Where> w = ParseWhere(where, &lookup);
-    if (!w.ok()) return w.status();
-    parsed = std::move(w).value();
+    PropertyTypeLookup lookup = def->TypeLookup();
+    RC_ASSIGN_OR_RETURN(parsed, ParseWhere(where, &lookup));
   }
   return store_->Count(model, parsed);
 }
 
 Result<bool> Database::Exists(const std::string& model, const std::string& id) {
-  auto found = FindById(model, id);
-  if (!found.ok()) return found.status();
-  return found->has_value();
+  RC_ASSIGN_OR_RETURN(std::optional<Record> found, FindById(model, id));
+  return found.has_value();
 }
 
 Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
                           std::optional<Record> record, int64_t checkpoint, Batch* batch) {
   std::optional<Change> stored_change;
   if (model.track_changes()) {
-    auto change = store_->GetChange(model.name(), id);
-    if (!change.ok()) return change.status();
-    stored_change = std::move(change).value();
+    RC_ASSIGN_OR_RETURN(stored_change, store_->GetChange(model.name(), id));
   }
   return AddWrite(model, id, std::move(record), checkpoint, stored_change, batch);
 }
@@ -138,12 +125,10 @@ Result<CommittedBatch> Database::Commit(Batch batch) {
 
 Result<Record> Database::WriteOne(const ModelDefinition& model, const std::string& id,
                                   Record record) {
-  auto checkpoint = store_->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
   Batch batch;
-  RC_RETURN_IF_ERROR(AddWrite(model, id, record, *checkpoint, &batch));
-  auto committed = Commit(std::move(batch));
-  if (!committed.ok()) return committed.status();
+  RC_RETURN_IF_ERROR(AddWrite(model, id, record, checkpoint, &batch));
+  RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   return record;
 }
 
@@ -157,28 +142,22 @@ Json Database::PrefillNulls(const ModelDefinition& model, const Json& data) cons
 }
 
 Result<Record> Database::Create(const std::string& model, const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
-  Result<Json> record = (*def)->Normalize(data, env_);
-  if (!record.ok()) return record.status();
-  Result<std::string> id = (*def)->IdOf(*record);
-  if (!id.ok()) return id.status();
-  auto existing = store_->Get(model, *id);
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    return Status::Conflict("Duplicate entry for " + model + "." + (*def)->id_property().name);
+  RC_ASSIGN_OR_RETURN(Json record, def->Normalize(data, env_));
+  RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(record));
+  RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
+  if (existing.has_value()) {
+    return Status::Conflict("Duplicate entry for " + model + "." + def->id_property().name);
   }
-  return WriteOne(**def, *id, Record::FromTree(std::move(record).value()));
+  return WriteOne(*def, id, Record::FromTree(std::move(record)));
 }
 
 Result<std::vector<Record>> Database::CreateMany(const std::string& model, const Json& array) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   if (!array.is_array()) return Status::BadRequest("create of many expects an array of objects");
-  auto checkpoint = store_->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
-  const std::string& id_name = (*def)->id_property().name;
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
+  const std::string& id_name = def->id_property().name;
   std::vector<Record> created;
   std::set<std::string> ids;
   Batch batch;
@@ -191,181 +170,147 @@ Result<std::vector<Record>> Database::CreateMany(const std::string& model, const
     };
     Status is_object = RequireObject(array[index]);
     if (!is_object.ok()) return failed(is_object);
-    Result<Json> record = (*def)->Normalize(array[index], env_);
+    Result<Json> record = def->Normalize(array[index], env_);
     if (!record.ok()) return failed(record.status());
-    Result<std::string> id = (*def)->IdOf(*record);
+    Result<std::string> id = def->IdOf(*record);
     if (!id.ok()) return failed(id.status());
-    auto existing = store_->Get(model, *id);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value() || !ids.insert(*id).second) {
+    RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, *id));
+    if (existing.has_value() || !ids.insert(*id).second) {
       return failed(Status::Conflict("Duplicate entry for " + model + "." + id_name));
     }
     Record stored = Record::FromTree(std::move(record).value());
-    RC_RETURN_IF_ERROR(AddWrite(**def, *id, stored, *checkpoint, &batch));
+    RC_RETURN_IF_ERROR(AddWrite(*def, *id, stored, checkpoint, &batch));
     created.push_back(std::move(stored));
   }
   if (batch.empty()) return created;
-  auto committed = Commit(std::move(batch));
-  if (!committed.ok()) return committed.status();
+  RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   return created;
 }
 
 Result<Record> Database::GetExisting(const std::string& model, const std::string& id) {
-  auto existing = store_->Get(model, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) {
+  RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
+  if (!existing.has_value()) {
     return Status::NotFound("Unknown \"" + model + "\" id \"" + id + "\".");
   }
-  return std::move(**existing);
+  return std::move(*existing);
 }
 
 Result<Record> Database::PatchAttributes(const std::string& model, const std::string& id,
                                        const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
-  auto existing = GetExisting(model, id);
-  if (!existing.ok()) return existing.status();
-  Json merged = Merge(**existing, data, (*def)->id_property().name);
-  Result<Json> record = (*def)->Normalize(merged, env_, NormalizeOptions{false, false});
-  if (!record.ok()) return record.status();
-  return WriteOne(**def, id, Record::FromTree(std::move(record).value()));
+  RC_ASSIGN_OR_RETURN(Record existing, GetExisting(model, id));
+  Json merged = Merge(*existing, data, def->id_property().name);
+  RC_ASSIGN_OR_RETURN(Json record, def->Normalize(merged, env_, NormalizeOptions{false, false}));
+  return WriteOne(*def, id, Record::FromTree(std::move(record)));
 }
 
 Result<Record> Database::ReplaceById(const std::string& model, const std::string& id,
                                    const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
-  auto existing = GetExisting(model, id);
-  if (!existing.ok()) return existing.status();
+  RC_ASSIGN_OR_RETURN(Record existing, GetExisting(model, id));
   Json replacement = data;
   // Keep the stored id value (and its type) whatever the body says.
-  replacement[(*def)->id_property().name] = (**existing)[(*def)->id_property().name];
-  Result<Json> record = (*def)->Normalize(replacement, env_);
-  if (!record.ok()) return record.status();
-  return WriteOne(**def, id, Record::FromTree(std::move(record).value()));
+  replacement[def->id_property().name] = (*existing)[def->id_property().name];
+  RC_ASSIGN_OR_RETURN(Json record, def->Normalize(replacement, env_));
+  return WriteOne(*def, id, Record::FromTree(std::move(record)));
 }
 
 Result<Record> Database::PatchOrCreate(const std::string& model, const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
-  Json patch = PrefillNulls(**def, data);
-  const std::string& id_name = (*def)->id_property().name;
+  Json patch = PrefillNulls(*def, data);
+  const std::string& id_name = def->id_property().name;
   if (patch.contains(id_name) && !patch[id_name].is_null()) {
-    Result<std::string> id = (*def)->IdOf(patch);
-    if (!id.ok()) return id.status();
-    auto existing = store_->Get(model, *id);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return PatchAttributes(model, *id, patch);
+    RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(patch));
+    RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
+    if (existing.has_value()) return PatchAttributes(model, id, patch);
   }
   Result<Record> created = Create(model, patch);
   if (!created.ok()) return created;
   // LoopBack answers an upsert that creates with the data as sent (coerced, without the
   // defaults it stored): revisions-e2e "upsert-new", capture 022.
-  Result<Json> sent = (*def)->Normalize(patch, env_, NormalizeOptions{false, false});
+  Result<Json> sent = def->Normalize(patch, env_, NormalizeOptions{false, false});
   if (!sent.ok()) return created;
   (*sent)[id_name] = (**created)[id_name];
   return Record::FromTree(std::move(sent).value());
 }
 
 Result<Record> Database::ReplaceOrCreate(const std::string& model, const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
-  const std::string& id_name = (*def)->id_property().name;
+  const std::string& id_name = def->id_property().name;
   if (data.contains(id_name) && !data[id_name].is_null()) {
-    Result<std::string> id = (*def)->IdOf(data);
-    if (!id.ok()) return id.status();
-    auto existing = store_->Get(model, *id);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return ReplaceById(model, *id, data);
+    RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(data));
+    RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
+    if (existing.has_value()) return ReplaceById(model, id, data);
   }
   return Create(model, data);
 }
 
 Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
                                    const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   Json filter = {{"where", where.is_null() ? Json::object() : where}};
-  auto matching = Find(model, filter);
-  if (!matching.ok()) return matching.status();
-  auto checkpoint = store_->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
+  RC_ASSIGN_OR_RETURN(std::vector<Record> matching, Find(model, filter));
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
   Batch batch;
-  const std::string& id_name = (*def)->id_property().name;
-  for (const Record& existing : *matching) {
-    Result<Json> record =
-        (*def)->Normalize(Merge(*existing, data, id_name), env_, NormalizeOptions{false, false});
-    if (!record.ok()) return record.status();
-    Result<std::string> id = (*def)->IdOf(*record);
-    if (!id.ok()) return id.status();
-    RC_RETURN_IF_ERROR(
-        AddWrite(**def, *id, Record::FromTree(std::move(record).value()), *checkpoint, &batch));
+  const std::string& id_name = def->id_property().name;
+  for (const Record& existing : matching) {
+    RC_ASSIGN_OR_RETURN(Json record, def->Normalize(Merge(*existing, data, id_name), env_,
+                                                    NormalizeOptions{false, false}));
+    RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(record));
+    RC_RETURN_IF_ERROR(AddWrite(*def, id, Record::FromTree(std::move(record)), checkpoint, &batch));
   }
   if (!batch.empty()) {
-    auto committed = Commit(std::move(batch));
-    if (!committed.ok()) return committed.status();
+    RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   }
-  return matching->size();
+  return matching.size();
 }
 
 Result<Record> Database::UpsertWithWhere(const std::string& model, const Json& where,
                                        const Json& data) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   Json filter = {{"where", where.is_null() ? Json::object() : where}, {"limit", 2}};
-  auto matching = Find(model, filter);
-  if (!matching.ok()) return matching.status();
-  Json patch = PrefillNulls(**def, data);
-  if (matching->empty()) return Create(model, patch);
-  if (matching->size() > 1) {
+  RC_ASSIGN_OR_RETURN(std::vector<Record> matching, Find(model, filter));
+  Json patch = PrefillNulls(*def, data);
+  if (matching.empty()) return Create(model, patch);
+  if (matching.size() > 1) {
     return Status::BadRequest(
         "There are multiple instances found. Upsert Operation will not be performed!");
   }
-  Result<std::string> id = (*def)->IdOf(*matching->front());
-  if (!id.ok()) return id.status();
-  return PatchAttributes(model, *id, patch);
+  RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(*matching.front()));
+  return PatchAttributes(model, id, patch);
 }
 
 Result<size_t> Database::DeleteById(const std::string& model, const std::string& id) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
-  auto existing = store_->Get(model, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return size_t{0};
-  auto checkpoint = store_->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
+  RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
+  if (!existing.has_value()) return size_t{0};
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
   Batch batch;
-  RC_RETURN_IF_ERROR(AddWrite(**def, id, std::nullopt, *checkpoint, &batch));
-  auto committed = Commit(std::move(batch));
-  if (!committed.ok()) return committed.status();
+  RC_RETURN_IF_ERROR(AddWrite(*def, id, std::nullopt, checkpoint, &batch));
+  RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   return size_t{1};
 }
 
 Result<size_t> Database::DeleteAll(const std::string& model, const Json& where) {
-  auto def = GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   Json filter = {{"where", where.is_null() ? Json::object() : where}};
-  auto matching = Find(model, filter);
-  if (!matching.ok()) return matching.status();
-  auto checkpoint = store_->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
+  RC_ASSIGN_OR_RETURN(std::vector<Record> matching, Find(model, filter));
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
   Batch batch;
-  for (const Record& existing : *matching) {
-    Result<std::string> id = (*def)->IdOf(*existing);
-    if (!id.ok()) return id.status();
-    RC_RETURN_IF_ERROR(AddWrite(**def, *id, std::nullopt, *checkpoint, &batch));
+  for (const Record& existing : matching) {
+    RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(*existing));
+    RC_RETURN_IF_ERROR(AddWrite(*def, id, std::nullopt, checkpoint, &batch));
   }
   if (!batch.empty()) {
-    auto committed = Commit(std::move(batch));
-    if (!committed.ok()) return committed.status();
+    RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   }
-  return matching->size();
+  return matching.size();
 }
 
 namespace {
@@ -373,18 +318,15 @@ const char kCheckpointTimeKey[] = "checkpoint.time";
 }  // namespace
 
 Result<Json> Database::Checkpoint() {
-  auto current = store_->CurrentCheckpoint();
-  if (!current.ok()) return current.status();
-  auto time = store_->GetMeta(kCheckpointTimeKey);
-  if (!time.ok()) return time.status();
+  RC_ASSIGN_OR_RETURN(int64_t current, store_->CurrentCheckpoint());
+  RC_ASSIGN_OR_RETURN(std::optional<Json> time, store_->GetMeta(kCheckpointTimeKey));
   Batch batch;
-  batch.checkpoint = *current + 1;
+  batch.checkpoint = current + 1;
   // LoopBack's singleton keeps the time it was created with; bumps do not change it.
-  Json created = time->has_value() ? **time : Json(FormatIsoDate(env_.now_ms ? env_.now_ms() : 0));
-  if (!time->has_value()) batch.meta.push_back({kCheckpointTimeKey, created});
-  auto committed = Commit(std::move(batch));
-  if (!committed.ok()) return committed.status();
-  return Json{{"seq", *current + 1}, {"time", created}, {"id", 1}};
+  Json created = time.has_value() ? *time : Json(FormatIsoDate(env_.now_ms ? env_.now_ms() : 0));
+  if (!time.has_value()) batch.meta.push_back({kCheckpointTimeKey, created});
+  RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
+  return Json{{"seq", current + 1}, {"time", created}, {"id", 1}};
 }
 
 Result<int64_t> Database::CurrentCheckpoint() { return store_->CurrentCheckpoint(); }

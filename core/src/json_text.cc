@@ -84,11 +84,10 @@ Result<std::string_view> JsonTextReader::Value() {
 Result<std::string> JsonTextReader::String() {
   SkipSpace();
   if (pos_ >= text_.size() || text_[pos_] != '"') return Fail("expected a string");
-  Result<std::string_view> span = Value();
-  if (!span.ok()) return span.status();
-  const std::string_view inner = span->substr(1, span->size() - 2);
+  RC_ASSIGN_OR_RETURN(std::string_view span, Value());
+  const std::string_view inner = span.substr(1, span.size() - 2);
   if (inner.find('\\') == std::string_view::npos) return std::string(inner);
-  Json parsed = Json::parse(std::string(*span), nullptr, /*allow_exceptions=*/false);
+  Json parsed = Json::parse(std::string(span), nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_string()) return Fail("bad escape in a string");
   return parsed.get<std::string>();
 }

@@ -5,6 +5,7 @@
 
 #include "replicore/batch_codec.h"
 #include "replicore/conflict_resolver.h"
+#include "replicore/guard.h"
 #include "replicore/json_canonical.h"
 #include "replicore/replicator.h"
 #include "replicore/stepped.h"
@@ -19,11 +20,9 @@ std::string OkText(const Json& value) { return OkText(value.dump()); }
 // No exception leaves a call: JS would see a bare number or an opaque wasm exception.
 template <typename Fn>
 std::string Guarded(const std::string& what, Fn&& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
+  return GuardWith(body, [&](const std::exception& e) {
     return ErrorText(Status::Internal(what + ": unexpected exception (" + e.what() + ")"));
-  }
+  });
 }
 
 std::string ResultText(Result<std::string> result) {
@@ -57,31 +56,30 @@ const Json& Arg(const Json& args, const char* name) {
 // Runs `body` with args.id, or fails naming it.
 template <typename Body>
 Result<std::string> WithId(const Json& args, Body&& body) {
-  Result<std::string> id = StringArg(args, "id");
-  if (!id.ok()) return id.status();
-  return body(*id);
+  RC_ASSIGN_OR_RETURN(std::string id, StringArg(args, "id"));
+  return body(id);
 }
 
 // The JSON text of a result: records as the text they are, other values dumped.
 template <typename T>
 Result<std::string> AsText(Result<T> result) {
-  if (!result.ok()) return result.status();
-  return Json(std::move(result).value()).dump();
+  RC_ASSIGN_OR_RETURN(T value, std::move(result));
+  return Json(std::move(value)).dump();
 }
 
 Result<std::string> AsText(Result<Record> result) {
-  if (!result.ok()) return result.status();
-  return result->text();
+  RC_ASSIGN_OR_RETURN(Record record, std::move(result));
+  return record.text();
 }
 
 Result<std::string> AsText(Result<std::vector<Record>> result) {
-  if (!result.ok()) return result.status();
-  return RecordsArrayText(*result);
+  RC_ASSIGN_OR_RETURN(std::vector<Record> records, std::move(result));
+  return RecordsArrayText(records);
 }
 
 Result<std::string> AsText(Result<std::optional<Record>> result) {
-  if (!result.ok()) return result.status();
-  return result->has_value() ? (*result)->text() : std::string("null");
+  RC_ASSIGN_OR_RETURN(std::optional<Record> record, std::move(result));
+  return record.has_value() ? record->text() : std::string("null");
 }
 
 using Operation = std::function<Result<std::string>(Database&, const std::string&, const Json&)>;
@@ -145,9 +143,8 @@ const std::map<std::string, Operation>& Operations() {
                        const Json& a) { return AsText(db.DeleteAll(m, Arg(a, "where"))); }},
       {"pendingPush",
        [](Database& db, const std::string& m, const Json& a) -> Result<std::string> {
-         Result<std::string> peer = StringArg(a, "peer");
-         if (!peer.ok()) return peer.status();
-         return AsText(PendingPush(db, *peer, m));
+         RC_ASSIGN_OR_RETURN(std::string peer, StringArg(a, "peer"));
+         return AsText(PendingPush(db, peer, m));
        }},
       {"currentCheckpoint", [](Database& db, const std::string&,
                                const Json&) { return AsText(db.CurrentCheckpoint()); }},

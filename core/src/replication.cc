@@ -19,12 +19,11 @@ Status RequireArray(const Json& value) {
 Result<std::optional<Where>> ChangeFilterWhere(const ModelDefinition& model, const Json& filter) {
   if (filter.is_null()) return std::optional<Where>();
   PropertyTypeLookup lookup = model.TypeLookup();
-  Result<Filter> parsed = ParseFilter(filter, &lookup);
-  if (!parsed.ok()) return parsed.status();
-  if (parsed->where.kind == Where::Kind::kAnd && parsed->where.children.empty()) {
+  RC_ASSIGN_OR_RETURN(Filter parsed, ParseFilter(filter, &lookup));
+  if (parsed.where.kind == Where::Kind::kAnd && parsed.where.children.empty()) {
     return std::optional<Where>();
   }
-  return std::optional<Where>(parsed->where);
+  return std::optional<Where>(parsed.where);
 }
 
 std::optional<std::string> CurrentRev(const ModelDefinition& model,
@@ -38,29 +37,26 @@ std::optional<std::string> CurrentRev(const ModelDefinition& model,
 static Result<ChangesPage> ChangesUnguarded(Database& db, const std::string& model, int64_t since,
                             const Json& filter, std::optional<std::pair<int64_t, std::string>> after,
                             std::optional<size_t> limit) {
-  auto def = db.GetModel(model);
-  if (!def.ok()) return def.status();
-  auto where = ChangeFilterWhere(**def, filter);
-  if (!where.ok()) return where.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
+  RC_ASSIGN_OR_RETURN(std::optional<Where> where, ChangeFilterWhere(*def, filter));
   ChangesPage page;
   ChangeQuery query{model, since, std::move(after), std::nullopt};
   // Read in slices so a filter that drops rows still fills the page.
   const size_t slice = limit ? std::max<size_t>(*limit, 64) : 0;
   if (limit) query.limit = slice;
   while (true) {
-    auto rows = db.store()->Changes(query);
-    if (!rows.ok()) return rows.status();
-    for (Change& change : *rows) {
+    RC_ASSIGN_OR_RETURN(std::vector<Change> rows, db.store()->Changes(query));
+    for (Change& change : rows) {
       query.after = std::make_pair(change.checkpoint, change.model_id);
       ChangeType type = change.type();
       bool keep = type == ChangeType::kDelete;
       if (!keep && change.rev) {
-        if (!where->has_value()) {
+        if (!where.has_value()) {
           keep = true;
         } else {
-          auto record = db.store()->Get(model, change.model_id);
-          if (!record.ok()) return record.status();
-          keep = record->has_value() && Matches(**where, ***record);
+          RC_ASSIGN_OR_RETURN(std::optional<Record> record,
+                              db.store()->Get(model, change.model_id));
+          keep = record.has_value() && Matches(*where, **record);
         }
       }
       if (keep) page.changes.push_back(std::move(change));
@@ -69,7 +65,7 @@ static Result<ChangesPage> ChangesUnguarded(Database& db, const std::string& mod
         return page;
       }
     }
-    if (!limit || rows->size() < slice) break;
+    if (!limit || rows.size() < slice) break;
   }
   return page;
 }
@@ -77,40 +73,37 @@ static Result<ChangesPage> ChangesUnguarded(Database& db, const std::string& mod
 static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_t since, Json changes,
                   const std::set<std::string>* compare_always, Json* source_conflicts,
                   bool source_wins_cycles) {
-  auto def = db.GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_RETURN_IF_ERROR(db.GetModel(model).status());
   RC_RETURN_IF_ERROR(RequireArray(changes));
   Json deltas = Json::array();
   Json conflicts = Json::array();
   for (Json& item : changes) {
-    Result<Change> remote = Change::FromJson(item);
-    if (!remote.ok()) return remote.status();
-    auto local = db.store()->GetChange(model, remote->model_id);
-    if (!local.ok()) return local.status();
+    RC_ASSIGN_OR_RETURN(Change remote, Change::FromJson(item));
+    RC_ASSIGN_OR_RETURN(std::optional<Change> local, db.store()->GetChange(model, remote.model_id));
     // In the window: changed here since `since`, so the other direction's replicate will
     // carry it. Compared only because the id is unresolved: it may have been sent already.
-    bool in_window = local->has_value() && (*local)->checkpoint >= since;
-    bool recent = in_window || (local->has_value() && compare_always &&
-                                compare_always->count(remote->model_id));
+    bool in_window = local.has_value() && local->checkpoint >= since;
+    bool recent = in_window || (local.has_value() && compare_always &&
+                                compare_always->count(remote.model_id));
     // Deltas echo the source's change as sent, with the id LoopBack's getter recomputes.
-    item["id"] = ChangeId(remote->model_name, remote->model_id);
+    item["id"] = ChangeId(remote.model_name, remote.model_id);
     if (recent) {
-      const Change& mine = **local;
-      if (remote->rev == mine.rev) continue;
-      bool both_deleted = !remote->rev && !mine.rev;
+      const Change& mine = *local;
+      if (remote.rev == mine.rev) continue;
+      bool both_deleted = !remote.rev && !mine.rev;
       // Ours: "based on a deletion" (prev null) matches a deletion here only when this
       // side never had the record; a deletion that happened here since `since` may be a
       // later one than the source saw (delete, re-create, delete: ABA), so it conflicts.
       bool deleted_here = !mine.rev && mine.prev_set && mine.prev;
       bool source_based_on_target =
-          remote->prev_set && remote->prev == mine.rev && !(deleted_here && remote->rev);
+          remote.prev_set && remote.prev == mine.rev && !(deleted_here && remote.rev);
       // Ours (§8.10): the target already descends from the source's revision, and the other
       // direction will carry the target's change. Not when that change is outside the
       // window: it was sent before, and the source came back to an older content since
       // (another party wrote that value back: revisions are content hashes); skipping it
       // would leave the two sides different with nothing left to send. A conflict then.
       bool target_based_on_source =
-          in_window && mine.prev_set && mine.prev == remote->rev && remote->rev;
+          in_window && mine.prev_set && mine.prev == remote.rev && remote.rev;
       if (source_based_on_target && target_based_on_source && source_wins_cycles) {
         target_based_on_source = false;
       }
@@ -124,8 +117,8 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
       continue;
     }
     // Not touched here since `since`: re-parent on what this side holds now.
-    std::optional<std::string> prev = local->has_value() ? (*local)->rev : std::nullopt;
-    if (remote->rev == prev) continue;  // already equal: nothing to send
+    std::optional<std::string> prev = local.has_value() ? local->rev : std::nullopt;
+    if (remote.rev == prev) continue;  // already equal: nothing to send
     item["prev"] = prev ? Json(*prev) : Json(nullptr);
     deltas.push_back(std::move(item));
   }
@@ -133,26 +126,23 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
 }
 
 static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& model, Json deltas) {
-  auto def = db.GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_RETURN_IF_ERROR(db.GetModel(model).status());
   RC_RETURN_IF_ERROR(RequireArray(deltas));
   Json deletes = Json::array();
   Json writes = Json::array();
   for (Json& item : deltas) {
-    Result<Change> change = Change::FromJson(item);
-    if (!change.ok()) return change.status();
-    ChangeType type = change->type();
+    RC_ASSIGN_OR_RETURN(Change change, Change::FromJson(item));
+    ChangeType type = change.type();
     if (type == ChangeType::kUnknown) continue;  // LoopBack drops them silently
     // LoopBack's Change computes its id from modelName and modelId, whatever was sent.
-    item["id"] = ChangeId(change->model_name.empty() ? model : change->model_name,
-                          change->model_id);
+    item["id"] = ChangeId(change.model_name.empty() ? model : change.model_name,
+                          change.model_id);
     if (type != ChangeType::kDelete) {
-      auto record = db.store()->Get(model, change->model_id);
-      if (!record.ok()) return record.status();
-      if (record->has_value()) {
+      RC_ASSIGN_OR_RETURN(std::optional<Record> record, db.store()->Get(model, change.model_id));
+      if (record.has_value()) {
         writes.push_back(Json{{"type", ChangeTypeName(type)},
                               {"change", std::move(item)},
-                              {"data", (*record)->CopyTree()}});
+                              {"data", record->CopyTree()}});
         continue;
       }
       // Gone since the diff: send its true state (§8.10).
@@ -176,51 +166,46 @@ static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(Database&
     Result<Change> change = Change::FromJson(*change_json);
     if (change.ok()) ids.push_back(change->model_id);
   }
-  auto entries = db.store()->GetMany(model, ids);
-  if (!entries.ok()) return entries.status();
+  RC_ASSIGN_OR_RETURN(std::vector<StoredEntry> entries, db.store()->GetMany(model, ids));
   std::unordered_map<std::string, StoredEntry> by_id;
-  for (size_t i = 0; i < ids.size(); ++i) by_id.emplace(ids[i], std::move((*entries)[i]));
+  for (size_t i = 0; i < ids.size(); ++i) by_id.emplace(ids[i], std::move(entries[i]));
   return by_id;
 }
 
 static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
-  auto def = db.GetModel(model);
-  if (!def.ok()) return def.status();
-  const ModelDefinition& m = **def;
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
+  const ModelDefinition& m = *def;
   RC_RETURN_IF_ERROR(RequireArray(updates));
-  auto checkpoint = db.store()->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, db.store()->CurrentCheckpoint());
   const std::string& id_name = m.id_property().name;
   BulkUpdateResult result;
   Batch batch;
   // Where an id was written earlier in this batch, so two updates of one id see each other.
   std::unordered_map<std::string, size_t> written;
-  auto stored_entries = ReadStored(db, model, updates);
-  if (!stored_entries.ok()) return stored_entries.status();
+  RC_ASSIGN_OR_RETURN(auto stored_entries, ReadStored(db, model, updates));
   for (Json& update : updates) {
     auto change_json = update.is_object() ? update.find("change") : update.end();
     if (change_json == update.end()) {
       return Status::BadRequest("an update must be an object with `type` and `change`");
     }
-    Result<Change> change = Change::FromJson(*change_json);
-    if (!change.ok()) return change.status();
+    RC_ASSIGN_OR_RETURN(Change change, Change::FromJson(*change_json));
     auto type_json = update.find("type");
     std::string type = type_json != update.end() && type_json->is_string()
                            ? type_json->get<std::string>()
                            : std::string();
-    const std::string& id = change->model_id;
-    const StoredEntry& stored = (*stored_entries)[id];
+    const std::string& id = change.model_id;
+    const StoredEntry& stored = stored_entries[id];
     const std::optional<Record>* current = &stored.record;
     if (auto it = written.find(id); it != written.end()) {
       current = &batch.records[it->second].data;
     }
     std::optional<std::string> current_rev = CurrentRev(m, *current);
-    if (current_rev == change->rev) continue;  // already there: idempotent
+    if (current_rev == change.rev) continue;  // already there: idempotent
     bool conflict = false;
     if (type == "create") {
       conflict = current->has_value();
     } else if (type == "update" || type == "delete") {
-      std::optional<std::string> prev = change->prev_set ? change->prev : std::nullopt;
+      std::optional<std::string> prev = change.prev_set ? change.prev : std::nullopt;
       conflict = current_rev != prev;
     } else {
       return Status::BadRequest("unknown update type \"" + type + "\" for id \"" + id + "\"");
@@ -252,56 +237,49 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
       }
       // A replace of the whole record (§8.2), validated but without defaults, so the
       // revision equals the source's.
-      Result<Json> normalized = m.Normalize(replacement, db.env(), NormalizeOptions{false, false});
-      if (!normalized.ok()) return normalized.status();
-      record = Record::FromTree(std::move(normalized).value());
+      RC_ASSIGN_OR_RETURN(Json normalized,
+                          m.Normalize(replacement, db.env(), NormalizeOptions{false, false}));
+      record = Record::FromTree(std::move(normalized));
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), *checkpoint, stored.change, &batch));
+    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
     written[id] = batch.records.size() - 1;
     ++result.applied;
   }
   if (!batch.empty()) {
-    auto committed = db.Commit(std::move(batch));
-    if (!committed.ok()) return committed.status();
+    RC_RETURN_IF_ERROR(db.Commit(std::move(batch)).status());
   }
   return result;
 }
 
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id) {
-  auto def = db.GetModel(model);
-  if (!def.ok()) return def.status();
-  auto change = db.store()->GetChange(model, id);
-  if (!change.ok()) return change.status();
-  if (!change->has_value()) return Json(nullptr);
-  return (*change)->ToJson();
+  RC_RETURN_IF_ERROR(db.GetModel(model).status());
+  RC_ASSIGN_OR_RETURN(std::optional<Change> change, db.store()->GetChange(model, id));
+  if (!change.has_value()) return Json(nullptr);
+  return change->ToJson();
 }
 
 static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
-  auto def = db.GetModel(model);
-  if (!def.ok()) return def.status();
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   if (!data.is_object()) return Status::BadRequest("Value is not an object.");
   // The body is a change of this record: one naming another is refused, not applied here.
   if (auto model_id = data.find("modelId"); model_id != data.end() && !model_id->is_null()) {
-    Result<Change> sent = Change::FromJson(data);
-    if (!sent.ok()) return sent.status();
-    if (sent->model_id != id) {
-      return Status::Validation("the change names " + model + " id \"" + sent->model_id +
+    RC_ASSIGN_OR_RETURN(Change sent, Change::FromJson(data));
+    if (sent.model_id != id) {
+      return Status::Validation("the change names " + model + " id \"" + sent.model_id +
                                 "\", not \"" + id + "\"");
     }
   }
-  auto existing = db.store()->GetChange(model, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) {
+  RC_ASSIGN_OR_RETURN(std::optional<Change> existing, db.store()->GetChange(model, id));
+  if (!existing.has_value()) {
     return Status::NotFound("No change record found for " + model + " with id " + id);
   }
-  Change change = std::move(**existing);
+  Change change = std::move(*existing);
   if (auto rev = data.find("rev"); rev != data.end()) {
-    auto record = db.store()->Get(model, id);
-    if (!record.ok()) return record.status();
-    std::optional<std::string> computed = CurrentRev(**def, *record);
+    RC_ASSIGN_OR_RETURN(std::optional<Record> record, db.store()->Get(model, id));
+    std::optional<std::string> computed = CurrentRev(*def, record);
     std::optional<std::string> sent;
     if (rev->is_string()) sent = rev->get<std::string>();
     if (!rev->is_null() && !rev->is_string()) return Status::BadRequest("`rev` must be a string");
@@ -322,14 +300,12 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
     }
     change.prev_set = true;
   }
-  auto checkpoint = db.store()->CurrentCheckpoint();
-  if (!checkpoint.ok()) return checkpoint.status();
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, db.store()->CurrentCheckpoint());
   // The resolution bump (§9.4): a peer replicating with an advanced since still sees it.
-  change.checkpoint = *checkpoint;
+  change.checkpoint = checkpoint;
   Batch batch;
   batch.changes.push_back({model, id, change});
-  auto committed = db.Commit(std::move(batch));
-  if (!committed.ok()) return committed.status();
+  RC_RETURN_IF_ERROR(db.Commit(std::move(batch)).status());
   return change.ToJson();
 }
 

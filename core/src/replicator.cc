@@ -78,17 +78,17 @@ std::string ReplicationStateKey(const std::string& peer, const std::string& mode
 }
 
 Result<size_t> PendingPush(Database& db, const std::string& peer, const std::string& model) {
-  auto stored = db.store()->GetMeta(ReplicationStateKey(peer, model, true));
-  if (!stored.ok()) return stored.status();
+  RC_ASSIGN_OR_RETURN(std::optional<Json> stored,
+                      db.store()->GetMeta(ReplicationStateKey(peer, model, true)));
   int64_t since = -1;
   size_t unresolved = 0;
-  if (stored->has_value() && (**stored).contains("since") && (**stored)["since"].is_object()) {
-    since = (**stored)["since"].value("source", int64_t{-1});
-    unresolved = (**stored).value("unresolved", Json::array()).size();
+  if (stored.has_value() && (*stored).contains("since") && (*stored)["since"].is_object()) {
+    since = (*stored)["since"].value("source", int64_t{-1});
+    unresolved = (*stored).value("unresolved", Json::array()).size();
   }
-  auto page = Changes(db, model, since, Json(), std::nullopt, std::nullopt);
-  if (!page.ok()) return page.status();
-  return page->changes.size() + unresolved;
+  RC_ASSIGN_OR_RETURN(ChangesPage page,
+                      Changes(db, model, since, Json(), std::nullopt, std::nullopt));
+  return page.changes.size() + unresolved;
 }
 
 Status Replicator::Fail(Status status) {
@@ -115,12 +115,11 @@ std::optional<Request> Replicator::NextRequest() {
 
 Status Replicator::Start() {
   if (result_.attempts == 0) {
-    auto model = local_->GetModel(options_.model);
-    if (!model.ok()) return model.status();
-    auto stored = local_->store()->GetMeta(StateKey(options_.local_is_source));
-    if (!stored.ok()) return stored.status();
-    if (stored->has_value()) {
-      const Json& state = **stored;
+    RC_RETURN_IF_ERROR(local_->GetModel(options_.model).status());
+    RC_ASSIGN_OR_RETURN(std::optional<Json> stored,
+                        local_->store()->GetMeta(StateKey(options_.local_is_source)));
+    if (stored.has_value()) {
+      const Json& state = *stored;
       since_.source = state["since"].value("source", int64_t{-1});
       since_.target = state["since"].value("target", int64_t{-1});
       for (const Json& id : state.value("unresolved", Json::array())) {
@@ -134,12 +133,12 @@ Status Replicator::Start() {
     // LoopBack's rule.
     // Ids left unresolved in either direction were not applied on the other side: their
     // changes are compared whatever their checkpoint. Only this direction's are re-sent.
-    auto other = local_->store()->GetMeta(StateKey(!options_.local_is_source));
-    if (!other.ok()) return other.status();
-    diff_since_ = other->has_value() ? (**other)["since"].value("source", int64_t{-1}) : -1;
+    RC_ASSIGN_OR_RETURN(std::optional<Json> other,
+                        local_->store()->GetMeta(StateKey(!options_.local_is_source)));
+    diff_since_ = other.has_value() ? (*other)["since"].value("source", int64_t{-1}) : -1;
     compare_always_ = unresolved_;
-    if (other->has_value()) {
-      for (const Json& id : (**other).value("unresolved", Json::array())) {
+    if (other.has_value()) {
+      for (const Json& id : (*other).value("unresolved", Json::array())) {
         compare_always_.insert(id.get<std::string>());
       }
     }
@@ -199,9 +198,8 @@ Status Replicator::OnCheckpoint(const Json& result) {
   // leaves the history whole.
   if (!options_.local_is_source) {
     new_checkpoints_.source = seq;
-    auto current = local_->CurrentCheckpoint();
-    if (!current.ok()) return current.status();
-    new_checkpoints_.target = *current;
+    RC_ASSIGN_OR_RETURN(int64_t current, local_->CurrentCheckpoint());
+    new_checkpoints_.target = current;
     // PROTOCOL.md §8.5: a LoopBack source may stamp a change below the since it handed out
     // (its write and its change row are not one transaction): read one checkpoint more;
     // what was applied already compares equal and is not sent again.
@@ -210,9 +208,8 @@ Status Replicator::OnCheckpoint(const Json& result) {
     return Status::Ok();
   }
   new_checkpoints_.target = seq;
-  auto bumped = local_->Checkpoint();
-  if (!bumped.ok()) return bumped.status();
-  new_checkpoints_.source = (*bumped)["seq"].get<int64_t>();
+  RC_ASSIGN_OR_RETURN(Json bumped, local_->Checkpoint());
+  new_checkpoints_.source = bumped["seq"].get<int64_t>();
   local_cursor_.reset();
   local_exhausted_ = false;
   return SendNextDiff();
@@ -222,12 +219,11 @@ Status Replicator::ReadLocalChanges() {
   // One page of local changes since `since`, so memory stays bounded by the page. Those
   // of ids left unresolved are diffed separately against the target's whole log (since
   // -1), whatever their checkpoint (§8.3); the ones never re-read come last.
-  auto page = Changes(*local_, options_.model, since_.source, Json(), local_cursor_,
-                      options_.changes_page);
-  if (!page.ok()) return page.status();
+  RC_ASSIGN_OR_RETURN(ChangesPage page, Changes(*local_, options_.model, since_.source, Json(),
+                                                local_cursor_, options_.changes_page));
   Json changes = Json::array();
   Json unresolved = Json::array();
-  for (const Change& change : page->changes) {
+  for (const Change& change : page.changes) {
     if (!compare_always_.count(change.model_id)) {
       changes.push_back(change.ToJson());
     } else {
@@ -235,14 +231,14 @@ Status Replicator::ReadLocalChanges() {
       unresolved.push_back(change.ToJson());
     }
   }
-  local_cursor_ = page->next;
-  local_exhausted_ = !page->next;
+  local_cursor_ = page.next;
+  local_exhausted_ = !page.next;
   if (local_exhausted_) {
     for (const std::string& id : unresolved_) {
       if (resent_.count(id)) continue;
-      auto change = local_->store()->GetChange(options_.model, id);
-      if (!change.ok()) return change.status();
-      if (change->has_value()) unresolved.push_back((*change)->ToJson());
+      RC_ASSIGN_OR_RETURN(std::optional<Change> change,
+                          local_->store()->GetChange(options_.model, id));
+      if (change.has_value()) unresolved.push_back(change->ToJson());
     }
   }
   ChunkByBytes(std::move(changes), options_.chunk_bytes, &chunks_);
@@ -271,10 +267,9 @@ Status Replicator::OnDiff(Json result) {
                             "diff without deltas and conflicts"));
   for (const Json& target_change : result["conflicts"]) {
     std::string id = target_change.value("modelId", "");
-    auto source_change = local_->store()->GetChange(options_.model, id);
-    if (!source_change.ok()) return source_change.status();
-    AddConflict(id, source_change->has_value() ? (*source_change)->ToJson() : Json(),
-                target_change);
+    RC_ASSIGN_OR_RETURN(std::optional<Change> source_change,
+                        local_->store()->GetChange(options_.model, id));
+    AddConflict(id, source_change.has_value() ? source_change->ToJson() : Json(), target_change);
   }
   // LoopBack's diff re-parents a change it has no recent row for (prev := its rev) without
   // checking that the revisions are already equal; such a delta would only rewrite the
@@ -286,9 +281,8 @@ Status Replicator::OnDiff(Json result) {
     if (!equal) deltas.push_back(std::move(delta));
   }
   if (deltas.empty()) return SendNextDiff();
-  auto updates = CreateUpdates(*local_, options_.model, std::move(deltas));
-  if (!updates.ok()) return updates.status();
-  ChunkByBytes(std::move(updates).value(), options_.chunk_bytes, &update_chunks_);
+  RC_ASSIGN_OR_RETURN(Json updates, CreateUpdates(*local_, options_.model, std::move(deltas)));
+  ChunkByBytes(std::move(updates), options_.chunk_bytes, &update_chunks_);
   return SendNextBulkUpdate();
 }
 
@@ -347,15 +341,14 @@ Status Replicator::OnChanges(Json result) {
   // The unresolved ids' changes are compared with this side's whole log (§8.3): they are
   // all in compare_always_, so the window stays the real one (Diff tells the two apart).
   Json source_conflicts = Json::array();
-  auto diff = Diff(*local_, options_.model, diff_since_, std::move(changes), &compare_always_,
-                   &source_conflicts);
-  if (!diff.ok()) return diff.status();
-  const Json& target_conflicts = (*diff)["conflicts"];
+  RC_ASSIGN_OR_RETURN(Json diff, Diff(*local_, options_.model, diff_since_, std::move(changes),
+                                      &compare_always_, &source_conflicts));
+  const Json& target_conflicts = diff["conflicts"];
   for (size_t i = 0; i < target_conflicts.size(); ++i) {
     AddConflict(target_conflicts[i].value("modelId", ""), source_conflicts[i],
                 target_conflicts[i]);
   }
-  ChunkByBytes(std::move((*diff)["deltas"]), options_.chunk_bytes, &chunks_);
+  ChunkByBytes(std::move(diff["deltas"]), options_.chunk_bytes, &chunks_);
   return SendNextCreateUpdates();
 }
 
@@ -374,10 +367,9 @@ Status Replicator::SendNextCreateUpdates() {
   if (!unresolved_fetched_ && !unresolved_.empty()) {
     // Ids that conflicted before are re-read whatever their checkpoint (§8.3).
     unresolved_fetched_ = true;
-    auto model = local_->GetModel(options_.model);
-    if (!model.ok()) return model.status();
+    RC_ASSIGN_OR_RETURN(const ModelDefinition* model, local_->GetModel(options_.model));
     Json ids(unresolved_);
-    Json filter{{"where", {{(*model)->id_property().name, {{"inq", ids}}}}}};
+    Json filter{{"where", {{model->id_property().name, {{"inq", ids}}}}}};
     RequestChanges(-1, filter);
     return Status::Ok();
   }
@@ -386,14 +378,14 @@ Status Replicator::SendNextCreateUpdates() {
 
 Status Replicator::OnCreateUpdates(Json result) {
   RC_RETURN_IF_ERROR(Expect(result.is_array(), "create-updates is not an array"));
-  auto applied = BulkUpdate(*local_, options_.model, std::move(result));
-  if (!applied.ok()) return applied.status();
-  attempt_applied_ += applied->applied;
-  for (const Json& source_change : applied->conflicts) {
+  RC_ASSIGN_OR_RETURN(BulkUpdateResult applied,
+                      BulkUpdate(*local_, options_.model, std::move(result)));
+  attempt_applied_ += applied.applied;
+  for (const Json& source_change : applied.conflicts) {
     std::string id = source_change.value("modelId", "");
-    auto target = local_->store()->GetChange(options_.model, id);
-    if (!target.ok()) return target.status();
-    AddConflict(id, source_change, target->has_value() ? (*target)->ToJson() : Json());
+    RC_ASSIGN_OR_RETURN(std::optional<Change> target,
+                        local_->store()->GetChange(options_.model, id));
+    AddConflict(id, source_change, target.has_value() ? target->ToJson() : Json());
   }
   return SendNextCreateUpdates();
 }
@@ -425,8 +417,7 @@ Status Replicator::FinishAttempt() {
     // into one change (which would look like a conflict, or hide one). LoopBack gets this
     // only from its re-run, which a conflict cuts short.
     if (!options_.local_is_source) {
-      auto bumped = local_->Checkpoint();
-      if (!bumped.ok()) return bumped.status();
+      RC_RETURN_IF_ERROR(local_->Checkpoint().status());
     } else {
       pending_ = Request{Op::kCheckpoint, Json::object()};
       state_ = State::kAwaitFinalCheckpoint;
@@ -445,8 +436,7 @@ Status Replicator::Complete() {
       {StateKey(options_.local_is_source), Json{{"since", {{"source", new_checkpoints_.source},
                                    {"target", new_checkpoints_.target}}},
                         {"unresolved", std::move(unresolved)}}});
-  auto committed = local_->Commit(std::move(batch));
-  if (!committed.ok()) return committed.status();
+  RC_RETURN_IF_ERROR(local_->Commit(std::move(batch)).status());
   state_ = State::kDone;
   return Status::Ok();
 }

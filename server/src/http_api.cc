@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "replicore/filter.h"
+#include "replicore/guard.h"
 #include "replicore/js_semantics.h"
 #include "replicore/json_canonical.h"
 #include "replicore/model.h"
@@ -221,13 +222,12 @@ void Api::set_ownership(std::set<std::string> owned, SharedAccess shared) {
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {
-  try {
-    return Route(request);
-  } catch (const std::exception& e) {
-    return ErrorResponse(500, "Error", std::string("unexpected exception: ") + e.what());
-  } catch (...) {
-    return ErrorResponse(500, "Error", "unexpected exception");
-  }
+  return GuardWith(
+      [&] { return Route(request); },
+      [](const std::exception& e) {
+        return ErrorResponse(500, "Error", std::string("unexpected exception: ") + e.what());
+      },
+      [] { return ErrorResponse(500, "Error", "unexpected exception"); });
 }
 
 ApiResponse Api::Route(const ApiRequest& request) {

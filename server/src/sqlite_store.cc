@@ -218,11 +218,10 @@ struct Connection {
 };
 
 Status Connection::Run(const std::string& sql) {
-  Result<sqlite3_stmt*> stmt = Prepare(sql, false);
-  if (!stmt.ok()) return stmt.status();
-  int rc = sqlite3_step(*stmt);
+  RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, Prepare(sql, false));
+  int rc = sqlite3_step(stmt);
   Status status = rc == SQLITE_DONE ? Status::Ok() : Error(sql);
-  sqlite3_reset(*stmt);
+  sqlite3_reset(stmt);
   return status;
 }
 
@@ -260,40 +259,38 @@ Result<std::string> Serialize(const Json& value) {
 constexpr int kSchemaVersion = 1;
 
 Status CanonicaliseRecords(Connection& c) {
-  Result<sqlite3_stmt*> select = c.Prepare("SELECT model, id, data FROM records", false);
-  if (!select.ok()) return select.status();
+  RC_ASSIGN_OR_RETURN(sqlite3_stmt* select,
+                      c.Prepare("SELECT model, id, data FROM records", false));
   std::vector<std::array<std::string, 3>> rows;
   {
-    StmtUse use(*select);
+    StmtUse use(select);
     int rc;
-    while ((rc = sqlite3_step(*select)) == SQLITE_ROW) {
-      rows.push_back({ColumnText(*select, 0), ColumnText(*select, 1), ColumnText(*select, 2)});
+    while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
+      rows.push_back({ColumnText(select, 0), ColumnText(select, 1), ColumnText(select, 2)});
     }
     if (rc != SQLITE_DONE) return c.Error("read records to upgrade");
   }
   for (auto& [model, id, data] : rows) {
-    Result<Json> tree = ParseStored(data);
-    if (!tree.ok()) return tree.status();
-    Result<sqlite3_stmt*> update =
-        c.Prepare("UPDATE records SET data = ?3 WHERE model = ?1 AND id = ?2", false);
-    if (!update.ok()) return update.status();
-    StmtUse use(*update);
-    BindText(*update, 1, model);
-    BindText(*update, 2, id);
-    BindText(*update, 3, Record::FromTree(std::move(tree).value()).text());
-    if (sqlite3_step(*update) != SQLITE_DONE) return c.Error("upgrade a record");
+    RC_ASSIGN_OR_RETURN(Json tree, ParseStored(data));
+    RC_ASSIGN_OR_RETURN(
+        sqlite3_stmt* update,
+        c.Prepare("UPDATE records SET data = ?3 WHERE model = ?1 AND id = ?2", false));
+    StmtUse use(update);
+    BindText(update, 1, model);
+    BindText(update, 2, id);
+    BindText(update, 3, Record::FromTree(std::move(tree)).text());
+    if (sqlite3_step(update) != SQLITE_DONE) return c.Error("upgrade a record");
   }
   return c.Exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 }
 
 Status UpgradeSchema(Connection& c) {
-  Result<sqlite3_stmt*> stmt = c.Prepare("PRAGMA user_version", false);
-  if (!stmt.ok()) return stmt.status();
+  RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare("PRAGMA user_version", false));
   int version = 0;
   {
-    StmtUse use(*stmt);
-    if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("PRAGMA user_version");
-    version = sqlite3_column_int(*stmt, 0);
+    StmtUse use(stmt);
+    if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("PRAGMA user_version");
+    version = sqlite3_column_int(stmt, 0);
   }
   if (version > kSchemaVersion) {
     return Status::Storage("sqlite: the database was written by a newer replicore-server (schema " +
@@ -939,16 +936,17 @@ std::string OrderIndexName(const IndexDefinition& index) {
 
 // The properties whose columns exist in the file (rc_t_<hex> names them).
 Result<IndexedProperties> ReadIndexedColumns(Connection& c) {
-  Result<sqlite3_stmt*> stmt = c.Prepare(
-      "SELECT substr(name, 6) FROM pragma_table_info('records') WHERE name LIKE 'rc^_t^_%'"
-      " ESCAPE '^'",
-      false);
-  if (!stmt.ok()) return stmt.status();
-  StmtUse use(*stmt);
+  RC_ASSIGN_OR_RETURN(
+      sqlite3_stmt* stmt,
+      c.Prepare(
+          "SELECT substr(name, 6) FROM pragma_table_info('records') WHERE name LIKE 'rc^_t^_%'"
+          " ESCAPE '^'",
+          false));
+  StmtUse use(stmt);
   IndexedProperties properties;
   int rc;
-  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
-    std::optional<std::string> property = Unhex(ColumnText(*stmt, 0));
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    std::optional<std::string> property = Unhex(ColumnText(stmt, 0));
     if (property) properties.insert(*property);  // else not one of ours: leave it alone
   }
   if (rc != SQLITE_DONE) return c.Error("read indexed columns");
@@ -1030,9 +1028,7 @@ struct SqliteStore::Impl {
         return conn;
       }
     }
-    Result<std::shared_ptr<Connection>> opened = OpenConnection(options);
-    if (!opened.ok()) return opened.status();
-    std::shared_ptr<Connection> conn = std::move(opened).value();
+    RC_ASSIGN_OR_RETURN(std::shared_ptr<Connection> conn, OpenConnection(options));
     // Readers never write; query_only guards against a bug making one try.
     RC_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=1"));
     return conn;
@@ -1074,10 +1070,9 @@ struct SqliteStore::Impl {
       std::lock_guard<std::mutex> lock(writer_mu);
       return fn(*writer);
     }
-    Result<std::shared_ptr<Connection>> conn = BorrowReader();
-    if (!conn.ok()) return conn.status();
-    auto result = fn(**conn);
-    ReturnReader(std::move(conn).value());
+    RC_ASSIGN_OR_RETURN(std::shared_ptr<Connection> conn, BorrowReader());
+    auto result = fn(*conn);
+    ReturnReader(std::move(conn));
     return result;
   }
 
@@ -1183,17 +1178,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->memory = IsMemoryPath(options.path);
-  Result<std::shared_ptr<Connection>> writer = OpenConnection(options);
-  if (!writer.ok()) return writer.status();
-  impl->writer = std::move(writer).value();
+  RC_ASSIGN_OR_RETURN(impl->writer, OpenConnection(options));
   Connection& w = *impl->writer;
   if (!impl->memory) {
     // journal_mode is persistent in the file; the answer says whether WAL took.
-    Result<sqlite3_stmt*> stmt = w.Prepare("PRAGMA journal_mode=WAL", false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    if (sqlite3_step(*stmt) != SQLITE_ROW) return w.Error("PRAGMA journal_mode=WAL");
-    std::string mode = ColumnText(*stmt, 0);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, w.Prepare("PRAGMA journal_mode=WAL", false));
+    StmtUse use(stmt);
+    if (sqlite3_step(stmt) != SQLITE_ROW) return w.Error("PRAGMA journal_mode=WAL");
+    std::string mode = ColumnText(stmt, 0);
     if (mode != "wal") return Status::Storage("sqlite: cannot enable WAL (journal_mode=" + mode + ")");
   }
   RC_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
@@ -1204,13 +1196,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
     return schema;
   }
   RC_RETURN_IF_ERROR(w.Exec("COMMIT"));
-  Result<IndexedProperties> indexed = ReadIndexedColumns(w);
-  if (!indexed.ok()) return indexed.status();
-  impl->indexed = std::make_shared<IndexedProperties>(std::move(indexed).value());
+  RC_ASSIGN_OR_RETURN(IndexedProperties indexed, ReadIndexedColumns(w));
+  impl->indexed = std::make_shared<IndexedProperties>(std::move(indexed));
   if (!impl->memory) {
-    Result<std::shared_ptr<Connection>> checkpointer = OpenConnection(options);
-    if (!checkpointer.ok()) return checkpointer.status();
-    impl->checkpointer = std::move(checkpointer).value();
+    RC_ASSIGN_OR_RETURN(impl->checkpointer, OpenConnection(options));
     sqlite3_wal_autocheckpoint(w.db, 0);
     sqlite3_wal_hook(w.db, &Impl::OnWalCommit, impl.get());  // replaces the auto-checkpoint
     Impl* raw = impl.get();
@@ -1289,16 +1278,15 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
 
 Result<std::optional<Record>> SqliteStore::Get(const std::string& model, const std::string& id) {
   return impl_->Read([&](Connection& c) -> Result<std::optional<Record>> {
-    Result<sqlite3_stmt*> stmt =
-        c.Prepare("SELECT data FROM records WHERE model = ?1 AND id = ?2", false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    BindText(*stmt, 1, model);
-    BindText(*stmt, 2, id);
-    int rc = sqlite3_step(*stmt);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                        c.Prepare("SELECT data FROM records WHERE model = ?1 AND id = ?2", false));
+    StmtUse use(stmt);
+    BindText(stmt, 1, model);
+    BindText(stmt, 2, id);
+    int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) return std::optional<Record>();
     if (rc != SQLITE_ROW) return c.Error("Get");
-    return std::optional<Record>(Record::FromCanonicalText(ColumnText(*stmt, 0)));
+    return std::optional<Record>(Record::FromCanonicalText(ColumnText(stmt, 0)));
   });
 }
 
@@ -1306,14 +1294,13 @@ Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Fi
   Query q;
   BuildFind(model, filter, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
-    Result<sqlite3_stmt*> stmt = c.Prepare(q.sql, true);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    q.b.Bind(*stmt);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(q.sql, true));
+    StmtUse use(stmt);
+    q.b.Bind(stmt);
     std::vector<Record> rows;
     int rc;
-    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
-      rows.push_back(Record::FromCanonicalText(ColumnText(*stmt, 0)));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      rows.push_back(Record::FromCanonicalText(ColumnText(stmt, 0)));
     }
     if (rc != SQLITE_DONE) return c.Error("Find");
     if (!q.ordered) {  // rows in id order: ordered (an order SQL cannot say) and paged here
@@ -1334,12 +1321,11 @@ Result<size_t> SqliteStore::Count(const std::string& model, const Where& where) 
   Query q;
   BuildCount(model, where, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) -> Result<size_t> {
-    Result<sqlite3_stmt*> stmt = c.Prepare(q.sql, true);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    q.b.Bind(*stmt);
-    if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("Count");
-    return static_cast<size_t>(sqlite3_column_int64(*stmt, 0));
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(q.sql, true));
+    StmtUse use(stmt);
+    q.b.Bind(stmt);
+    if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("Count");
+    return static_cast<size_t>(sqlite3_column_int64(stmt, 0));
   });
 }
 
@@ -1358,16 +1344,16 @@ Result<std::string> SqliteStore::ExplainCount(const std::string& model, const Wh
 Result<std::optional<Change>> SqliteStore::GetChange(const std::string& model,
                                                      const std::string& model_id) {
   return impl_->Read([&](Connection& c) -> Result<std::optional<Change>> {
-    Result<sqlite3_stmt*> stmt =
-        c.Prepare(std::string(kChangeColumns) + "WHERE model = ?1 AND model_id = ?2", false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    BindText(*stmt, 1, model);
-    BindText(*stmt, 2, model_id);
-    int rc = sqlite3_step(*stmt);
+    RC_ASSIGN_OR_RETURN(
+        sqlite3_stmt* stmt,
+        c.Prepare(std::string(kChangeColumns) + "WHERE model = ?1 AND model_id = ?2", false));
+    StmtUse use(stmt);
+    BindText(stmt, 1, model);
+    BindText(stmt, 2, model_id);
+    int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) return std::optional<Change>();
     if (rc != SQLITE_ROW) return c.Error("GetChange");
-    return std::optional<Change>(ReadChange(*stmt));
+    return std::optional<Change>(ReadChange(stmt));
   });
 }
 
@@ -1383,26 +1369,27 @@ Result<std::vector<StoredEntry>> SqliteStore::GetMany(const std::string& model,
   Result<std::string> id_array = Serialize(Json(ids));
   if (!id_array.ok()) return Store::GetMany(model, ids);
   return impl_->Read([&](Connection& c) -> Result<std::vector<StoredEntry>> {
-    Result<sqlite3_stmt*> stmt = c.Prepare(
-        "SELECT r.data, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint, ch.model_name,"
-        " ch.model_id FROM json_each(?2) AS j"
-        " LEFT JOIN records AS r ON r.model = ?1 AND r.id = j.value"
-        " LEFT JOIN changes AS ch ON ch.model = ?1 AND ch.model_id = j.value"
-        " ORDER BY j.key",
-        false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    BindText(*stmt, 1, model);
-    BindText(*stmt, 2, *id_array);
+    RC_ASSIGN_OR_RETURN(
+        sqlite3_stmt* stmt,
+        c.Prepare(
+            "SELECT r.data, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint, ch.model_name,"
+            " ch.model_id FROM json_each(?2) AS j"
+            " LEFT JOIN records AS r ON r.model = ?1 AND r.id = j.value"
+            " LEFT JOIN changes AS ch ON ch.model = ?1 AND ch.model_id = j.value"
+            " ORDER BY j.key",
+            false));
+    StmtUse use(stmt);
+    BindText(stmt, 1, model);
+    BindText(stmt, 2, *id_array);
     std::vector<StoredEntry> entries;
     entries.reserve(ids.size());
     int rc;
-    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
       StoredEntry entry;
-      if (std::optional<std::string> data = ColumnOptionalText(*stmt, 0)) {
+      if (std::optional<std::string> data = ColumnOptionalText(stmt, 0)) {
         entry.record = Record::FromCanonicalText(std::move(*data));
       }
-      if (sqlite3_column_type(*stmt, 1) != SQLITE_NULL) entry.change = ReadChange(*stmt, 1);
+      if (sqlite3_column_type(stmt, 1) != SQLITE_NULL) entry.change = ReadChange(stmt, 1);
       entries.push_back(std::move(entry));
     }
     if (rc != SQLITE_DONE) return c.Error("GetMany");
@@ -1418,19 +1405,18 @@ Result<std::vector<Change>> SqliteStore::Changes(const ChangeQuery& query) {
     std::string sql = std::string(kChangeColumns) + "WHERE model = ?1 AND checkpoint >= ?2";
     if (query.after) sql += " AND (checkpoint, model_id) > (?4, ?5)";
     sql += " ORDER BY checkpoint, model_id LIMIT ?3";
-    Result<sqlite3_stmt*> stmt = c.Prepare(sql, false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    BindText(*stmt, 1, query.model);
-    sqlite3_bind_int64(*stmt, 2, query.since);
-    sqlite3_bind_int64(*stmt, 3, query.limit ? ClampToInt64(*query.limit) : -1);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(sql, false));
+    StmtUse use(stmt);
+    BindText(stmt, 1, query.model);
+    sqlite3_bind_int64(stmt, 2, query.since);
+    sqlite3_bind_int64(stmt, 3, query.limit ? ClampToInt64(*query.limit) : -1);
     if (query.after) {
-      sqlite3_bind_int64(*stmt, 4, query.after->first);
-      BindText(*stmt, 5, query.after->second);
+      sqlite3_bind_int64(stmt, 4, query.after->first);
+      BindText(stmt, 5, query.after->second);
     }
     std::vector<Change> out;
     int rc;
-    while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) out.push_back(ReadChange(*stmt));
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) out.push_back(ReadChange(stmt));
     if (rc != SQLITE_DONE) return c.Error("Changes");
     return out;
   });
@@ -1438,26 +1424,25 @@ Result<std::vector<Change>> SqliteStore::Changes(const ChangeQuery& query) {
 
 Result<int64_t> SqliteStore::CurrentCheckpoint() {
   return impl_->Read([&](Connection& c) -> Result<int64_t> {
-    Result<sqlite3_stmt*> stmt = c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("CurrentCheckpoint");
-    return static_cast<int64_t>(sqlite3_column_int64(*stmt, 0));
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                        c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false));
+    StmtUse use(stmt);
+    if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("CurrentCheckpoint");
+    return static_cast<int64_t>(sqlite3_column_int64(stmt, 0));
   });
 }
 
 Result<std::optional<Json>> SqliteStore::GetMeta(const std::string& key) {
   return impl_->Read([&](Connection& c) -> Result<std::optional<Json>> {
-    Result<sqlite3_stmt*> stmt = c.Prepare("SELECT value FROM meta WHERE key = ?1", false);
-    if (!stmt.ok()) return stmt.status();
-    StmtUse use(*stmt);
-    BindText(*stmt, 1, key);
-    int rc = sqlite3_step(*stmt);
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                        c.Prepare("SELECT value FROM meta WHERE key = ?1", false));
+    StmtUse use(stmt);
+    BindText(stmt, 1, key);
+    int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) return std::optional<Json>();
     if (rc != SQLITE_ROW) return c.Error("GetMeta");
-    Result<Json> value = ParseStored(ColumnText(*stmt, 0));
-    if (!value.ok()) return value.status();
-    return std::optional<Json>(std::move(value).value());
+    RC_ASSIGN_OR_RETURN(Json value, ParseStored(ColumnText(stmt, 0)));
+    return std::optional<Json>(std::move(value));
   });
 }
 
@@ -1475,76 +1460,74 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
   for (const std::string& property : *indexed) paths.push_back(*JsonPath({property}));
   for (const RecordWrite& write : batch.records) {
     if (write.data) {
-      Result<sqlite3_stmt*> stmt = c.Prepare(insert_record, false);
-      if (!stmt.ok()) return stmt.status();
-      BindText(*stmt, 1, write.model);
-      BindText(*stmt, 2, write.id);
-      BindText(*stmt, 3, write.data->text());
-      for (size_t i = 0; i < paths.size(); ++i) BindText(*stmt, static_cast<int>(i) + 4, paths[i]);
-      RC_RETURN_IF_ERROR(step(*stmt, "write record"));
+      RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(insert_record, false));
+      BindText(stmt, 1, write.model);
+      BindText(stmt, 2, write.id);
+      BindText(stmt, 3, write.data->text());
+      for (size_t i = 0; i < paths.size(); ++i) BindText(stmt, static_cast<int>(i) + 4, paths[i]);
+      RC_RETURN_IF_ERROR(step(stmt, "write record"));
     } else {
-      Result<sqlite3_stmt*> stmt =
-          c.Prepare("DELETE FROM records WHERE model = ?1 AND id = ?2", false);
-      if (!stmt.ok()) return stmt.status();
-      BindText(*stmt, 1, write.model);
-      BindText(*stmt, 2, write.id);
-      RC_RETURN_IF_ERROR(step(*stmt, "delete record"));
+      RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                          c.Prepare("DELETE FROM records WHERE model = ?1 AND id = ?2", false));
+      BindText(stmt, 1, write.model);
+      BindText(stmt, 2, write.id);
+      RC_RETURN_IF_ERROR(step(stmt, "delete record"));
     }
   }
   for (const ChangeWrite& write : batch.changes) {
     if (write.change) {
       const Change& ch = *write.change;
-      Result<sqlite3_stmt*> stmt = c.Prepare(
-          "INSERT OR REPLACE INTO changes(model, model_id, id, rev, prev, prev_set, checkpoint,"
-          " model_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-          false);
-      if (!stmt.ok()) return stmt.status();
-      BindText(*stmt, 1, write.model);
-      BindText(*stmt, 2, write.model_id);
-      BindText(*stmt, 3, ch.id);
-      if (ch.rev) BindText(*stmt, 4, *ch.rev);  // unbound parameters are NULL
-      if (ch.prev) BindText(*stmt, 5, *ch.prev);
-      sqlite3_bind_int(*stmt, 6, ch.prev_set ? 1 : 0);
-      sqlite3_bind_int64(*stmt, 7, ch.checkpoint);
-      BindText(*stmt, 8, ch.model_name);
-      RC_RETURN_IF_ERROR(step(*stmt, "write change"));
+      RC_ASSIGN_OR_RETURN(
+          sqlite3_stmt* stmt,
+          c.Prepare(
+              "INSERT OR REPLACE INTO changes(model, model_id, id, rev, prev, prev_set, checkpoint,"
+              " model_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+              false));
+      BindText(stmt, 1, write.model);
+      BindText(stmt, 2, write.model_id);
+      BindText(stmt, 3, ch.id);
+      if (ch.rev) BindText(stmt, 4, *ch.rev);  // unbound parameters are NULL
+      if (ch.prev) BindText(stmt, 5, *ch.prev);
+      sqlite3_bind_int(stmt, 6, ch.prev_set ? 1 : 0);
+      sqlite3_bind_int64(stmt, 7, ch.checkpoint);
+      BindText(stmt, 8, ch.model_name);
+      RC_RETURN_IF_ERROR(step(stmt, "write change"));
     } else {
-      Result<sqlite3_stmt*> stmt =
-          c.Prepare("DELETE FROM changes WHERE model = ?1 AND model_id = ?2", false);
-      if (!stmt.ok()) return stmt.status();
-      BindText(*stmt, 1, write.model);
-      BindText(*stmt, 2, write.model_id);
-      RC_RETURN_IF_ERROR(step(*stmt, "delete change"));
+      RC_ASSIGN_OR_RETURN(
+          sqlite3_stmt* stmt,
+          c.Prepare("DELETE FROM changes WHERE model = ?1 AND model_id = ?2", false));
+      BindText(stmt, 1, write.model);
+      BindText(stmt, 2, write.model_id);
+      RC_RETURN_IF_ERROR(step(stmt, "delete change"));
     }
   }
   if (batch.checkpoint) {
-    Result<sqlite3_stmt*> stmt = c.Prepare("UPDATE checkpoint SET seq = ?1 WHERE id = 1", false);
-    if (!stmt.ok()) return stmt.status();
-    sqlite3_bind_int64(*stmt, 1, *batch.checkpoint);
-    RC_RETURN_IF_ERROR(step(*stmt, "write checkpoint"));
+    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                        c.Prepare("UPDATE checkpoint SET seq = ?1 WHERE id = 1", false));
+    sqlite3_bind_int64(stmt, 1, *batch.checkpoint);
+    RC_RETURN_IF_ERROR(step(stmt, "write checkpoint"));
   }
   for (const auto& [key, value] : batch.meta) {
     if (value.is_null()) {
-      Result<sqlite3_stmt*> stmt = c.Prepare("DELETE FROM meta WHERE key = ?1", false);
-      if (!stmt.ok()) return stmt.status();
-      BindText(*stmt, 1, key);
-      RC_RETURN_IF_ERROR(step(*stmt, "delete meta"));
+      RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare("DELETE FROM meta WHERE key = ?1", false));
+      BindText(stmt, 1, key);
+      RC_RETURN_IF_ERROR(step(stmt, "delete meta"));
     } else {
       Result<std::string> text = Serialize(value);
       if (!text.ok()) return Status::Storage("meta " + key + ": " + text.status().message());
-      Result<sqlite3_stmt*> stmt =
-          c.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", false);
-      if (!stmt.ok()) return stmt.status();
-      BindText(*stmt, 1, key);
-      BindText(*stmt, 2, *text);
-      RC_RETURN_IF_ERROR(step(*stmt, "write meta"));
+      RC_ASSIGN_OR_RETURN(
+          sqlite3_stmt* stmt,
+          c.Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", false));
+      BindText(stmt, 1, key);
+      BindText(stmt, 2, *text);
+      RC_RETURN_IF_ERROR(step(stmt, "write meta"));
     }
   }
-  Result<sqlite3_stmt*> stmt = c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false);
-  if (!stmt.ok()) return stmt.status();
-  StmtUse use(*stmt);
-  if (sqlite3_step(*stmt) != SQLITE_ROW) return c.Error("read checkpoint");
-  *checkpoint = sqlite3_column_int64(*stmt, 0);
+  RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                      c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false));
+  StmtUse use(stmt);
+  if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("read checkpoint");
+  *checkpoint = sqlite3_column_int64(stmt, 0);
   return Status::Ok();
 }
 

@@ -22,6 +22,19 @@ auto GuardWith(Fn&& body, OnException&& on_exception) -> decltype(body()) {
   }
 }
 
+// As above, and anything else thrown becomes on_other(): for a boundary that must let
+// nothing through, whatever a library throws (the server's request handler).
+template <typename Fn, typename OnException, typename OnOther>
+auto GuardWith(Fn&& body, OnException&& on_exception, OnOther&& on_other) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return on_exception(e);
+  } catch (...) {
+    return on_other();
+  }
+}
+
 // Runs `body` and turns any exception into a status naming `what`: no exception may leave
 // a public core function. A request's input is validated before it is used, so there an
 // exception (nlohmann throwing on a value of a type nobody checked) is a bug to fix,

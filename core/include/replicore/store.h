@@ -100,11 +100,9 @@ class Store {
     std::vector<StoredEntry> entries;
     entries.reserve(ids.size());
     for (const std::string& id : ids) {
-      Result<std::optional<Record>> record = Get(model, id);
-      if (!record.ok()) return record.status();
-      Result<std::optional<Change>> change = GetChange(model, id);
-      if (!change.ok()) return change.status();
-      entries.push_back({std::move(record).value(), std::move(change).value()});
+      RC_ASSIGN_OR_RETURN(std::optional<Record> record, Get(model, id));
+      RC_ASSIGN_OR_RETURN(std::optional<Change> change, GetChange(model, id));
+      entries.push_back({std::move(record), std::move(change)});
     }
     return entries;
   }
