@@ -147,6 +147,21 @@ Result<Batch> DecodeOne(JsonTextReader& reader) {
 
 }  // namespace
 
+namespace {
+
+// `[model, id, ` of an entry, after a comma unless it is the first.
+void AppendEntryHead(size_t index, const std::string& model, const std::string& id,
+                     std::string* out) {
+  if (index) out->push_back(',');
+  out->push_back('[');
+  AppendJsonString(model, out);
+  out->push_back(',');
+  AppendJsonString(id, out);
+  out->push_back(',');
+}
+
+}  // namespace
+
 std::string EncodeBatch(const Batch& batch) {
   size_t size = 32;
   for (const RecordWrite& write : batch.records) {
@@ -158,24 +173,14 @@ std::string EncodeBatch(const Batch& batch) {
   out += "{\"c\":1,\"r\":[";
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const RecordWrite& write = batch.records[i];
-    if (i) out.push_back(',');
-    out.push_back('[');
-    AppendJsonString(write.model, &out);
-    out.push_back(',');
-    AppendJsonString(write.id, &out);
-    out.push_back(',');
+    AppendEntryHead(i, write.model, write.id, &out);
     out += write.data ? write.data->text() : "null";
     out.push_back(']');
   }
   out += "],\"x\":[";
   for (size_t i = 0; i < batch.changes.size(); ++i) {
     const ChangeWrite& write = batch.changes[i];
-    if (i) out.push_back(',');
-    out.push_back('[');
-    AppendJsonString(write.model, &out);
-    out.push_back(',');
-    AppendJsonString(write.model_id, &out);
-    out.push_back(',');
+    AppendEntryHead(i, write.model, write.model_id, &out);
     if (write.change) {
       AppendChange(*write.change, &out);
     } else {

@@ -1,6 +1,8 @@
 // SqliteStore's declared indexes (issue 22): the plans that use them, their survival across
 // a restart, and a randomized differential test showing they never change an answer.
 #include <gtest/gtest.h>
+
+#include "server/temp_dir.h"
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -17,23 +19,7 @@
 namespace replicore {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/rc_sqlite_indexes_XXXXXX";
-    char* made = mkdtemp(pattern);
-    if (made == nullptr) abort();
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 std::unique_ptr<SqliteStore> MustOpen(const std::string& path) {
   SqliteStoreOptions options;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/store_conformance.h"
+#include "server/temp_dir.h"
 #include "replicore/filter.h"
 #include "replicore/memory_store.h"
 #include "core/store_wrapper.h"
@@ -22,25 +23,7 @@
 namespace replicore {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/rc_sqlite_test_XXXXXX";
-    char* made = mkdtemp(pattern);
-    if (made == nullptr) abort();
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 std::unique_ptr<SqliteStore> MustOpen(const std::string& path, int busy_timeout_ms = 5000) {
   SqliteStoreOptions options;
