@@ -750,13 +750,6 @@ std::vector<Record> OrderRecordsPage(const Filter& filter, std::vector<Record> r
   return page;
 }
 
-std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
-                                 const std::vector<const std::string*>* tie_ids) {
-  std::vector<Json> out;
-  for (size_t i : OrderPage(filter, records, tie_ids)) out.push_back(Project(filter, *records[i]));
-  return out;
-}
-
 // juggler keeps exactly the listed fields, the id included only if listed (it is not
 // added back), and drops excluded ones; selecting a field the record lacks adds nothing.
 Json Project(const Filter& filter, const Json& record) {

@@ -40,14 +40,14 @@ Json ScalarOf(std::string_view text) {
   if (text.size() >= 2 && text.front() == '"' && text.find('\\') == std::string_view::npos) {
     return std::string(text.substr(1, text.size() - 2));
   }
-  const std::string_view digits = text.substr(!text.empty() && text.front() == '-' ? 1 : 0);
-  if (!digits.empty() && digits.size() <= 15 && (digits.size() == 1 || digits.front() != '0') &&
-      digits.find_first_not_of("0123456789") == std::string_view::npos) {
-    int64_t value = 0;
-    for (const char c : digits) value = value * 10 + (c - '0');
-    // As the parser types them: negative numbers signed, the others unsigned.
-    if (text.front() == '-') return -value;
-    return static_cast<uint64_t>(value);
+  // Integers of up to 16 characters (canonical text writes no leading zero), typed as the
+  // parser types them: negative numbers signed, the others unsigned.
+  if (text.size() <= 16) {
+    JsonTextReader reader(text);
+    if (Result<int64_t> value = reader.Integer(); value.ok() && reader.AtEnd()) {
+      if (*value < 0) return *value;
+      return static_cast<uint64_t>(*value);
+    }
   }
   return Json::parse(std::string(text), nullptr, /*allow_exceptions=*/false);
 }

@@ -68,7 +68,7 @@ int CollateUtf16(void*, int na, const void* a, int nb, const void* b) {
 }
 
 // COLLATE rc_json: JSON texts (arrays/objects) in nlohmann's operator< order, which is what
-// ApplyOrderPage uses for array and object values.
+// OrderPage uses for array and object values.
 int CollateJson(void*, int na, const void* a, int nb, const void* b) {
   const char* pa = static_cast<const char*>(a);
   const char* pb = static_cast<const char*>(b);
@@ -751,7 +751,7 @@ class WhereTranslator {
 };
 
 // The ORDER BY terms of one key whose type and value are `t` and `x`, equal to
-// ApplyOrderPage's comparison: null/undefined first, then booleans, numbers, strings in
+// OrderPage's comparison: null/undefined first, then booleans, numbers, strings in
 // UTF-16 order, arrays, objects. A declared index is built on these very terms: SQLite
 // matches an index to an ORDER BY only on identical expressions.
 std::string OrderTerms(const std::string& t, const std::string& x, bool descending) {
@@ -820,7 +820,7 @@ void BuildFind(const std::string& model, const Filter& filter,
     q->sql += " ORDER BY " + *order + " LIMIT " + q->b.Int(limit) + " OFFSET " +
               q->b.Int(ClampToInt64(filter.skip));
   } else {
-    q->sql += " ORDER BY id";  // ordered, paged and projected by ApplyOrderPage
+    q->sql += " ORDER BY id";  // ordered, paged and projected in Find
   }
 }
 

@@ -54,7 +54,7 @@ class IndexedRecords {
   OrderedIndex index_;
 };
 
-TEST(OrderedIndexTest, OrdersValuesAsApplyOrderPageDoesThenIds) {
+TEST(OrderedIndexTest, OrdersValuesAsOrderPageDoesThenIds) {
   IndexedRecords records(Definition({{"v", false}}));
   records.Put("s1", {{"v", "b"}});
   records.Put("s2", {{"v", "\xee\x80\x80"}});      // U+E000

@@ -35,7 +35,7 @@ void Evaluate(const replicore::Filter& filter) {
     if (replicore::Matches(filter.where, record)) matching.push_back(&record);
     (void)replicore::Project(filter, record);
   }
-  (void)replicore::ApplyOrderPage(filter, matching);
+  (void)replicore::OrderPage(filter, matching);
 }
 
 }  // namespace

@@ -74,19 +74,17 @@ Result<Json> ParseQueryString(std::string_view query);
 // Whether `record` (a JSON object) satisfies `where`.
 bool Matches(const Where& where, const Json& record);
 
-// The order ApplyOrderPage sorts values by, after the memory connector (nullptr stands for
+// The order OrderPage sorts values by, after the memory connector (nullptr stands for
 // undefined): rank 0 undefined and null, 1 booleans, 2 numbers, 3 strings (UTF-16 order),
 // 4 arrays, 5 objects; <0, 0, >0. Public so that an index can sort exactly like a scan.
 int OrderRank(const Json* value);
 int OrderCompare(const Json* a, const Json* b);
 
-// Sorts, skips, limits and projects matching records (pointers borrowed for the call).
+// Sorts, skips and limits matching records (pointers borrowed for the call; nullptr where
+// the filter has no order, none is read): the indices into `records` of the page, in order.
 // Records are assumed to match already. Order comparison follows LoopBack's memory connector.
 // Ties keep the input order, or, with `tie_ids` (each record's id), go by id, in which case
 // the input needs no sorting: only the requested page is sorted.
-std::vector<Json> ApplyOrderPage(const Filter& filter, std::vector<const Json*> records,
-                                 const std::vector<const std::string*>* tie_ids = nullptr);
-// ApplyOrderPage without the projection: the indices into `records` of the page, in order.
 std::vector<size_t> OrderPage(const Filter& filter, const std::vector<const Json*>& records,
                               const std::vector<const std::string*>* tie_ids = nullptr);
 // OrderPage over records (ties by `ids`, one per record): the page, projected. A record's

@@ -1,6 +1,6 @@
 // How MemoryStore answers Find and Count through a model's ordered indexes: a small
 // planner that picks at most one index, and the two ways of reading it. Whatever the plan,
-// the answer equals a scan's (Matches on every record, then ApplyOrderPage).
+// the answer equals a scan's (Matches on every record, then OrderPage).
 #ifndef REPLICORE_INDEX_QUERY_H_
 #define REPLICORE_INDEX_QUERY_H_
 

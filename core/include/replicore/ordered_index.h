@@ -1,5 +1,5 @@
 // One declared index of one model, kept in memory by MemoryStore (the browser's store):
-// its records' key values and ids, ordered exactly as ApplyOrderPage orders them, so that
+// its records' key values and ids, ordered exactly as OrderPage orders them, so that
 // Find can read a page in order and narrow a where without scanning every record.
 #ifndef REPLICORE_ORDERED_INDEX_H_
 #define REPLICORE_ORDERED_INDEX_H_
@@ -50,7 +50,7 @@ class OrderedIndex {
     const std::string* id;  // borrowed: see Insert
   };
 
-  // Sorts by each key in its declared direction, then by id (ApplyOrderPage's tie
+  // Sorts by each key in its declared direction, then by id (OrderPage's tie
   // break, ascending however the keys go). Transparent, to find a range's bounds.
   class Less {
    public:
