@@ -80,7 +80,7 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
 Response Answer(Database& db, const std::string& model, Request request) {
   return GuardWith(
       [&]() -> Response {
-        if (!request.args.is_object()) {
+        if (!request.args.tree().is_object()) {
           return Response{Status::BadRequest("request args must be an object"), nullptr};
         }
         return AnswerUnguarded(db, model, std::move(request));
@@ -102,7 +102,7 @@ static Status CheckEntries(const Json& args, const char* key, Op op) {
 }
 
 static Response AnswerUnguarded(Database& db, const std::string& model, Request request) {
-  Json& args = request.args;
+  Json args = request.args.TakeTree();
   for (auto [op, key] : {std::pair{Op::kDiff, "changes"}, std::pair{Op::kCreateUpdates, "deltas"},
                          std::pair{Op::kBulkUpdate, "updates"}}) {
     if (request.op != op) continue;
@@ -120,8 +120,11 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
       return From(Diff(db, model, SinceArg(args), TakeArray(args, "changes"), nullptr, nullptr,
                        first_time));
     }
-    case Op::kCreateUpdates:
-      return From(CreateUpdates(db, model, TakeArray(args, "deltas")));
+    case Op::kCreateUpdates: {
+      auto updates = CreateUpdates(db, model, TakeArray(args, "deltas"));
+      if (!updates.ok()) return Response{updates.status(), nullptr};
+      return Response{Status::Ok(), Payload::FromText(std::move(updates).value())};
+    }
     case Op::kBulkUpdate: {
       // A missing `updates` is a bad request, not an empty bulk update.
       auto result = BulkUpdate(db, model, args.contains("updates") ? TakeArray(args, "updates") : Json());

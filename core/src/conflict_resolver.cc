@@ -31,7 +31,7 @@ Status ConflictResolver::OnResponse(const Response& response) {
   Continuation next = std::move(continuation_);
   continuation_ = nullptr;
   Status status = response.status.ok()
-                      ? Guard("response", [&]() -> Status { return next(response.result); },
+                      ? Guard("response", [&]() -> Status { return next(response.result.tree()); },
                               StatusCode::kBadRequest)
                       : Refusal(response.status);
   if (!status.ok()) {
@@ -45,7 +45,7 @@ Status ConflictResolver::Step(bool on_local, Request request, Continuation next)
   if (on_local) {
     Response response = Answer(*local_, model_, std::move(request));
     if (!response.status.ok()) return Refusal(response.status);
-    return next(response.result);
+    return next(response.result.tree());
   }
   pending_ = std::move(request);
   continuation_ = std::move(next);

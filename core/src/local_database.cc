@@ -193,7 +193,7 @@ std::string LocalDatabase::Call(const std::string& op, const std::string& model,
     if (std::optional<Op> answer_op = OpNamed(op)) {
       Response response = Answer(db_, model, Request{*answer_op, std::move(args).value()});
       if (!response.status.ok()) return ErrorText(response.status);
-      return OkText(response.result);
+      return OkText(response.result.Dump());
     }
     return ErrorText(Status::BadRequest("unknown operation \"" + op + "\""));
   });

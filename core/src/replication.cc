@@ -125,11 +125,25 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
   return Json{{"deltas", std::move(deltas)}, {"conflicts", std::move(conflicts)}};
 }
 
-static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& model, Json deltas) {
+// One update of a create-updates answer, its record the text it is stored as.
+static void AppendUpdate(std::string* out, const char* type, const Json& change,
+                         const Record* data) {
+  *out += out->size() > 1 ? ",{\"change\":" : "{\"change\":";
+  *out += change.dump();
+  if (data) {
+    *out += ",\"data\":";
+    *out += data->text();
+  }
+  *out += ",\"type\":\"";
+  *out += type;
+  *out += "\"}";
+}
+
+static Result<std::string> CreateUpdatesUnguarded(Database& db, const std::string& model, Json deltas) {
   RC_RETURN_IF_ERROR(db.GetModel(model).status());
   RC_RETURN_IF_ERROR(RequireArray(deltas));
-  Json deletes = Json::array();
-  Json writes = Json::array();
+  std::string deletes = "[";
+  std::string writes = "[";
   for (Json& item : deltas) {
     RC_ASSIGN_OR_RETURN(Change change, Change::FromJson(item));
     ChangeType type = change.type();
@@ -140,17 +154,20 @@ static Result<Json> CreateUpdatesUnguarded(Database& db, const std::string& mode
     if (type != ChangeType::kDelete) {
       RC_ASSIGN_OR_RETURN(std::optional<Record> record, db.store()->Get(model, change.model_id));
       if (record.has_value()) {
-        writes.push_back(Json{{"type", ChangeTypeName(type)},
-                              {"change", std::move(item)},
-                              {"data", record->CopyTree()}});
+        AppendUpdate(&writes, ChangeTypeName(type), item, &*record);
         continue;
       }
       // Gone since the diff: send its true state (§8.10).
       item["rev"] = nullptr;
     }
-    deletes.push_back(Json{{"type", "delete"}, {"change", std::move(item)}});
+    AppendUpdate(&deletes, "delete", item, nullptr);
   }
-  for (Json& write : writes) deletes.push_back(std::move(write));
+  // Deletes first, then the writes.
+  if (writes.size() > 1) {
+    if (deletes.size() > 1) deletes += ',';
+    deletes.append(writes, 1, std::string::npos);
+  }
+  deletes += ']';
   return deletes;
 }
 
@@ -324,8 +341,8 @@ Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json ch
   });
 }
 
-Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas) {
-  return Guard("create-updates", [&]() -> Result<Json> { return CreateUpdatesUnguarded(db, model, std::move(deltas)); });
+Result<std::string> CreateUpdates(Database& db, const std::string& model, Json deltas) {
+  return Guard("create-updates", [&]() -> Result<std::string> { return CreateUpdatesUnguarded(db, model, std::move(deltas)); });
 }
 
 Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates) {

@@ -13,6 +13,7 @@
 
 #include "replicore/guard.h"
 #include "replicore/replication.h"
+#include "json_text.h"
 
 namespace replicore {
 
@@ -55,6 +56,30 @@ void ChunkByBytes(Json items, size_t max_bytes, std::deque<Json>* out) {
     chunk.push_back(std::move(item));
   }
   if (!chunk.empty()) out->push_back(std::move(chunk));
+}
+
+// Splits the text of a JSON array into arrays of about `max_bytes` each (at least one item
+// each), copying the items' text as it is.
+Status ChunkTextByBytes(std::string_view array, size_t max_bytes, std::deque<TextChunk>* out) {
+  JsonTextReader reader(array);
+  RC_RETURN_IF_ERROR(reader.Expect('['));
+  if (reader.Consume(']')) return Status::Ok();
+  TextChunk chunk{"[", 0};
+  do {
+    RC_ASSIGN_OR_RETURN(std::string_view item, reader.Value());
+    if (chunk.items > 0 && chunk.text.size() + item.size() > max_bytes) {
+      chunk.text += ']';
+      out->push_back(std::move(chunk));
+      chunk = TextChunk{"[", 0};
+    }
+    if (chunk.items > 0) chunk.text += ',';
+    chunk.text += item;
+    ++chunk.items;
+  } while (reader.Consume(','));
+  RC_RETURN_IF_ERROR(reader.Expect(']'));
+  chunk.text += ']';
+  out->push_back(std::move(chunk));
+  return Status::Ok();
 }
 
 Status Expect(bool condition, const char* what) {
@@ -173,9 +198,9 @@ Status Replicator::HandleResponse(Response response) {
   if (!response.status.ok() && state_ != State::kAwaitBulkUpdate) return Fail(response.status);
   Status status;
   switch (state_) {
-    case State::kAwaitCheckpoint: status = OnCheckpoint(response.result); break;
-    case State::kAwaitChanges: status = OnChanges(std::move(response.result)); break;
-    case State::kAwaitDiff: status = OnDiff(std::move(response.result)); break;
+    case State::kAwaitCheckpoint: status = OnCheckpoint(response.result.tree()); break;
+    case State::kAwaitChanges: status = OnChanges(response.result.TakeTree()); break;
+    case State::kAwaitDiff: status = OnDiff(response.result.TakeTree()); break;
     case State::kAwaitCreateUpdates: status = OnCreateUpdates(std::move(response.result)); break;
     case State::kAwaitBulkUpdate: status = OnBulkUpdate(response); break;
     case State::kAwaitFinalCheckpoint: status = Complete(); break;
@@ -255,8 +280,9 @@ Status Replicator::SendNextDiff() {
   chunks_.pop_front();
   std::optional<int64_t> since = chunk_since_.front();
   chunk_since_.pop_front();
-  pending_ = Request{Op::kDiff, Json{{"since", since.value_or(-1)}, {"changes", std::move(chunk)}}};
-  if (!since) pending_->args["resent"] = true;
+  Json args{{"since", since.value_or(-1)}, {"changes", std::move(chunk)}};
+  if (!since) args["resent"] = true;
+  pending_ = Request{Op::kDiff, std::move(args)};
   state_ = State::kAwaitDiff;
   return Status::Ok();
 }
@@ -281,17 +307,17 @@ Status Replicator::OnDiff(Json result) {
     if (!equal) deltas.push_back(std::move(delta));
   }
   if (deltas.empty()) return SendNextDiff();
-  RC_ASSIGN_OR_RETURN(Json updates, CreateUpdates(*local_, options_.model, std::move(deltas)));
-  ChunkByBytes(std::move(updates), options_.chunk_bytes, &update_chunks_);
+  RC_ASSIGN_OR_RETURN(std::string updates, CreateUpdates(*local_, options_.model, std::move(deltas)));
+  RC_RETURN_IF_ERROR(ChunkTextByBytes(updates, options_.chunk_bytes, &update_chunks_));
   return SendNextBulkUpdate();
 }
 
 Status Replicator::SendNextBulkUpdate() {
   if (update_chunks_.empty()) return SendNextDiff();
-  Json chunk = std::move(update_chunks_.front());
+  TextChunk chunk = std::move(update_chunks_.front());
   update_chunks_.pop_front();
-  attempt_applied_ += chunk.size();  // minus the conflicts a 409 reports
-  pending_ = Request{Op::kBulkUpdate, Json{{"updates", std::move(chunk)}}};
+  attempt_applied_ += chunk.items;  // minus the conflicts a 409 reports
+  pending_ = Request{Op::kBulkUpdate, Payload::FromText("{\"updates\":" + chunk.text + "}")};
   state_ = State::kAwaitBulkUpdate;
   return Status::Ok();
 }
@@ -376,7 +402,8 @@ Status Replicator::SendNextCreateUpdates() {
   return FinishAttempt();
 }
 
-Status Replicator::OnCreateUpdates(Json result) {
+Status Replicator::OnCreateUpdates(Payload payload) {
+  Json result = payload.TakeTree();
   RC_RETURN_IF_ERROR(Expect(result.is_array(), "create-updates is not an array"));
   RC_ASSIGN_OR_RETURN(BulkUpdateResult applied,
                       BulkUpdate(*local_, options_.model, std::move(result)));

@@ -1,5 +1,7 @@
 #include "replicore/stepped.h"
 
+#include "json_text.h"
+
 namespace replicore {
 namespace {
 
@@ -21,6 +23,10 @@ Result<std::string> StringField(const Json& json, const char* name) {
 
 // {"ok": result} or {"error": {code, message, details}} as the Response it stands for.
 Result<Response> ParseAnswer(const std::string& text) {
+  // The result stays text (a create-updates answer is records): parsed where it is read.
+  if (std::optional<std::string_view> ok = MemberText(text, "ok")) {
+    return Response{Status::Ok(), Payload::FromText(std::string(*ok))};
+  }
   RC_ASSIGN_OR_RETURN(Json answer, ParseObject(text));
   if (auto ok = answer.find("ok"); ok != answer.end()) return Response{Status::Ok(), std::move(*ok)};
   auto error = answer.find("error");
@@ -51,7 +57,9 @@ class SteppedParty : public Stepped {
     std::optional<Request> request = party_->NextRequest();
     if (request) {
       awaiting_ = true;
-      return Json{{"request", {{"op", OpName(request->op)}, {"args", std::move(request->args)}}}}.dump();
+      // The args' text as it is: a chunk of records is not parsed or dumped again.
+      return std::string("{\"request\":{\"op\":\"") + OpName(request->op) + "\",\"args\":" +
+             request->args.Dump() + "}}";
     }
     if (party_->failed()) return ErrorText(party_->error());
     if (!party_->done()) return ErrorText(Status::StepLimit("the party stopped without finishing"));

@@ -124,29 +124,31 @@ ApiResponse NoContent() {
   return response;
 }
 
+// Records go out as the canonical text they are stored as: nothing is dumped.
+ApiResponse TextReply(std::string text) {
+  ApiResponse response;
+  response.body = std::move(text);
+  return response;
+}
+
 // A replication operation's answer (protocol.h) as LoopBack's HTTP answer: errors with their
 // status (a bulk-update's conflicts as 409 with details.conflicts), bulk-update's 204, and
 // a paged /changes as the bare array plus the X-Replicore-Next cursor (PROTOCOL.md §9.1).
 ApiResponse ReplicationReply(Op op, Response response) {
   if (!response.status.ok()) return StatusResponse(response.status);
   if (op == Op::kBulkUpdate) return NoContent();
-  if (op == Op::kChanges && response.result.is_object()) {
-    ApiResponse reply = JsonResponse(200, response.result["changes"]);
-    const Json& next = response.result["next"];
+  if (response.result.has_text()) return TextReply(std::string(response.result.text()));
+  const Json& result = response.result.tree();
+  if (op == Op::kChanges && result.is_object()) {
+    ApiResponse reply = JsonResponse(200, result["changes"]);
+    const Json& next = result["next"];
     if (next.is_array() && next.size() == 2) {
       reply.headers.emplace_back("X-Replicore-Next",
                                  EncodeCursor(next[0].get<int64_t>(), next[1].get<std::string>()));
     }
     return reply;
   }
-  return JsonResponse(200, response.result);
-}
-
-// Records go out as the canonical text they are stored as: nothing is dumped.
-ApiResponse TextReply(std::string text) {
-  ApiResponse response;
-  response.body = std::move(text);
-  return response;
+  return JsonResponse(200, result);
 }
 
 ApiResponse RecordReply(const Result<Record>& record) {

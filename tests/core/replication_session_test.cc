@@ -440,7 +440,7 @@ class Session {
     int64_t last_server_seq = -1;
     for (const Recorded& exchange : run.exchanges) {
       if (exchange.request.op == Op::kCheckpoint) {
-        last_server_seq = exchange.response.result.value("seq", int64_t{-1});
+        last_server_seq = exchange.response.result.tree().value("seq", int64_t{-1});
       }
     }
     EXPECT_EQ(last_server_seq, push ? run.result.checkpoints.target : run.result.checkpoints.source);
@@ -513,8 +513,8 @@ class Session {
     std::optional<Op> op = OpOf(request);
     ASSERT_TRUE(op.has_value()) << "not a replication request: " << request["url"];
     ASSERT_STREQ(OpName(ours.request.op), OpName(*op));
-    const Json& args = ours.request.args;
-    const Json& result = ours.response.result;
+    const Json& args = ours.request.args.tree();
+    const Json& result = ours.response.result.tree();
     int status = response["status"].get<int>();
     if (status >= 400) {
       // GET /:id of a missing record: 404 over HTTP, null from Answer (the route maps it).
@@ -910,22 +910,22 @@ void Session::PlayC1() {
   ASSERT_EQ(second.exchanges.size(), 5u);
   const char* ops[] = {"checkpoint", "diff", "bulkUpdate", "checkpoint", "diff"};
   for (size_t i = 0; i < 5; ++i) EXPECT_STREQ(OpName(second.exchanges[i].request.op), ops[i]);
-  const Json& diff = second.exchanges[1].request.args;
+  const Json& diff = second.exchanges[1].request.args.tree();
   EXPECT_EQ(diff["since"], -1);
   ASSERT_EQ(diff["changes"].size(), 1u);
   EXPECT_EQ(diff["changes"][0]["modelId"], "a-1");
   EXPECT_EQ(diff["changes"][0]["prev"], push1["conflicts"][0]["targetChange"]["rev"]);
-  const Json& updates = second.exchanges[2].request.args["updates"];
+  const Json& updates = second.exchanges[2].request.args.tree()["updates"];
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0]["type"], "update");
   EXPECT_EQ(updates[0]["data"], push1["conflicts"][0]["sourceModel"]);
   EXPECT_TRUE(second.exchanges[2].response.status.ok());
-  EXPECT_EQ(second.exchanges[4].response.result, EmptyDiff());
+  EXPECT_EQ(second.exchanges[4].response.result.tree(), EmptyDiff());
   EXPECT_TRUE(second.result.conflicts.empty());
   EXPECT_EQ(second.result.applied, 1u);
   // The checkpoints are those of our second attempt (LoopBack's + one on each side).
   EXPECT_EQ(second.result.checkpoints.target,
-            second.exchanges[3].response.result["seq"].get<int64_t>());
+            second.exchanges[3].response.result.tree()["seq"].get<int64_t>());
   EXPECT_EQ(second.result.checkpoints.source, second.exchanges[3].client_checkpoint);
   Remap(Side::kClient, push2["newCheckpoints"]["source"].get<int64_t>(),
         second.result.checkpoints.source);
@@ -939,15 +939,15 @@ void Session::PlayC1() {
   at = Compare(Step(" pull:"), third.exchanges);
   ASSERT_EQ(at, 1u);
   ASSERT_EQ(third.exchanges.size(), 2u);
-  EXPECT_EQ(third.exchanges[1].request.args["since"],
+  EXPECT_EQ(third.exchanges[1].request.args.tree()["since"],
             Map(Side::kServer, CallSince(pull)["source"].get<int64_t>()));
-  const Json& changes = third.exchanges[1].response.result;
+  const Json& changes = third.exchanges[1].response.result.tree();
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0]["modelId"], "a-1");
   EXPECT_EQ(changes[0]["rev"], push1["conflicts"][0]["sourceChange"]["rev"]);
   EXPECT_TRUE(third.result.conflicts.empty());
   EXPECT_EQ(third.result.checkpoints.source,
-            third.exchanges[0].response.result["seq"].get<int64_t>());
+            third.exchanges[0].response.result.tree()["seq"].get<int64_t>());
   EXPECT_EQ(third.result.checkpoints.target, third.exchanges[0].client_checkpoint);
   Pair(Side::kServer, pull["newCheckpoints"]["source"].get<int64_t>(),
        third.result.checkpoints.source);
@@ -1026,10 +1026,10 @@ void Session::PlayC3() {
   ASSERT_EQ(second.exchanges.size(), 5u);
   const Recorded& confirm = second.exchanges[4];
   EXPECT_STREQ(OpName(confirm.request.op), "diff");
-  EXPECT_EQ(confirm.request.args["since"], -1);
-  ASSERT_EQ(confirm.request.args["changes"].size(), 1u);
-  EXPECT_EQ(confirm.request.args["changes"][0]["modelId"], "a-4");
-  EXPECT_EQ(confirm.response.result, EmptyDiff());
+  EXPECT_EQ(confirm.request.args.tree()["since"], -1);
+  ASSERT_EQ(confirm.request.args.tree()["changes"].size(), 1u);
+  EXPECT_EQ(confirm.request.args.tree()["changes"][0]["modelId"], "a-4");
+  EXPECT_EQ(confirm.response.result.tree(), EmptyDiff());
   ExpectSameResult(push2, second.result, true);
 
   const Json& pull = Result(2, "RemoteTodo.replicate");
@@ -1128,8 +1128,8 @@ void Session::PlayE2() {
   ASSERT_EQ(second.exchanges.size(), 5u);
   const char* ops[] = {"checkpoint", "diff", "bulkUpdate", "checkpoint", "diff"};
   for (size_t i = 0; i < 5; ++i) EXPECT_STREQ(OpName(second.exchanges[i].request.op), ops[i]);
-  EXPECT_EQ(second.exchanges[1].request.args["since"], -1);
-  const Json& updates = second.exchanges[2].request.args["updates"];
+  EXPECT_EQ(second.exchanges[1].request.args.tree()["since"], -1);
+  const Json& updates = second.exchanges[2].request.args.tree()["updates"];
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0]["type"], "delete");
   EXPECT_FALSE(updates[0].contains("data"));
@@ -1140,7 +1140,7 @@ void Session::PlayE2() {
   EXPECT_EQ(second.result.applied, 1u);
   // The checkpoints are those of our second attempt (LoopBack's + one on each side).
   EXPECT_EQ(second.result.checkpoints.target,
-            second.exchanges[3].response.result["seq"].get<int64_t>());
+            second.exchanges[3].response.result.tree()["seq"].get<int64_t>());
   EXPECT_EQ(second.result.checkpoints.source, second.exchanges[3].client_checkpoint);
   Remap(Side::kClient, push2["newCheckpoints"]["source"].get<int64_t>(),
         second.result.checkpoints.source);

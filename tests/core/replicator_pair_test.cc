@@ -168,7 +168,7 @@ TEST_F(ReplicatorPairTest, IncrementalSinceSendsOnlyNewChanges) {
   for (int step = 0; step < 100; ++step) {
     auto request = replicator.NextRequest();
     if (!request) break;
-    if (request->op == Op::kDiff) diffed += request->args["changes"].size();
+    if (request->op == Op::kDiff) diffed += request->args.tree()["changes"].size();
     ASSERT_TRUE(replicator.OnResponse(Answer(server_, "Todo", *request)).ok());
   }
   ASSERT_TRUE(replicator.done());
@@ -196,7 +196,7 @@ TEST_F(ReplicatorPairTest, ChangeSetLargerThanOnePage) {
       if (!request) break;
       if (request->op == Op::kDiff) {
         ++diffs;
-        EXPECT_LE(request->args.dump().size(), 2 * small.chunk_bytes);
+        EXPECT_LE(request->args.Dump().size(), 2 * small.chunk_bytes);
       }
       ASSERT_TRUE(replicator.OnResponse(Answer(server_, "Todo", *request)).ok());
     }

@@ -27,7 +27,7 @@ class SteppedTest : public ::testing::Test {
       EXPECT_TRUE(op.has_value());
       Response response = Answer(server_, "Todo", Request{*op, next["request"]["args"]});
       Json answer = response.status.ok()
-                        ? Json{{"ok", response.result}}
+                        ? Json{{"ok", response.result.tree()}}
                         : Json{{"error", {{"code", StatusCodeName(response.status.code())},
                                           {"message", response.status.message()},
                                           {"details", response.status.details()}}}};

@@ -48,7 +48,7 @@ Environment CountingEnvironment() {
 
 // A Replicator request sent to the server's routes (PROTOCOL.md §2.1), as a remote peer.
 Response SendOverHttp(httplib::Client& client, const std::string& base, const Request& request) {
-  const Json& args = request.args;
+  const Json& args = request.args.tree();
   std::string id = args.contains("id") ? Enc(args["id"].get<std::string>()) : "";
   const std::string since = args.contains("since") ? std::to_string(args["since"].get<int64_t>()) : "";
   const char* kJson = "application/json";

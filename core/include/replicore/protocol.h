@@ -10,10 +10,12 @@
 #include <string>
 
 #include "replicore/database.h"
+#include "replicore/payload.h"
 
 namespace replicore {
 
-// What one party asks of the other. Args and results are JSON (LoopBack's wire values):
+// What one party asks of the other. Args and results are JSON (LoopBack's wire values),
+// as trees or as text (payload.h); create-updates answers text, its records as stored:
 //   kCheckpoint       {}                         -> {"seq", "time", "id"}
 //   kChanges          {since, filter?, limit?, after?: [checkpoint, modelId]}
 //                                                -> [Change...] or {"changes":[...], "next"}
@@ -35,12 +37,12 @@ std::optional<Op> OpNamed(const std::string& name);
 
 struct Request {
   Op op;
-  Json args;
+  Payload args;
 };
 
 struct Response {
   Status status;
-  Json result;
+  Payload result;
 };
 
 // Entries one diff, create-updates, bulk-update or create of many may carry: far above what a chunking

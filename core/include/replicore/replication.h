@@ -42,9 +42,10 @@ Result<Json> Diff(Database& db, const std::string& model, int64_t since, Json ch
                   const std::set<std::string>* compare_always = nullptr,
                   Json* source_conflicts = nullptr, bool source_wins_cycles = false);
 
-// POST /create-updates: [{type, change, data?}] for the deltas (deletes first). A delta
-// whose record is gone becomes a delete update (§8.10), never an error.
-Result<Json> CreateUpdates(Database& db, const std::string& model, Json deltas);
+// POST /create-updates: the text of [{type, change, data?}] for the deltas (deletes first),
+// each record's `data` the text it is stored as. A delta whose record is gone becomes a
+// delete update (§8.10), never an error.
+Result<std::string> CreateUpdates(Database& db, const std::string& model, Json deltas);
 
 struct BulkUpdateResult {
   size_t applied = 0;

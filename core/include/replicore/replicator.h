@@ -41,6 +41,12 @@ struct ReplicatorOptions {
   bool reread_last_checkpoint = false;
 };
 
+// Items of a JSON array, as the text of a smaller array.
+struct TextChunk {
+  std::string text;
+  size_t items = 0;
+};
+
 struct ReplicationResult {
   Checkpoints checkpoints;  // what to pass as since next time (also stored per peer)
   std::vector<Conflict> conflicts;
@@ -75,7 +81,7 @@ class Replicator {
   Status OnCheckpoint(const Json& result);
   Status OnChanges(Json result);
   Status OnDiff(Json result);
-  Status OnCreateUpdates(Json result);
+  Status OnCreateUpdates(Payload result);
   Status OnBulkUpdate(const Response& response);
   Status ReadLocalChanges();      // push: the next page of the local change log
   Status SendNextDiff();          // push
@@ -110,7 +116,7 @@ class Replicator {
   std::optional<std::pair<int64_t, std::string>> local_cursor_;  // push: local log position
   bool local_exhausted_ = true;      // push: every local change page was read
   std::set<std::string> resent_;     // push: unresolved ids already read from the log
-  std::deque<Json> update_chunks_;  // push: updates to send
+  std::deque<TextChunk> update_chunks_;  // push: updates to send, as text
   std::optional<Json> next_cursor_;  // pull: where the next /changes page starts
   int64_t changes_since_ = -1;       // pull: the /changes query being paged
   Json changes_filter_;
