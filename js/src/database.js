@@ -17,6 +17,15 @@ import { storageFor } from './storage/index.js';
 
 const PAGE_RECORDS = 2000;
 
+// A step of a stepped party ({request: {op, args}}, {done} or {error}). A request keeps
+// its args' text as the core wrote it (`{"request":{"op":"…","args":ARGS}}`), so a chunk of
+// records goes on the wire without being serialized again.
+function parseStep(text) {
+  const step = JSON.parse(text);
+  if (step.request) step.request.argsText = text.slice(text.indexOf('"args":') + 7, -2);
+  return step;
+}
+
 export class Database {
   #module;
   #definitions;         // model definitions as JSON texts, to rebuild the core
@@ -186,8 +195,9 @@ export class Database {
 
   // Runs a stepped replicate or resolve (core/include/replicore/stepped.h): `start(core)`
   // makes it; each request it hands out goes to `carry(request)`, which resolves to the
-  // answer ({ok} or {error}) or throws to end it. Every step runs in a commit of its own,
-  // caught up with the other tabs, so the local side is never written on stale state.
+  // answer ({ok} or {error}, or its JSON text) or throws to end it. Every step runs in a
+  // commit of its own, caught up with the other tabs, so the local side is never written
+  // on stale state.
   // Resolves to the done result.
   async _stepped(start, carry) {
     let stepped = null;
@@ -195,7 +205,7 @@ export class Database {
     try {
       await this.#step(null, () => {
         stepped = this.#adopt(start(this.#core));
-        next = JSON.parse(stepped.next());
+        next = parseStep(stepped.next());
       });
       for (;;) {
         if (next.error) throw new ReplicoreError(next.error.code, next.error.message, { details: next.error.details });
@@ -204,8 +214,8 @@ export class Database {
         // The answer and the next request in one step: one commit per request.
         let failed = '';
         await this.#step(stepped, () => {
-          failed = stepped.respond(JSON.stringify(answer));
-          if (!failed) next = JSON.parse(stepped.next());
+          failed = stepped.respond(typeof answer === 'string' ? answer : JSON.stringify(answer));
+          if (!failed) next = parseStep(stepped.next());
         });
         if (failed) unwrap(failed);
       }

@@ -113,6 +113,35 @@ test('push and pull carry creates, updates and deletes both ways', async () => {
   await phone.close();
 });
 
+test('records cross the wire as the text the stores hold, both ways', async () => {
+  // canonical-json escapes U+2028 and U+FEFF; JSON.stringify writes them as they are. So
+  // an escaped form on the wire is the stored text, not a re-serialisation.
+  const title = 'line\u2028two\ufeff';
+  const bodies = [];
+  const { Todo: serverTodo } = remote(api, { models: [todoModel], fetch: async (url, init) => {
+    const response = await fetch(url, init);
+    const text = await response.clone().text();
+    bodies.push({ url: String(url), sent: init.body ?? '', received: text });
+    return response;
+  } });
+  const phone = await local();
+  await phone.Todo.create({ id: 'wire-1', title });
+  assert.equal((await phone.Todo.replicate(serverTodo)).applied, 1);
+  const pushed = bodies.find((b) => b.url.includes('/bulk-update'));
+  assert.ok(pushed.sent.includes('"title":"line\\u2028two\\ufeff"'), pushed.sent);
+  assert.equal((await serverTodo.findById('wire-1')).title, title);
+
+  await remote(api, { models: [todoModel] }).Todo.create({ id: 'wire-2', title });
+  const other = await local();
+  bodies.length = 0;
+  await serverTodo.replicate(other.Todo);
+  const pulled = bodies.find((b) => b.url.includes('/create-updates'));
+  assert.ok(pulled.received.includes('"title":"line\\u2028two\\ufeff"'), pulled.received);
+  assert.equal((await other.Todo.findById('wire-2')).title, title);
+  await phone.close();
+  await other.close();
+});
+
 test('conflicts both ways, each resolution reaches the other side', async () => {
   const { api: url } = await server();
   const { Todo: serverTodo } = remote(url, { models: [todoModel] });

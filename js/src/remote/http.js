@@ -22,7 +22,7 @@ function queryString(query) {
   return text ? `?${text}` : '';
 }
 
-// {baseUrl, headers, fetch, timeout}; resolves to {status, body, headers, sent, received}
+// {baseUrl, headers, fetch, timeout}; resolves to {status, body, text, headers, sent, received}
 // (the bodies' lengths in UTF-16 units) for 2xx.
 // `json` is a body already serialized; `body` a value to serialize.
 export async function httpRequest(config, method, path, { query, body, json } = {}) {
@@ -66,6 +66,6 @@ export async function httpRequest(config, method, path, { query, body, json } = 
     failure.status = response.status;
     throw failure;
   }
-  return { status: response.status, body: parsed, headers: response.headers,
+  return { status: response.status, body: parsed, text, headers: response.headers,
     sent: payload?.length ?? 0, received: text.length };
 }

@@ -78,12 +78,12 @@ export class RemoteModel {
   _resolve(target, raw, how, data) { return target._resolveRemote(this, raw, how, data); }
 
   // Carries one replication request of the core: resolves to its answer as the core
-  // takes it ({ok} or {error}); throws for what ends the replicate (network, timeout,
-  // server errors and refusals).
+  // takes it ({ok} or {error}, or that answer's JSON text); throws for what ends the
+  // replicate (network, timeout, server errors and refusals).
   // `meter` ({requests, sent, received, recordsSent, recordsReceived, report?}), when given,
   // counts the requests, their bytes and the records they carried, and is told after each.
   async _carry(request, meter) {
-    const [method, path, parts] = routeOf(request.op, request.args);
+    const [method, path, parts] = routeOf(request.op, request.args, request.argsText);
     try {
       const response = await httpRequest(this.#config, method, path, parts);
       if (meter) {
@@ -94,6 +94,8 @@ export class RemoteModel {
         if (request.op === 'createUpdates') meter.recordsReceived += response.body?.length ?? 0;
         meter.report?.();
       }
+      // Updates go back to the core as the text they came in (records are not re-serialized).
+      if (request.op === 'createUpdates' && response.text) return `{"ok":${response.text}}`;
       return { ok: resultOf(request.op, request.args, response) };
     } catch (error) {
       const status = error.status;

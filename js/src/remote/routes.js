@@ -13,7 +13,8 @@ const routes = {
   diff: (args) => ['POST', '/diff', { query: { since: args.since, resent: args.resent ? 1 : undefined },
     body: args.changes ?? [] }],
   createUpdates: (args) => ['POST', '/create-updates', { body: args.deltas ?? [] }],
-  bulkUpdate: (args) => ['POST', '/bulk-update', { body: { updates: args.updates ?? [] } }],
+  bulkUpdate: (args, argsText) => ['POST', '/bulk-update', args.updates
+    ? { json: argsText ?? JSON.stringify({ updates: args.updates }) } : { body: { updates: [] } }],
   findById: (args) => ['GET', id(args)],
   findLastChange: (args) => ['GET', `${id(args)}/changes/last`],
   updateLastChange: (args) => ['PUT', `${id(args)}/changes/last`, { body: args.data ?? {} }],
@@ -25,11 +26,12 @@ function decodeCursor(text) {
   return [Number(text.slice(0, colon)), text.slice(colon + 1)];
 }
 
-// The HTTP call for `op` with `args`: [method, path, {query, body}].
-export function routeOf(op, args) {
+// The HTTP call for `op` with `args` (and their text, when the core wrote them):
+// [method, path, {query, body | json}].
+export function routeOf(op, args, argsText) {
   const route = routes[op];
   if (!route) throw new Error(`no REST route for the operation "${op}"`);
-  return route(args ?? {});
+  return route(args ?? {}, argsText);
 }
 
 // The core's result from a 2xx answer to `op`.
