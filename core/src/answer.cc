@@ -4,6 +4,7 @@
 #include "replicore/json_limits.h"
 
 #include "replicore/replication.h"
+#include "json_text.h"
 
 namespace replicore {
 
@@ -80,7 +81,8 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
 Response Answer(Database& db, const std::string& model, Request request) {
   return GuardWith(
       [&]() -> Response {
-        if (!request.args.tree().is_object()) {
+        // Text args are this core's own (a push's chunk): read where they are used.
+        if (!request.args.has_text() && !request.args.tree().is_object()) {
           return Response{Status::BadRequest("request args must be an object"), nullptr};
         }
         return AnswerUnguarded(db, model, std::move(request));
@@ -101,8 +103,24 @@ static Status CheckEntries(const Json& args, const char* key, Op op) {
                           ", at most " + std::to_string(kMaxRequestEntries) + " a request: send them in chunks");
 }
 
+// A bulk-update's answer: 409 with the conflicting source changes, else ok and no result.
+static Response BulkUpdateResponse(const Result<BulkUpdateResult>& result) {
+  if (!result.ok()) return Response{result.status(), nullptr};
+  if (!result->conflicts.empty()) {
+    return Response{Status::Conflict("Conflict", Json{{"conflicts", result->conflicts}}), nullptr};
+  }
+  return Response{Status::Ok(), nullptr};
+}
+
 static Response AnswerUnguarded(Database& db, const std::string& model, Request request) {
+  if (request.op == Op::kBulkUpdate && request.args.has_text()) {
+    // A push's chunk, as this core wrote it: the records are read from the text.
+    if (std::optional<std::string_view> updates = MemberText(request.args.text(), "updates")) {
+      return BulkUpdateResponse(BulkUpdateText(db, model, *updates));
+    }
+  }
   Json args = request.args.TakeTree();
+  if (!args.is_object()) return Response{Status::BadRequest("request args must be an object"), nullptr};
   for (auto [op, key] : {std::pair{Op::kDiff, "changes"}, std::pair{Op::kCreateUpdates, "deltas"},
                          std::pair{Op::kBulkUpdate, "updates"}}) {
     if (request.op != op) continue;
@@ -127,13 +145,8 @@ static Response AnswerUnguarded(Database& db, const std::string& model, Request 
     }
     case Op::kBulkUpdate: {
       // A missing `updates` is a bad request, not an empty bulk update.
-      auto result = BulkUpdate(db, model, args.contains("updates") ? TakeArray(args, "updates") : Json());
-      if (!result.ok()) return Response{result.status(), nullptr};
-      if (!result->conflicts.empty()) {
-        return Response{Status::Conflict("Conflict", Json{{"conflicts", result->conflicts}}),
-                        nullptr};
-      }
-      return Response{Status::Ok(), nullptr};
+      return BulkUpdateResponse(
+          BulkUpdate(db, model, args.contains("updates") ? TakeArray(args, "updates") : Json()));
     }
     case Op::kFindById: {
       auto record = db.FindById(model, IdArg(args));

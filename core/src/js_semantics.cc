@@ -224,6 +224,62 @@ void AppendCanonicalJsonString(std::string_view s, std::string* out) {
   AppendQuoted(s, kCanonicalStarts, CanonicalEscapedLength, out);
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at p[0..avail) (2 to 4 bytes, no surrogates,
+// no overlong forms), or 0.
+int Utf8SequenceLength(const unsigned char* p, size_t avail) {
+  const unsigned char c = p[0];
+  int length = 0;
+  unsigned char low = 0x80, high = 0xbf;  // the allowed range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    length = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    length = 3;
+    if (c == 0xe0) low = 0xa0;
+    if (c == 0xed) high = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    length = 4;
+    if (c == 0xf0) low = 0x90;
+    if (c == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (avail < static_cast<size_t>(length) || p[1] < low || p[1] > high) return 0;
+  for (int i = 2; i < length; ++i) {
+    if (p[i] < 0x80 || p[i] > 0xbf) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+bool IsPlainCanonicalString(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t size = s.size();
+  size_t i = 0;
+  while (i < size) {
+    if (size - i >= 8) {
+      uint64_t chunk;
+      std::memcpy(&chunk, p + i, sizeof(chunk));
+      if (AllPlainAscii(chunk)) {
+        i += 8;
+        continue;
+      }
+    }
+    if (p[i] < 0x80) {
+      if (kCanonicalStarts.flag[p[i]]) return false;
+      ++i;
+      continue;
+    }
+    const int length = Utf8SequenceLength(p + i, size - i);
+    uint32_t code_point = 0;
+    if (length == 0 || CanonicalEscapedLength(p + i, size - i, &code_point) != 0) return false;
+    i += static_cast<size_t>(length);
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------
 // Number(string).
 

@@ -5,6 +5,12 @@
 #include "replicore/change_log.h"
 #include "replicore/guard.h"
 #include "replicore/json_canonical.h"
+#include "replicore/json_limits.h"
+#include "replicore/js_semantics.h"
+#include "replicore/protocol.h"
+
+#include "json_text.h"
+#include "stored_form.h"
 
 namespace replicore {
 
@@ -171,16 +177,86 @@ static Result<std::string> CreateUpdatesUnguarded(Database& db, const std::strin
   return deletes;
 }
 
+// One update of a bulk-update. Read from a tree, or from text with a record that is
+// already in the form the model stores kept as that text.
+struct UpdateInput {
+  Json change;  // the source change object
+  std::string type;
+  std::optional<Json> data;
+  std::optional<std::string_view> data_text;  // instead of `data`: stored_form.h holds
+};
+
+// The updates of a tree; an entry without `change` is refused.
+static Result<std::vector<UpdateInput>> UpdatesOfTree(Json updates) {
+  RC_RETURN_IF_ERROR(RequireArray(updates));
+  std::vector<UpdateInput> inputs;
+  inputs.reserve(updates.size());
+  for (Json& update : updates) {
+    auto change = update.is_object() ? update.find("change") : update.end();
+    if (change == update.end()) {
+      return Status::BadRequest("an update must be an object with `type` and `change`");
+    }
+    UpdateInput input;
+    input.change = std::move(*change);
+    if (auto type = update.find("type"); type != update.end() && type->is_string()) {
+      input.type = type->get<std::string>();
+    }
+    if (auto data = update.find("data"); data != update.end()) input.data = std::move(*data);
+    inputs.push_back(std::move(input));
+  }
+  return inputs;
+}
+
+// The updates of text in the plain form this core writes ([{"change", "data"?, "type"}]),
+// each record checked for its stored form and parsed only when it is not in it. nullopt
+// for anything else, which the tree path then reads and reports as it always did.
+static std::optional<std::vector<UpdateInput>> UpdatesOfText(const ModelDefinition& model,
+                                                             std::string_view text) {
+  JsonTextReader reader(text);
+  std::vector<UpdateInput> inputs;
+  if (!reader.Consume('[')) return std::nullopt;
+  if (reader.Consume(']')) return reader.AtEnd() ? std::optional(std::move(inputs)) : std::nullopt;
+  do {
+    if (!reader.Consume('{')) return std::nullopt;
+    UpdateInput input;
+    bool has_change = false;
+    do {
+      Result<std::string> key = reader.String();
+      if (!key.ok() || !reader.Expect(':').ok()) return std::nullopt;
+      Result<std::string_view> value = reader.Value();
+      if (!value.ok()) return std::nullopt;
+      if (*key == "data" && IsStoredForm(model, *value)) {
+        input.data_text = *value;
+        input.data.reset();
+        continue;
+      }
+      Result<Json> parsed = ParseJsonWithin(std::string(*value));
+      if (!parsed.ok()) return std::nullopt;
+      if (*key == "change") {
+        input.change = std::move(parsed).value();
+        has_change = true;
+      } else if (*key == "type") {
+        if (!parsed->is_string()) return std::nullopt;
+        input.type = parsed->get<std::string>();
+      } else if (*key == "data") {
+        input.data = std::move(parsed).value();
+        input.data_text.reset();
+      }
+    } while (reader.Consume(','));
+    if (!reader.Consume('}') || !has_change) return std::nullopt;
+    inputs.push_back(std::move(input));
+  } while (reader.Consume(','));
+  if (!reader.Consume(']') || !reader.AtEnd()) return std::nullopt;
+  return inputs;
+}
+
 // The stored record and change row of every id the updates name, read at once. Updates
 // that do not parse are skipped here: the caller reports them in order.
-static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(Database& db,
-                                                                       const std::string& model,
-                                                                       const Json& updates) {
+static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(
+    Database& db, const std::string& model, const std::vector<UpdateInput>& updates) {
   std::vector<std::string> ids;
-  for (const Json& update : updates) {
-    auto change_json = update.is_object() ? update.find("change") : update.end();
-    if (change_json == update.end()) continue;
-    Result<Change> change = Change::FromJson(*change_json);
+  for (const UpdateInput& update : updates) {
+    Result<Change> change = Change::FromJson(update.change);
     if (change.ok()) ids.push_back(change->model_id);
   }
   RC_ASSIGN_OR_RETURN(std::vector<StoredEntry> entries, db.store()->GetMany(model, ids));
@@ -189,27 +265,62 @@ static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(Database&
   return by_id;
 }
 
-static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
-  RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
-  const ModelDefinition& m = *def;
-  RC_RETURN_IF_ERROR(RequireArray(updates));
-  RC_ASSIGN_OR_RETURN(int64_t checkpoint, db.store()->CurrentCheckpoint());
+// Whether the member `name` of the object text `object` is the string `value` as written.
+static bool MemberIsString(std::string_view object, const std::string& name,
+                           const std::string& value) {
+  std::optional<std::string_view> member = MemberText(object, name);
+  return member && member->size() == value.size() + 2 && member->front() == '"' &&
+         member->substr(1, value.size()) == value && IsPlainCanonicalString(value);
+}
+
+// The record an update writes under `id`: a replace of the whole record (§8.2), validated
+// but without defaults, so the revision equals the source's. A record in its stored form
+// that names this id as the store holds it is stored as it came.
+static Result<Record> Replacement(Database& db, const ModelDefinition& m, const std::string& id,
+                                  const std::optional<Record>& current, UpdateInput& update) {
   const std::string& id_name = m.id_property().name;
+  if (update.data_text) {
+    if (MemberIsString(*update.data_text, id_name, id) &&
+        (!current || MemberIsString(current->text(), id_name, id))) {
+      return Record::FromCanonicalText(std::string(*update.data_text));
+    }
+    RC_ASSIGN_OR_RETURN(update.data, ParseJsonWithin(std::string(*update.data_text)));
+  }
+  if (!update.data || !update.data->is_object()) {
+    return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
+  }
+  Json replacement = std::move(*update.data);
+  // The change names the record: data that names another would be stored under the
+  // wrong key (listed under one id, unreachable under the other).
+  if (auto named = replacement.find(id_name); named != replacement.end() && !named->is_null()) {
+    const std::string data_id = named->is_string() ? named->get<std::string>() : named->dump();
+    if (data_id != id) {
+      return Status::Validation("update of id \"" + id + "\" carries data with id \"" + data_id + "\"",
+                                Json{{"modelId", id}, {"dataId", data_id}});
+    }
+  }
+  if (current.has_value()) {
+    replacement[id_name] = (**current)[id_name];
+  } else if (!replacement.contains(id_name)) {
+    replacement[id_name] = id;
+  }
+  RC_ASSIGN_OR_RETURN(Json normalized,
+                      m.Normalize(replacement, db.env(), NormalizeOptions{false, false}));
+  return Record::FromTree(std::move(normalized));
+}
+
+static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition& m,
+                                             std::vector<UpdateInput> updates) {
+  const std::string& model = m.name();
+  RC_ASSIGN_OR_RETURN(int64_t checkpoint, db.store()->CurrentCheckpoint());
   BulkUpdateResult result;
   Batch batch;
   // Where an id was written earlier in this batch, so two updates of one id see each other.
   std::unordered_map<std::string, size_t> written;
   RC_ASSIGN_OR_RETURN(auto stored_entries, ReadStored(db, model, updates));
-  for (Json& update : updates) {
-    auto change_json = update.is_object() ? update.find("change") : update.end();
-    if (change_json == update.end()) {
-      return Status::BadRequest("an update must be an object with `type` and `change`");
-    }
-    RC_ASSIGN_OR_RETURN(Change change, Change::FromJson(*change_json));
-    auto type_json = update.find("type");
-    std::string type = type_json != update.end() && type_json->is_string()
-                           ? type_json->get<std::string>()
-                           : std::string();
+  for (UpdateInput& update : updates) {
+    RC_ASSIGN_OR_RETURN(Change change, Change::FromJson(update.change));
+    const std::string& type = update.type;
     const std::string& id = change.model_id;
     const StoredEntry& stored = stored_entries[id];
     const std::optional<Record>* current = &stored.record;
@@ -228,35 +339,12 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
       return Status::BadRequest("unknown update type \"" + type + "\" for id \"" + id + "\"");
     }
     if (conflict) {
-      result.conflicts.push_back(std::move(*change_json));
+      result.conflicts.push_back(std::move(update.change));
       continue;
     }
     std::optional<Record> record;
     if (type != "delete") {
-      auto data = update.find("data");
-      if (data == update.end() || !data->is_object()) {
-        return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
-      }
-      Json replacement = std::move(*data);
-      // The change names the record: data that names another would be stored under the
-      // wrong key (listed under one id, unreachable under the other).
-      if (auto named = replacement.find(id_name); named != replacement.end() && !named->is_null()) {
-        const std::string data_id = named->is_string() ? named->get<std::string>() : named->dump();
-        if (data_id != id) {
-          return Status::Validation("update of id \"" + id + "\" carries data with id \"" + data_id + "\"",
-                                    Json{{"modelId", id}, {"dataId", data_id}});
-        }
-      }
-      if (current->has_value()) {
-        replacement[id_name] = (***current)[id_name];
-      } else if (!replacement.contains(id_name)) {
-        replacement[id_name] = id;
-      }
-      // A replace of the whole record (§8.2), validated but without defaults, so the
-      // revision equals the source's.
-      RC_ASSIGN_OR_RETURN(Json normalized,
-                          m.Normalize(replacement, db.env(), NormalizeOptions{false, false}));
-      record = Record::FromTree(std::move(normalized));
+      RC_ASSIGN_OR_RETURN(record, Replacement(db, m, id, *current, update));
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
@@ -268,6 +356,28 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
     RC_RETURN_IF_ERROR(db.Commit(std::move(batch)).status());
   }
   return result;
+}
+
+static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* m, db.GetModel(model));
+  RC_ASSIGN_OR_RETURN(std::vector<UpdateInput> inputs, UpdatesOfTree(std::move(updates)));
+  return ApplyUpdates(db, *m, std::move(inputs));
+}
+
+static Result<BulkUpdateResult> BulkUpdateTextUnguarded(Database& db, const std::string& model,
+                                                        std::string_view updates) {
+  RC_ASSIGN_OR_RETURN(const ModelDefinition* m, db.GetModel(model));
+  std::optional<std::vector<UpdateInput>> inputs = UpdatesOfText(*m, updates);
+  if (!inputs) {
+    RC_ASSIGN_OR_RETURN(Json tree, ParseJsonWithin(std::string(updates)));
+    RC_ASSIGN_OR_RETURN(inputs, UpdatesOfTree(std::move(tree)));
+  }
+  if (inputs->size() > kMaxRequestEntries) {
+    return Status::TooLarge("bulkUpdate: " + std::to_string(inputs->size()) +
+                            " updates, at most " + std::to_string(kMaxRequestEntries) +
+                            " a request: send them in chunks");
+  }
+  return ApplyUpdates(db, *m, std::move(*inputs));
 }
 
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id) {
@@ -347,6 +457,13 @@ Result<std::string> CreateUpdates(Database& db, const std::string& model, Json d
 
 Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates) {
   return Guard("bulk-update", [&]() -> Result<BulkUpdateResult> { return BulkUpdateUnguarded(db, model, std::move(updates)); });
+}
+
+Result<BulkUpdateResult> BulkUpdateText(Database& db, const std::string& model,
+                                        std::string_view updates) {
+  return Guard("bulk-update", [&]() -> Result<BulkUpdateResult> {
+    return BulkUpdateTextUnguarded(db, model, updates);
+  });
 }
 
 Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,

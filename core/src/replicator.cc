@@ -403,10 +403,14 @@ Status Replicator::SendNextCreateUpdates() {
 }
 
 Status Replicator::OnCreateUpdates(Payload payload) {
-  Json result = payload.TakeTree();
-  RC_RETURN_IF_ERROR(Expect(result.is_array(), "create-updates is not an array"));
-  RC_ASSIGN_OR_RETURN(BulkUpdateResult applied,
-                      BulkUpdate(*local_, options_.model, std::move(result)));
+  auto apply = [&]() -> Result<BulkUpdateResult> {
+    // Records in their stored form are kept as the text they came in.
+    if (payload.has_text()) return BulkUpdateText(*local_, options_.model, payload.text());
+    Json result = payload.TakeTree();
+    RC_RETURN_IF_ERROR(Expect(result.is_array(), "create-updates is not an array"));
+    return BulkUpdate(*local_, options_.model, std::move(result));
+  };
+  RC_ASSIGN_OR_RETURN(BulkUpdateResult applied, apply());
   attempt_applied_ += applied.applied;
   for (const Json& source_change : applied.conflicts) {
     std::string id = source_change.value("modelId", "");

@@ -20,6 +20,9 @@ void AppendJsonString(std::string_view s, std::string* out);
 // canonical-json 0.0.4's quoting (json2.js's `escapable` set: also DEL, U+2028, U+FEFF, ...),
 // which LoopBack's revisions hash. `s` must be well-formed UTF-8.
 void AppendCanonicalJsonString(std::string_view s, std::string* out);
+// Whether `s` is well-formed UTF-8 that AppendCanonicalJsonString writes unchanged between
+// its quotes: nothing in it is escaped.
+bool IsPlainCanonicalString(std::string_view s);
 
 // JS Number(text) (StringToNumber): trims whitespace, "" is 0, 0x/0o/0b prefixes, Infinity;
 // NaN when `text` is not a numeric literal.

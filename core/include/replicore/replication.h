@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,11 @@ struct BulkUpdateResult {
 // replace guarded by prev) and reports the conflicting ones; any other error (a bad
 // update, validation) applies nothing.
 Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json updates);
+// The same over the text of the updates array (what a push sends). A record already in the
+// form the model stores (canonical JSON of declared properties that need no coercion) is
+// stored as the text it came in, with no tree; any other is normalized as above.
+Result<BulkUpdateResult> BulkUpdateText(Database& db, const std::string& model,
+                                        std::string_view updates);
 
 // GET /:id/changes/last: the change row as JSON, or null.
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id);
