@@ -188,6 +188,15 @@ Json Capabilities() {
               {"extensions", Json::array({"cursor-changes", "atomic-bulk-update", "replace"})}};
 }
 
+const std::vector<ServiceRoute>& ServiceRoutes() {
+  static const std::vector<ServiceRoute> kRoutes = {
+      {kGet | kHead, "replicore/capabilities", [] { return JsonResponse(200, Capabilities()); },
+       "The protocol and the extensions of PROTOCOL.md §9 this server speaks",
+       {"capabilities", 0, Payload::kNone, Payload::kCapabilities}},
+  };
+  return kRoutes;
+}
+
 namespace {
 
 // The path after the plural as LoopBack's "has no method handling" message shows it.
@@ -221,6 +230,53 @@ void Api::set_ownership(std::set<std::string> owned, SharedAccess shared) {
   partitions_ = std::make_unique<OwnerPartitions>(db_);
 }
 
+ApiDescription Api::Description() const {
+  ApiDescription description;
+  description.api_root = api_root_;
+  for (const auto& [plural, model] : by_plural_) {
+    ModelAccess access = ModelAccess::kOpen;
+    if (users_ && owned_.count(model->name()) > 0) {
+      access = ModelAccess::kOwned;
+    } else if (users_ && shared_ == SharedAccess::kReadOnly) {
+      access = ModelAccess::kReadOnly;
+    } else if (users_ && shared_ == SharedAccess::kClosed) {
+      access = ModelAccess::kClosed;
+    }
+    description.models.push_back(DescribedModel{model, access});
+  }
+  description.users = users_ != nullptr;
+  description.allow_signup = users_ && users_->options().allow_signup;
+  return description;
+}
+
+namespace {
+
+// "GET /api/Todos/:id" for each method of each route of `routes` under `prefix`.
+template <typename R>
+void ListRoutes(const std::string& prefix, const std::vector<R>& routes,
+                std::vector<std::string>* out) {
+  for (const R& route : routes) {
+    const std::string pattern = route.pattern;
+    for (const auto& [bit, name] : MethodNames()) {
+      if (route.methods & bit) {
+        out->push_back(std::string(name) + " " + prefix + (pattern.empty() ? "" : "/" + pattern));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Api::RouteList() const {
+  std::vector<std::string> routes;
+  for (const auto& [plural, model] : by_plural_) {
+    ListRoutes(api_root_ + "/" + plural, ModelRoutes(), &routes);
+  }
+  if (users_) ListRoutes(api_root_ + "/Users", UserRoutes::Routes(), &routes);
+  ListRoutes(api_root_, ServiceRoutes(), &routes);
+  return routes;
+}
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   return GuardWith(
       [&] { return Route(request); },
@@ -243,9 +299,10 @@ ApiResponse Api::Route(const ApiRequest& request) {
     return response;
   }
   std::vector<std::string> segments = SplitPath(under);
-  if (segments.size() == 2 && segments[0] == "replicore" && segments[1] == "capabilities" &&
-      (request.method == "GET" || request.method == "HEAD")) {
-    return JsonResponse(200, Capabilities());
+  std::string unused_id;
+  if (const ServiceRoute* service =
+          FindRoute(ServiceRoutes(), MethodBit(request.method), segments, &unused_id)) {
+    return service->handler();
   }
   std::string shown = under.empty() ? std::string("/") : under;
   if (segments.empty()) {
@@ -281,8 +338,8 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
   std::shared_ptr<Database> partition;  // the caller's records, for an owned model
   if (users_) {
     const bool owned = owned_.count(model.name()) > 0;
-    const bool writes = match.route->lock == Lock::kWrite && std::string_view(match.route->pattern) != "checkpoint";
-    if (!owned && shared_ != SharedAccess::kOpen && (shared_ == SharedAccess::kClosed || writes)) {
+    if (!owned && shared_ != SharedAccess::kOpen &&
+        (shared_ == SharedAccess::kClosed || Writes(*match.route))) {
       return StatusResponse(Status::Forbidden(
           "the " + model.name() + " model is " +
           (shared_ == SharedAccess::kClosed ? "not served" : "read-only") + " on this server"));
