@@ -184,10 +184,8 @@ Doc CommonSchemas() {
                        {"limit", Typed("integer")},
                        {"skip", Typed("integer")}});
   filter["description"] = "LoopBack's filter";
-  filter["example"] = Doc{{"where", {{"completed", false}}}, {"order", "created DESC"}, {"limit", 10}};
   schemas["Filter"] = std::move(filter);
   Doc where = Typed("object", "LoopBack's where: {property: value}, and, or, gt, inq, like, ...");
-  where["example"] = Doc{{"completed", false}};
   schemas["Where"] = std::move(where);
   Doc extensions = ArrayOf(Typed("string"));
   schemas["Capabilities"] = Object(
@@ -282,12 +280,14 @@ Doc QueryParameter(const char* name, const char* description, Doc schema) {
              {"schema", std::move(schema)}};
 }
 
-// A query argument sent as JSON text (?filter={"where":...}).
+// A query argument sent as JSON text (?filter={"where":...}). A string to OpenAPI: with
+// `content` instead, Swagger UI would fill in and send a sample filter ("fields": "string")
+// when a person only wants to press Execute.
 Doc JsonQueryParameter(const char* name, const char* description, const char* schema) {
-  return Doc{{"name", name},
-             {"in", "query"},
-             {"description", description},
-             {"content", JsonContent(Schema(schema))}};
+  Doc parameter = QueryParameter(name, description, Typed("string"));
+  parameter["schema"]["description"] = std::string("JSON text of a ") + schema +
+                                       " (#/components/schemas/" + schema + ")";
+  return parameter;
 }
 
 Doc Enumerated(const char* value) {
@@ -302,8 +302,15 @@ const std::vector<std::pair<Arg, std::pair<const char*, Doc>>>& Parameters() {
     Doc limit = Typed("integer");
     limit["minimum"] = 1;
     return std::vector<std::pair<Arg, std::pair<const char*, Doc>>>{
-        {kFilterArg, {"filter", JsonQueryParameter("filter", "LoopBack's filter, as JSON", "Filter")}},
-        {kWhereArg, {"where", JsonQueryParameter("where", "LoopBack's where, as JSON", "Where")}},
+        {kFilterArg,
+         {"filter", JsonQueryParameter("filter",
+                                       "LoopBack's filter as JSON, e.g. {\"where\": {\"completed\": "
+                                       "false}, \"order\": \"created DESC\", \"limit\": 10}",
+                                       "Filter")}},
+        {kWhereArg,
+         {"where", JsonQueryParameter("where",
+                                      "LoopBack's where as JSON, e.g. {\"completed\": false}",
+                                      "Where")}},
         {kSinceArg,
          {"since", QueryParameter("since",
                                   "A checkpoint: changes at or after it. GET /changes without it "
