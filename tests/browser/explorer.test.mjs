@@ -5,57 +5,33 @@
 // page makes goes to the server (no CDN). Ends with the screenshot for the README
 // (server/explorer/screenshot.png).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 
-import { serverBinary, stopped } from '../system/server_process.mjs';
+import { killServer, startServer, stdoutLines } from '../system/server_process.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { chromium } = createRequire(join(root, 'js/package.json'))('playwright-core');
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-let child;
+let server;
 let browser;
 after(async () => {
   await browser?.close().catch(() => {});
-  if (child) {
-    child.kill('SIGKILL');
-    await stopped(child);
-  }
+  await killServer(server?.process);
 });
-
-// replicore-server with the web example's models; resolves its stdout lines once the
-// explorer's line is there (the first line is the bare URL, as before).
-function startServer() {
-  child = spawn(serverBinary, ['--models', 'web-example/models', '--db', ':memory:', '--port', '0', '--log-level', 'error'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no explorer line on stdout: ${stdout} ${stderr}`)), 15000);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (/\nAPI explorer: .*\n/.test(stdout)) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve(stdout.split('\n'));
-      }
-    });
-  });
-}
 
 test('the explorer lists GET /api/Todos and runs it against the server', async () => {
   assert.ok(existsSync(join(root, 'server/explorer/node_modules/swagger-ui-dist/swagger-ui-bundle.js')),
     'install Swagger UI first: (cd server/explorer && npm ci --ignore-scripts)');
-  const lines = await startServer();
-  const url = lines[0];
-  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'the first stdout line is the bare URL');
+  // The explorer's files are found from the binary (build/ -> server/explorer).
+  server = await startServer(['--models', join(root, 'web-example/models'), '--db', ':memory:', '--log-level', 'error']);
+  const { url } = server;
+  const lines = await stdoutLines(server, /^API explorer: /);
+  assert.match(lines[0], /^http:\/\/127\.0\.0\.1:\d+$/, 'the first stdout line is the bare URL');
   assert.equal(lines[1], `API explorer: ${url}/explorer/`);
 
   const todo = { id: 'explorer-1', title: 'Seen in the API explorer', completed: false };

@@ -14,15 +14,12 @@ import { after, test } from 'node:test';
 
 import { Validator } from '@seriousme/openapi-schema-validator';
 
-import { serverBinary, startServer, stopped, todoModel } from '../system/server_process.mjs';
+import { killServer, serverBinary, startServer, todoModel } from '../system/server_process.mjs';
 
 const temp = mkdtempSync(join(tmpdir(), 'replicore-openapi-'));
 const children = [];
 after(async () => {
-  for (const child of children) {
-    child.kill('SIGKILL');
-    await stopped(child);
-  }
+  for (const child of children) await killServer(child);
   rmSync(temp, { recursive: true, force: true });
 });
 
