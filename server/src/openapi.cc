@@ -119,12 +119,23 @@ Doc RecordSchema(const ModelDefinition& model, Form form) {
   static const char* const kWhat[] = {"as the server answers it (hidden properties left out)",
                                       "as a create or a replace writes it",
                                       "the properties a patch changes"};
-  Doc schema{{"type", "object"},
-             {"description", "A " + model.name() + " " + kWhat[static_cast<int>(form)]}};
+  std::string description = "A " + model.name() + " " + kWhat[static_cast<int>(form)];
+  // LoopBack 3's toJSON leaves hidden properties out of its answers; replicore-server still
+  // answers them, so the schema of answers leaves them out without refusing them.
+  const bool answers_hidden = form == Form::kAnswer && !hidden.empty();
+  if (answers_hidden) {
+    std::string names;
+    for (const std::string& name : hidden) names += (names.empty() ? "" : ", ") + name;
+    description += ". Hidden: " + names + " (LoopBack 3 never answers them; replicore-server "
+                   "still does: do not rely on them)";
+  }
+  Doc schema{{"type", "object"}, {"description", description}};
   if (!required.empty()) schema["required"] = required;
   schema["properties"] = std::move(properties);
   // strict: true and "throw" refuse unknown properties (422 unknown-property).
-  if (model.strict() != Strictness::kLoose) schema["additionalProperties"] = false;
+  if (model.strict() != Strictness::kLoose && !answers_hidden) {
+    schema["additionalProperties"] = false;
+  }
   return schema;
 }
 
@@ -161,9 +172,7 @@ Doc ErrorSchema() {
   return schema;
 }
 
-Doc CommonSchemas() {
-  Doc schemas = Doc::object();
-  schemas["Error"] = ErrorSchema();
+Doc ChangeSchema() {
   Doc change = Object({{"id", Typed("string")},
                        {"rev", NullableString("the revision; null: deleted")},
                        {"prev", NullableString("the revision it replaced; null: created")},
@@ -172,7 +181,13 @@ Doc CommonSchemas() {
                        {"modelId", Typed("string")}},
                       {"modelId"});
   change["description"] = "A Change of the change log (PROTOCOL.md §3)";
-  schemas["Change"] = std::move(change);
+  return change;
+}
+
+Doc CommonSchemas() {
+  Doc schemas = Doc::object();
+  schemas["Error"] = ErrorSchema();
+  schemas["Change"] = ChangeSchema();
   Doc time = Typed("string");
   time["format"] = "date-time";
   schemas["Checkpoint"] = Object(
@@ -383,9 +398,13 @@ Doc PayloadSchema(Payload payload, const ModelDefinition* model, bool request) {
     case Payload::kCount: return Object({{"count", Typed("integer")}}, {"count"});
     case Payload::kExists: return Object({{"exists", Typed("boolean")}}, {"exists"});
     case Payload::kChange: return Schema("Change");
-    case Payload::kChangeOrNull:
-      return Doc{{"allOf", Doc::array({Schema("Change")})}, {"nullable", true},
-                 {"description", "null when the record has no change"}};
+    case Payload::kChangeOrNull: {
+      // A Change written out: OpenAPI 3.0's nullable has no effect beside a bare $ref.
+      Doc change = ChangeSchema();
+      change["nullable"] = true;
+      change["description"] = "A Change, or null when the record has none";
+      return change;
+    }
     case Payload::kChanges: return ArrayOf(Schema("Change"));
     case Payload::kChangeData: {
       Doc data = Object({{"prev", NullableString("the revision the change is based on")},

@@ -4,7 +4,8 @@
 // the routes the server dispatches with (`replicore-server --print-routes`, from the same
 // tables, not a list written here); and walking it must find no phantom: each documented
 // operation answers with one of its documented statuses, never "no method handling" nor
-// 405, and each other method at a documented path is "no method handling".
+// 405, with a JSON body that matches the documented schema (ajv); and each other method at
+// a documented path is "no method handling".
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 
 import { killServer, serverBinary, startServer, todoModel } from '../system/server_process.mjs';
 
@@ -29,7 +32,7 @@ function modelsDir(withNote) {
   writeFileSync(join(dir, 'todo.json'), JSON.stringify(todoModel));
   if (withNote) {
     writeFileSync(join(dir, 'note.json'), JSON.stringify({
-      name: 'Note', plural: 'Notes', ownership: 'owner', hidden: ['secret'],
+      name: 'Note', plural: 'Notes', ownership: 'owner', strict: true, hidden: ['secret'],
       properties: { id: { type: 'string', id: true }, text: { type: 'string', required: true }, secret: 'string' },
     }));
   }
@@ -87,7 +90,7 @@ async function send(url, method, path, { body, token } = {}) {
   const text = await response.text();
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  return { status: response.status, message: json?.error?.message ?? '' };
+  return { status: response.status, message: json?.error?.message ?? '', text, json };
 }
 
 const NO_ROUTE = /has no method handling|There is no method to handle|^Cannot /;
@@ -107,7 +110,11 @@ for (const [name, makeArgs] of Object.entries(CONFIGS)) {
     const result = await validator.validate(structuredClone(document));
     assert.ok(result.valid, `not valid OpenAPI: ${JSON.stringify(result.errors, null, 1)?.slice(0, 3000)}`);
     assert.equal(validator.version, '3.0');
-    assert.doesNotThrow(() => validator.resolveRefs());
+    const resolved = validator.resolveRefs();
+    // OpenAPI 3.0 schemas are JSON Schema plus nullable (which ajv knows), example and
+    // writeOnly (annotations).
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
 
     // No missing and no phantom route: the document's operations are the server's routes.
     const served = execFileSync(serverBinary, [...args, '--print-routes'], { encoding: 'utf8' })
@@ -125,8 +132,9 @@ for (const [name, makeArgs] of Object.entries(CONFIGS)) {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'walker', password }),
       });
       token = (await login.json()).id;
-      assert.equal((await send(url, 'POST', '/api/Notes', { body: { id: ID, text: 'n' } })).status, 401);
-      assert.equal((await send(url, 'POST', '/api/Notes', { body: { id: ID, text: 'n' }, token })).status, 200);
+      const note = { id: ID, text: 'n', secret: 's' };  // answered with its hidden property
+      assert.equal((await send(url, 'POST', '/api/Notes', { body: note })).status, 401);
+      assert.equal((await send(url, 'POST', '/api/Notes', { body: note, token })).status, 200);
     }
     assert.equal((await send(url, 'POST', '/api/Todos', { body: { id: ID, title: 't' } })).status, 200);
 
@@ -141,6 +149,15 @@ for (const [name, makeArgs] of Object.entries(CONFIGS)) {
       assert.notEqual(answer.status, 405, label);
       assert.ok(!(answer.status === 404 && (method === 'HEAD' || NO_ROUTE.test(answer.message))), `phantom: ${label}`);
       assert.ok(operation.responses[String(answer.status)], `undocumented status: ${label}`);
+      const schema = resolved.paths[path][method.toLowerCase()].responses[String(answer.status)]
+        .content?.['application/json']?.schema;
+      if (method === 'HEAD' || answer.status === 204) {
+        assert.equal(answer.text, '', label);
+      } else {
+        assert.ok(schema, `no schema for ${label}`);
+        const validate = ajv.compile(schema);
+        assert.ok(validate(answer.json), `${label}: ${answer.text.slice(0, 300)} does not match: ${ajv.errorsText(validate.errors)}`);
+      }
     }
 
     // Every other method at a documented path is not served (nothing undocumented there).
