@@ -77,8 +77,8 @@ Options:
                     DIR/node_modules/swagger-ui-dist (default: server/explorer of the
                     source tree, beside the binary's folder or where it was built);
                     `npm ci --ignore-scripts` in server/explorer installs them
-  --print-routes    print every route the server would serve (METHOD /path), one a line,
-                    and exit
+  --print-routes    print every route the server would serve with these options
+                    (METHOD /path), one a line, and exit (no database is opened)
   --help            this text
 
 Users: `user add NAME` creates a user in the --db file (default ./replicore.db), reading
@@ -427,6 +427,8 @@ int main(int argc, char** argv) {
     return Fail("--log-level must be off, error, warn, info or debug");
   }
   if (models_dir.empty()) return Fail("--models DIR is required (see --help)");
+  // The routes do not depend on the data: --print-routes opens no database file.
+  if (print_routes) db_path = ":memory:";
 
   // glibc raises its mmap and trim thresholds after large blocks are freed, so the 32 MB
   // bodies of a burst end up in heaps it never returns; fixed thresholds keep large

@@ -230,19 +230,22 @@ void Api::set_ownership(std::set<std::string> owned, SharedAccess shared) {
   partitions_ = std::make_unique<OwnerPartitions>(db_);
 }
 
+ModelAccess Api::AccessOf(const ModelDefinition& model) const {
+  if (!users_) return ModelAccess::kOpen;
+  if (owned_.count(model.name()) > 0) return ModelAccess::kOwned;
+  switch (shared_) {
+    case SharedAccess::kReadOnly: return ModelAccess::kReadOnly;
+    case SharedAccess::kClosed: return ModelAccess::kClosed;
+    case SharedAccess::kOpen: break;
+  }
+  return ModelAccess::kOpen;
+}
+
 ApiDescription Api::Description() const {
   ApiDescription description;
   description.api_root = api_root_;
   for (const auto& [plural, model] : by_plural_) {
-    ModelAccess access = ModelAccess::kOpen;
-    if (users_ && owned_.count(model->name()) > 0) {
-      access = ModelAccess::kOwned;
-    } else if (users_ && shared_ == SharedAccess::kReadOnly) {
-      access = ModelAccess::kReadOnly;
-    } else if (users_ && shared_ == SharedAccess::kClosed) {
-      access = ModelAccess::kClosed;
-    }
-    description.models.push_back(DescribedModel{model, access});
+    description.models.push_back(DescribedModel{model, AccessOf(*model)});
   }
   description.users = users_ != nullptr;
   description.allow_signup = users_ && users_->options().allow_signup;
@@ -336,25 +339,23 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
     if (std::optional<ApiResponse> answer = before_(request, model, *match.route)) return *answer;
   }
   std::shared_ptr<Database> partition;  // the caller's records, for an owned model
-  if (users_) {
-    const bool owned = owned_.count(model.name()) > 0;
-    if (!owned && shared_ != SharedAccess::kOpen &&
-        (shared_ == SharedAccess::kClosed || Writes(*match.route))) {
-      return StatusResponse(Status::Forbidden(
-          "the " + model.name() + " model is " +
-          (shared_ == SharedAccess::kClosed ? "not served" : "read-only") + " on this server"));
+  const ModelAccess access = AccessOf(model);
+  if (access == ModelAccess::kClosed ||
+      (access == ModelAccess::kReadOnly && Writes(*match.route))) {
+    return StatusResponse(Status::Forbidden(
+        "the " + model.name() + " model is " +
+        (access == ModelAccess::kClosed ? "not served" : "read-only") + " on this server"));
+  }
+  if (access == ModelAccess::kOwned) {
+    const std::string token = TokenOf(request);
+    Result<std::string> user = token.empty() ? Result<std::string>(Status::Unauthorized("no access token"))
+                                             : users_->store()->UserOfToken(token);
+    if (!user.ok()) {
+      return StatusResponse(Status::Unauthorized(
+          "the " + model.name() + " records belong to their users: log in (POST " + api_root_ +
+          "/Users/login) and send the token"));
     }
-    if (owned) {
-      const std::string token = TokenOf(request);
-      Result<std::string> user = token.empty() ? Result<std::string>(Status::Unauthorized("no access token"))
-                                               : users_->store()->UserOfToken(token);
-      if (!user.ok()) {
-        return StatusResponse(Status::Unauthorized(
-            "the " + model.name() + " records belong to their users: log in (POST " + api_root_ +
-            "/Users/login) and send the token"));
-      }
-      partition = partitions_->For(*user);
-    }
+    partition = partitions_->For(*user);
   }
   Database& db = partition ? *partition : *db_;
   const RouteCall call{request, model, *query, match.id, *match.route, db, mu_, sqlite_};

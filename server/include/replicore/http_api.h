@@ -116,6 +116,9 @@ class Api {
 
  private:
   ApiResponse Route(const ApiRequest& request);
+  // What `model`'s routes allow, by the user settings: the one rule RouteModel enforces
+  // and Description tells.
+  ModelAccess AccessOf(const ModelDefinition& model) const;
   ApiResponse RouteModel(const ApiRequest& request, const ModelDefinition& model,
                          const std::vector<std::string>& rest, const std::string& rest_raw);
 
