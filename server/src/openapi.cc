@@ -584,6 +584,7 @@ nlohmann::ordered_json OpenApiDocument(const ApiDescription& api) {
     description += " Models marked with a lock need an access token: log in with POST " +
                    JoinPath(api.api_root, "Users/login") + ", then Authorize with its id.";
   }
+  // The version of the replicore package (js/package.json), which the server ships beside.
   document["info"] = Doc{{"title", "replicore-server"}, {"version", "0.1.0"},
                          {"description", description}};
   Doc tags = Doc::array();
