@@ -337,7 +337,7 @@ const std::vector<std::pair<Arg, std::pair<const char*, Doc>>>& Parameters() {
                                   "holds the cursor of the next page (PROTOCOL.md §9.1)",
                                   limit)}},
         {kAfterArg,
-         {"after", QueryParameter("after", "The cursor of X-Replicore-Next: <checkpoint>:<modelId>",
+         {"after", QueryParameter("after", "The cursor of X-Replicore-Next: `checkpoint:modelId`",
                                   Typed("string"))}},
         {kResentArg,
          {"resent", QueryParameter("resent", "1: the changes were sent before (replicore's Replicator)",
@@ -361,18 +361,19 @@ Doc ParameterComponents() {
   return parameters;
 }
 
+// Descriptions are CommonMark: `TOKEN` in code, as <token> would be read as an HTML tag.
 Doc SecuritySchemes() {
   return Doc{
       {"bearer",
        {{"type", "http"},
         {"scheme", "bearer"},
-        {"description", "The id of POST /Users/login's answer, as Authorization: Bearer <token>"}}},
+        {"description", "The id of POST /Users/login's answer, sent as `Authorization: Bearer TOKEN`"}}},
       {"accessToken",
        {{"type", "apiKey"}, {"in", "query"}, {"name", "access_token"},
-        {"description", "The token as ?access_token=<token>"}}},
+        {"description", "The token as `?access_token=TOKEN`"}}},
       {"accessTokenHeader",
        {{"type", "apiKey"}, {"in", "header"}, {"name", "X-Access-Token"},
-        {"description", "The token as X-Access-Token: <token>"}}},
+        {"description", "The token as `X-Access-Token: TOKEN`"}}},
   };
 }
 
