@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "replicore/database.h"
+#include "replicore/http_api.h"
 #include "replicore/http_server.h"
 #include "replicore/memory_store.h"
 #include "replicore/sqlite_store.h"
@@ -69,6 +70,15 @@ Options:
   --shared-models A with users, what models without "ownership": "owner" allow:
                     open (default: as without users), read-only (anyone reads, nobody
                     writes), closed (not served)
+  --explorer, --no-explorer  serve the API explorer (Swagger UI) or not (default: on);
+                    GET /openapi.json (the OpenAPI 3.0 description) is served either way
+  --explorer-path P where the explorer is (default /explorer: /explorer/)
+  --explorer-dir DIR  the explorer's files: DIR/public and Swagger UI in
+                    DIR/node_modules/swagger-ui-dist (default: server/explorer of the
+                    source tree, beside the binary's folder or where it was built);
+                    `npm ci --ignore-scripts` in server/explorer installs them
+  --print-routes    print every route the server would serve with these options
+                    (METHOD /path), one a line, and exit (no database is opened)
   --help            this text
 
 Users: `user add NAME` creates a user in the --db file (default ./replicore.db), reading
@@ -76,8 +86,8 @@ the password from stdin (one line, 8..1024 bytes; not echoed on a terminal), and
 its id; `user list` prints id, username, email and creation time, one user a line. There
 is no default user or password: create the first one with `user add`.
 
-The first line printed on stdout is the URL the server listens on. SIGTERM or SIGINT
-stops it cleanly.
+The first line printed on stdout is the URL the server listens on; the explorer's URL
+follows on a later line. SIGTERM or SIGINT stops it cleanly.
 )";
 
 // A whole decimal number, or -1.
@@ -128,6 +138,24 @@ replicore::Environment MakeEnvironment() {
     return replicore::FormatUuidV4(a, rng());
   };
   return env;
+}
+
+// The explorer's folder: server/explorer of the source tree, found from the binary
+// (build/replicore-server -> ../server/explorer) or where it was built; the first that
+// holds the files, else the first (whose message then says what is missing).
+std::string DefaultExplorerDir() {
+  std::vector<std::filesystem::path> candidates;
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) candidates.push_back(self.parent_path().parent_path() / "server" / "explorer");
+#ifdef RC_SOURCE_DIR
+  candidates.push_back(std::filesystem::path(RC_SOURCE_DIR) / "server" / "explorer");
+#endif
+  if (candidates.empty()) return "server/explorer";
+  for (const auto& candidate : candidates) {
+    if (replicore::http::FindExplorerFiles(candidate.string()).ok()) return candidate.string();
+  }
+  return candidates.front().string();
 }
 
 int Fail(const std::string& message) {
@@ -278,6 +306,9 @@ int main(int argc, char** argv) {
   replicore::http::SharedAccess shared_access = replicore::http::SharedAccess::kOpen;
   std::set<std::string> owned;  // models whose JSON says "ownership": "owner"
   replicore::http::UserOptions user_options;
+  bool explorer = true;
+  bool print_routes = false;
+  std::string explorer_dir;
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "user") {
@@ -314,11 +345,18 @@ int main(int argc, char** argv) {
       if (arg == "--allow-signup") user_options.allow_signup = true;
       continue;
     }
+    if (arg == "--explorer" || arg == "--no-explorer" || arg == "--print-routes") {
+      if (has_inline) return Fail(arg + " takes no value (see --help)");
+      if (arg == "--print-routes") print_routes = true;
+      else explorer = arg == "--explorer";
+      continue;
+    }
     std::string v;
     if (arg == "--models" || arg == "--db" || arg == "--host" || arg == "--port" ||
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
         arg == "--log-level" || arg == "--cors" || arg == "--max-connections" ||
-        arg == "--request-timeout" || arg == "--token-ttl" || arg == "--shared-models") {
+        arg == "--request-timeout" || arg == "--token-ttl" || arg == "--shared-models" ||
+        arg == "--explorer-path" || arg == "--explorer-dir") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
@@ -347,6 +385,14 @@ int main(int argc, char** argv) {
       options.static_mounts.emplace_back(prefix, dir);
     }
     else if (arg == "--api-root") options.api_root = v;
+    else if (arg == "--explorer-dir") explorer_dir = v;
+    else if (arg == "--explorer-path") {
+      while (v.size() > 1 && v.back() == '/') v.pop_back();
+      if (v.size() < 2 || v[0] != '/' || v.find_first_of("?#") != std::string::npos) {
+        return Fail("--explorer-path must be a path such as /explorer");
+      }
+      options.explorer_path = v;
+    }
     else if (arg == "--sync") sync = v;
     else if (arg == "--log-level") log_level_text = v;
     else if (arg == "--cors") options.cors.origins.push_back(v);
@@ -381,6 +427,8 @@ int main(int argc, char** argv) {
     return Fail("--log-level must be off, error, warn, info or debug");
   }
   if (models_dir.empty()) return Fail("--models DIR is required (see --help)");
+  // The routes do not depend on the data: --print-routes opens no database file.
+  if (print_routes) db_path = ":memory:";
 
   // glibc raises its mmap and trim thresholds after large blocks are freed, so the 32 MB
   // bodies of a burst end up in heaps it never returns; fixed thresholds keep large
@@ -469,11 +517,28 @@ int main(int argc, char** argv) {
     };
   }
 
+  if (print_routes) {
+    replicore::http::Api api(&db, options.api_root);
+    if (options.configure_api) options.configure_api(api);
+    for (const std::string& route : api.RouteList()) std::printf("%s\n", route.c_str());
+    return 0;
+  }
+
+  if (!explorer) options.explorer_path.clear();
+  options.explorer_dir = explorer_dir.empty() ? DefaultExplorerDir() : explorer_dir;
   replicore::http::Server server(&db, options);
   auto bound = server.Bind();
   if (!bound.ok()) return Fail(bound.status().message());
   std::printf("%s\n", server.Url().c_str());
   std::fflush(stdout);
+  // Later lines: what a person opens (tests and benchmarks read only the first).
+  if (server.ExplorerServed()) {
+    std::printf("API explorer: %s%s/\n", server.Url().c_str(), options.explorer_path.c_str());
+    std::fflush(stdout);
+  } else if (explorer) {
+    std::fprintf(stderr, "replicore-server: %s; /openapi.json is served, %s/ answers 503\n",
+                 server.ExplorerMissing().c_str(), options.explorer_path.c_str());
+  }
   if (options.log_level >= replicore::http::LogLevel::kInfo) {
     std::string names;
     for (const auto& name : db.ModelNames()) names += (names.empty() ? "" : ", ") + name;

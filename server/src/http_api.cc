@@ -188,6 +188,15 @@ Json Capabilities() {
               {"extensions", Json::array({"cursor-changes", "atomic-bulk-update", "replace"})}};
 }
 
+const std::vector<ServiceRoute>& ServiceRoutes() {
+  static const std::vector<ServiceRoute> kRoutes = {
+      {kGet | kHead, "replicore/capabilities", [] { return JsonResponse(200, Capabilities()); },
+       "The protocol and the extensions of PROTOCOL.md §9 this server speaks",
+       {"capabilities", 0, Payload::kNone, Payload::kCapabilities}},
+  };
+  return kRoutes;
+}
+
 namespace {
 
 // The path after the plural as LoopBack's "has no method handling" message shows it.
@@ -221,6 +230,56 @@ void Api::set_ownership(std::set<std::string> owned, SharedAccess shared) {
   partitions_ = std::make_unique<OwnerPartitions>(db_);
 }
 
+ModelAccess Api::AccessOf(const ModelDefinition& model) const {
+  if (!users_) return ModelAccess::kOpen;
+  if (owned_.count(model.name()) > 0) return ModelAccess::kOwned;
+  switch (shared_) {
+    case SharedAccess::kReadOnly: return ModelAccess::kReadOnly;
+    case SharedAccess::kClosed: return ModelAccess::kClosed;
+    case SharedAccess::kOpen: break;
+  }
+  return ModelAccess::kOpen;
+}
+
+ApiDescription Api::Description() const {
+  ApiDescription description;
+  description.api_root = api_root_;
+  for (const auto& [plural, model] : by_plural_) {
+    description.models.push_back(DescribedModel{model, AccessOf(*model)});
+  }
+  description.users = users_ != nullptr;
+  description.allow_signup = users_ && users_->options().allow_signup;
+  return description;
+}
+
+namespace {
+
+// "GET /api/Todos/:id" for each method of each route of `routes` under `prefix`.
+template <typename R>
+void ListRoutes(const std::string& prefix, const std::vector<R>& routes,
+                std::vector<std::string>* out) {
+  for (const R& route : routes) {
+    const std::string pattern = route.pattern;
+    for (const auto& [bit, name] : MethodNames()) {
+      if (route.methods & bit) {
+        out->push_back(std::string(name) + " " + prefix + (pattern.empty() ? "" : "/" + pattern));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Api::RouteList() const {
+  std::vector<std::string> routes;
+  for (const auto& [plural, model] : by_plural_) {
+    ListRoutes(api_root_ + "/" + plural, ModelRoutes(), &routes);
+  }
+  if (users_) ListRoutes(api_root_ + "/Users", UserRoutes::Routes(), &routes);
+  ListRoutes(api_root_, ServiceRoutes(), &routes);
+  return routes;
+}
+
 ApiResponse Api::Handle(const ApiRequest& request) {
   return GuardWith(
       [&] { return Route(request); },
@@ -243,9 +302,10 @@ ApiResponse Api::Route(const ApiRequest& request) {
     return response;
   }
   std::vector<std::string> segments = SplitPath(under);
-  if (segments.size() == 2 && segments[0] == "replicore" && segments[1] == "capabilities" &&
-      (request.method == "GET" || request.method == "HEAD")) {
-    return JsonResponse(200, Capabilities());
+  std::string unused_id;
+  if (const ServiceRoute* service =
+          FindRoute(ServiceRoutes(), MethodBit(request.method), segments, &unused_id)) {
+    return service->handler();
   }
   std::string shown = under.empty() ? std::string("/") : under;
   if (segments.empty()) {
@@ -279,25 +339,23 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
     if (std::optional<ApiResponse> answer = before_(request, model, *match.route)) return *answer;
   }
   std::shared_ptr<Database> partition;  // the caller's records, for an owned model
-  if (users_) {
-    const bool owned = owned_.count(model.name()) > 0;
-    const bool writes = match.route->lock == Lock::kWrite && std::string_view(match.route->pattern) != "checkpoint";
-    if (!owned && shared_ != SharedAccess::kOpen && (shared_ == SharedAccess::kClosed || writes)) {
-      return StatusResponse(Status::Forbidden(
-          "the " + model.name() + " model is " +
-          (shared_ == SharedAccess::kClosed ? "not served" : "read-only") + " on this server"));
+  const ModelAccess access = AccessOf(model);
+  if (access == ModelAccess::kClosed ||
+      (access == ModelAccess::kReadOnly && Writes(*match.route))) {
+    return StatusResponse(Status::Forbidden(
+        "the " + model.name() + " model is " +
+        (access == ModelAccess::kClosed ? "not served" : "read-only") + " on this server"));
+  }
+  if (access == ModelAccess::kOwned) {
+    const std::string token = TokenOf(request);
+    Result<std::string> user = token.empty() ? Result<std::string>(Status::Unauthorized("no access token"))
+                                             : users_->store()->UserOfToken(token);
+    if (!user.ok()) {
+      return StatusResponse(Status::Unauthorized(
+          "the " + model.name() + " records belong to their users: log in (POST " + api_root_ +
+          "/Users/login) and send the token"));
     }
-    if (owned) {
-      const std::string token = TokenOf(request);
-      Result<std::string> user = token.empty() ? Result<std::string>(Status::Unauthorized("no access token"))
-                                               : users_->store()->UserOfToken(token);
-      if (!user.ok()) {
-        return StatusResponse(Status::Unauthorized(
-            "the " + model.name() + " records belong to their users: log in (POST " + api_root_ +
-            "/Users/login) and send the token"));
-      }
-      partition = partitions_->For(*user);
-    }
+    partition = partitions_->For(*user);
   }
   Database& db = partition ? *partition : *db_;
   const RouteCall call{request, model, *query, match.id, *match.route, db, mu_, sqlite_};

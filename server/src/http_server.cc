@@ -13,12 +13,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <random>
 
 #include "replicore/elastic_pool.h"
 #include "replicore/gzip.h"
 #include "replicore/http_api.h"
+#include "replicore/openapi.h"
 #include "replicore/user_routes.h"
 
 namespace replicore {
@@ -37,6 +39,7 @@ bool ParseLogLevel(const std::string& text, LogLevel* level) {
 namespace {
 
 constexpr const char* kJsonType = "application/json; charset=utf-8";
+constexpr const char* kDescriptionPath = "/openapi.json";
 constexpr size_t kTrimAfterBytes = 1 << 20;
 
 std::string ReasonOf(int status) {
@@ -60,14 +63,36 @@ std::string BootToken() {
 
 }  // namespace
 
+Result<ExplorerFiles> FindExplorerFiles(const std::string& dir) {
+  namespace fs = std::filesystem;
+  ExplorerFiles files{(fs::path(dir) / "public").string(),
+                      (fs::path(dir) / "node_modules" / "swagger-ui-dist").string()};
+  std::error_code error;
+  for (const fs::path& file : {fs::path(files.page) / "index.html",
+                               fs::path(files.page) / "swagger-initializer.js",
+                               fs::path(files.swagger_ui) / "swagger-ui-bundle.js",
+                               fs::path(files.swagger_ui) / "swagger-ui.css"}) {
+    if (!fs::is_regular_file(file, error)) {
+      return Status::NotFound("the API explorer's files are not installed (no " + file.string() +
+                              "): run `npm ci --ignore-scripts` in " + dir);
+    }
+  }
+  return files;
+}
+
 struct Server::Impl {
   Impl(Database* db, ServerOptions opts)
       : options(std::move(opts)), api(db, options.api_root), server(options.connections) {
     if (options.configure_api) options.configure_api(api);
+    // Generated once, from the Api as configured: what it dispatches is what it describes.
+    description = OpenApiDocument(api.Description()).dump();
   }
 
   ServerOptions options;
   Api api;
+  std::string description;  // the JSON text of GET /openapi.json
+  bool explorer_served = false;
+  std::string explorer_missing;  // why the explorer is not served, when it is on
   GuardedServer server;
   int port = 0;
   int listen_fd = -1;  // captured from the socket options callback
@@ -95,6 +120,25 @@ struct Server::Impl {
     return preflight;
   }
 
+  // The explorer's folder without its slash (/explorer): redirected to the folder, whose
+  // page loads its files relative to it; a missing install answered; true when answered.
+  bool ServeExplorer(const ApiRequest& request, httplib::Response& res) const {
+    const std::string& root = options.explorer_path;
+    if (root.empty() || (request.method != "GET" && request.method != "HEAD")) return false;
+    if (request.path == root) {
+      res.status = 301;
+      res.set_header("Location", root + "/" + (request.query.empty() ? "" : "?" + request.query));
+      return true;
+    }
+    if (explorer_served || request.path.rfind(root + "/", 0) != 0) return false;
+    res.status = 503;
+    res.set_content("replicore-server: " + explorer_missing +
+                        ", then restart the server. The API description is at " +
+                        kDescriptionPath + ".\n",
+                    "text/plain; charset=utf-8");
+    return true;
+  }
+
   void Serve(const httplib::Request& req, httplib::Response& res) {
     if (ApplyCors(req, res)) return;
     ApiRequest request;
@@ -103,10 +147,16 @@ struct Server::Impl {
     size_t question = target.find('?');
     request.path = target.substr(0, question);
     if (question != std::string::npos) request.query = target.substr(question + 1);
+    if (ServeExplorer(request, res)) return;
     request.headers.assign(req.headers.begin(), req.headers.end());
     request.body = req.body;
     request.remote_address = req.remote_addr;
-    ApiResponse response = api.Handle(request);
+    ApiResponse response;
+    if (request.path == kDescriptionPath && (req.method == "GET" || req.method == "HEAD")) {
+      response.body = description;
+    } else {
+      response = api.Handle(request);
+    }
     if (!response.internal_error.empty()) {
       // A 500 is a bug: the id it carries (X-Request-Id) finds this line in the log.
       std::string id = boot + "-" + std::to_string(++requests);
@@ -181,6 +231,19 @@ Server::Server(Database* db, ServerOptions options)
   svr.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
   svr.set_file_extension_and_mimetype_mapping("webmanifest", "application/manifest+json");
   svr.set_file_extension_and_mimetype_mapping("svg", "image/svg+xml");
+  // The explorer first: its own page, then Swagger UI's files, then --static.
+  if (!opts.explorer_path.empty()) {
+    Result<ExplorerFiles> files = FindExplorerFiles(opts.explorer_dir);
+    if (files.ok()) {
+      impl->explorer_served = svr.set_mount_point(opts.explorer_path + "/", files->page) &&
+                              svr.set_mount_point(opts.explorer_path + "/", files->swagger_ui);
+    }
+    if (!impl->explorer_served) {
+      impl->explorer_missing = files.ok() ? "the API explorer's folders cannot be served from " +
+                                                opts.explorer_dir
+                                          : files.status().message();
+    }
+  }
   for (const auto& [prefix, dir] : opts.static_mounts) svr.set_mount_point(prefix, dir);
 
   auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
@@ -280,6 +343,9 @@ std::string Server::Url() const {
   std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return "http://" + shown + ":" + std::to_string(impl_->port);
 }
+
+bool Server::ExplorerServed() const { return impl_->explorer_served; }
+const std::string& Server::ExplorerMissing() const { return impl_->explorer_missing; }
 
 bool Server::Run() { return impl_->server.listen_after_bind(); }
 

@@ -2,6 +2,7 @@
 #include "replicore/routes.h"
 
 #include <cctype>
+#include <string_view>
 #include <utility>
 
 #include "replicore/json_limits.h"
@@ -11,14 +12,22 @@
 namespace replicore {
 namespace http {
 
+const std::vector<std::pair<unsigned, const char*>>& MethodNames() {
+  static const std::vector<std::pair<unsigned, const char*>> kNames = {
+      {kGet, "GET"}, {kHead, "HEAD"},   {kPost, "POST"},
+      {kPut, "PUT"}, {kPatch, "PATCH"}, {kDelete, "DELETE"}};
+  return kNames;
+}
+
 unsigned MethodBit(const std::string& method) {
-  if (method == "GET") return kGet;
-  if (method == "HEAD") return kHead;
-  if (method == "POST") return kPost;
-  if (method == "PUT") return kPut;
-  if (method == "PATCH") return kPatch;
-  if (method == "DELETE") return kDelete;
+  for (const auto& [bit, name] : MethodNames()) {
+    if (method == name) return bit;
+  }
   return 0;
+}
+
+bool Writes(const Route& route) {
+  return route.lock == Lock::kWrite && std::string_view(route.pattern) != "checkpoint";
 }
 
 Held RouteCall::Hold() const {
@@ -34,11 +43,8 @@ Held RouteCall::Hold() const {
   return held;
 }
 
-namespace {
-
-// `pattern` ("", "count", ":id/exists") against `segments`; ":id" matches any one segment.
-bool Matches(const std::string& pattern, const std::vector<std::string>& segments,
-             std::string* id) {
+bool MatchPattern(const char* pattern, const std::vector<std::string>& segments,
+                  std::string* id) {
   std::vector<std::string> parts = SplitPath(pattern);
   if (parts.size() != segments.size()) return false;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -51,18 +57,11 @@ bool Matches(const std::string& pattern, const std::vector<std::string>& segment
   return true;
 }
 
-}  // namespace
-
 RouteMatch MatchRoute(const std::vector<Route>& routes, const std::string& method,
                       const std::vector<std::string>& segments) {
-  const unsigned bit = MethodBit(method);
-  for (const Route& route : routes) {
-    std::string id;
-    if ((route.methods & bit) != 0 && Matches(route.pattern, segments, &id)) {
-      return RouteMatch{&route, std::move(id)};
-    }
-  }
-  return RouteMatch{};
+  RouteMatch match;
+  match.route = FindRoute(routes, MethodBit(method), segments, &match.id);
+  return match;
 }
 
 std::vector<std::string> SplitPath(const std::string& raw) {

@@ -180,15 +180,28 @@ std::string RedactTokens(const std::string& target) {
 
 // ---------------------------------------------------------------- routes
 
+const std::vector<UserRoutes::Entry>& UserRoutes::Routes() {
+  using P = Payload;
+  static const std::vector<Entry> kRoutes = {
+      {kPost, "", &UserRoutes::SignUp, "Sign up (only with --allow-signup)",
+       {"create", 0, P::kSignUp, P::kUser, kFailsForbidden | kFailsConflict | kFailsInvalid}},
+      {kPost, "login", &UserRoutes::Login, "Log in: the answer's id is the access token",
+       {"login", kIncludeArg, P::kCredentials, P::kAccessToken,
+        kFailsDenied | kFailsInvalid | kFailsTooMany}},
+      {kPost, "logout", &UserRoutes::Logout, "End the request's access token",
+       {"logout", kTokenArg, P::kNone, P::kNoContent, kFailsDenied}},
+  };
+  return kRoutes;
+}
+
 UserRoutes::UserRoutes(UserStore* store, UserOptions options)
     : store_(store), options_(std::move(options)), limiter_(options_.limits) {}
 
 ApiResponse UserRoutes::Handle(const ApiRequest& request, const std::vector<std::string>& rest,
                                const std::string& rest_raw) {
-  if (request.method == "POST") {
-    if (rest.empty()) return SignUp(request);
-    if (rest.size() == 1 && rest[0] == "login") return Login(request);
-    if (rest.size() == 1 && rest[0] == "logout") return Logout(request);
+  std::string unused_id;
+  if (const Entry* route = FindRoute(Routes(), MethodBit(request.method), rest, &unused_id)) {
+    return (this->*route->handler)(request);
   }
   return ErrorResponse(404, "Error",
                        "Shared class \"User\" has no method handling " + request.method + " " +

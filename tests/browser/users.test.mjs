@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 
-import { serverBinary, startServer, stopped, todoModel } from '../system/server_process.mjs';
+import { killServer, serverBinary, startServer, todoModel } from '../system/server_process.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { chromium } = createRequire(join(root, 'js/package.json'))('playwright-core');
@@ -29,10 +29,7 @@ let browser;
 
 after(async () => {
   await browser?.close().catch(() => {});
-  if (child) {
-    child.kill('SIGKILL');
-    await stopped(child);
-  }
+  await killServer(child);
   rmSync(temp, { recursive: true, force: true });
 });
 

@@ -16,21 +16,43 @@ export function modelsDir() {
   return dir;
 }
 
-// Resolves {process, url} once the server printed its URL (its first stdout line).
+// Resolves {process, url, stdout} once the server printed its URL (its first stdout line);
+// stdout() is everything it printed there so far.
 export function startServer(args) {
   const child = spawn(serverBinary, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15000);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-    child.stdout.once('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
+      const first = !stdout.includes('\n');
+      stdout += chunk;
+      if (!first || !stdout.includes('\n')) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ process: child, url: chunk.toString().split('\n')[0].trim().replace(/\/$/, '') });
+      resolve({ process: child, url: stdout.split('\n')[0].trim().replace(/\/$/, ''), stdout: () => stdout, stderr: () => stderr });
     });
   });
+}
+
+// Ends a server at once (kill -9) and waits for it to be gone; nothing when there is none.
+export async function killServer(child) {
+  if (!child) return;
+  child.kill('SIGKILL');
+  await stopped(child);
+}
+
+// The server's stdout lines once one matches `pattern` (its later lines: the explorer's URL).
+export async function stdoutLines(server, pattern, timeoutMs = 10000) {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    const lines = server.stdout().split('\n');
+    if (lines.some((line) => pattern.test(line))) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no stdout line matches ${pattern}: ${server.stdout()}`);
 }
 
 export function stopped(child) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "replicore/database.h"
+#include "replicore/openapi.h"
 
 namespace replicore {
 class SqliteStore;
@@ -106,8 +107,18 @@ class Api {
   // Thread-safe: reads run under a shared lock, writes under an exclusive one.
   ApiResponse Handle(const ApiRequest& request);
 
+  // What this Api serves, for its OpenAPI document (OpenApiDocument(Description())): the
+  // models with what each allows, and the users' routes. Borrows the Api's models.
+  ApiDescription Description() const;
+  // Every route Handle serves, "METHOD /path" with ":id" for an id, from the same tables
+  // it dispatches with, in their order (replicore-server --print-routes).
+  std::vector<std::string> RouteList() const;
+
  private:
   ApiResponse Route(const ApiRequest& request);
+  // What `model`'s routes allow, by the user settings: the one rule RouteModel enforces
+  // and Description tells.
+  ModelAccess AccessOf(const ModelDefinition& model) const;
   ApiResponse RouteModel(const ApiRequest& request, const ModelDefinition& model,
                          const std::vector<std::string>& rest, const std::string& rest_raw);
 

@@ -35,7 +35,21 @@ struct ServerOptions {
   Cors cors;                           // --cors: origins allowed to call from browsers
   // Called once with the server's Api before it serves (set_users, set_before); may be empty.
   std::function<void(Api&)> configure_api;
+  // The API explorer (Swagger UI) at explorer_path + "/" ("" = off), from the files of
+  // FindExplorerFiles(explorer_dir); when they are missing, 503 there saying so. GET
+  // /openapi.json is served either way.
+  std::string explorer_path = "/explorer";
+  std::string explorer_dir;
 };
+
+// The explorer's files under `dir` (server/explorer): its own page (index.html and
+// swagger-initializer.js, pointed at /openapi.json) in dir/public, and Swagger UI, npm's
+// swagger-ui-dist, in dir/node_modules/swagger-ui-dist. kNotFound names what is missing.
+struct ExplorerFiles {
+  std::string page;        // dir/public
+  std::string swagger_ui;  // dir/node_modules/swagger-ui-dist
+};
+Result<ExplorerFiles> FindExplorerFiles(const std::string& dir);
 
 class Server {
  public:
@@ -47,6 +61,9 @@ class Server {
   Result<int> Bind();
   // "http://host:port" once bound.
   std::string Url() const;
+  // Whether the explorer is served (on, and its files found); if not while on, why not.
+  bool ExplorerServed() const;
+  const std::string& ExplorerMissing() const;
   // Serves until Stop(); returns false if the server failed.
   bool Run();
   // Thread-safe and signal-thread-safe (not async-signal-safe: call from a thread).

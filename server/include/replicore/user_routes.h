@@ -15,6 +15,7 @@
 
 #include "replicore/http_api.h"
 #include "replicore/login_limiter.h"
+#include "replicore/routes.h"
 #include "replicore/user_store.h"
 
 namespace replicore {
@@ -49,6 +50,19 @@ class UserRoutes {
                      const std::string& rest_raw);
 
   UserStore* store() const { return store_; }
+  const UserOptions& options() const { return options_; }
+
+  // A route under <api-root>/Users, as routes.h's Route (the API description is generated
+  // from this table too).
+  struct Entry {
+    unsigned methods;
+    const char* pattern;  // the segments after "Users"
+    ApiResponse (UserRoutes::*handler)(const ApiRequest& request);
+    const char* summary;
+    RouteDoc doc;
+  };
+  // In the order they are tried.
+  static const std::vector<Entry>& Routes();
 
  private:
   ApiResponse SignUp(const ApiRequest& request);
