@@ -9,22 +9,11 @@
 //   node bench/server/bulk-update.mjs --url http://127.0.0.1:PORT/api [--model Todos]
 //     [--batch 1000] [--reps 50] [--warmup 5] [--canonical 1] [--pid N] [--out f.json]
 import http from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
-const args = { model: 'Todos', batch: 1000, reps: 50, warmup: 5, canonical: 1 };
-for (let i = 2; i < process.argv.length; i += 2) {
-  const key = process.argv[i].replace(/^--/, '');
-  if (!(key in args) && !['url', 'out', 'pid'].includes(key)) {
-    console.error(`bulk-update.mjs: unknown option --${key}`);
-    process.exit(2);
-  }
-  args[key] = process.argv[i + 1];
-}
-const url = new URL(args.url ?? '');
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-  console.error('bulk-update.mjs: --url must be a loopback address');
-  process.exit(2);
-}
+import { cpuMs, parseOptions } from './options.mjs';
+
+const { args, url } = parseOptions('bulk-update.mjs', { model: 'Todos', batch: 1000, reps: 50, warmup: 5, canonical: 1 }, ['pid']);
 const path = `${url.pathname.replace(/\/$/, '')}/${args.model}/bulk-update`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const canonical = Number(args.canonical) === 1;
@@ -43,12 +32,6 @@ function post(body) {
   });
 }
 
-// utime + stime of the server process, in ms (clock ticks of 10 ms on Linux).
-const cpuMs = () => {
-  if (!args.pid) return 0;
-  const fields = readFileSync(`/proc/${args.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
 
 function body(rep) {
   const updates = [];
@@ -68,12 +51,12 @@ let cpuStart = 0;
 const total = Number(args.warmup) + Number(args.reps);
 for (let rep = 0; rep < total; rep++) {
   const text = body(rep);
-  if (rep === Number(args.warmup)) cpuStart = cpuMs();
+  if (rep === Number(args.warmup)) cpuStart = cpuMs(args.pid);
   const r = await post(text);
   if (r.status !== 204) throw new Error(`bulk-update: HTTP ${r.status} ${r.text.slice(0, 300)}`);
   if (rep >= Number(args.warmup)) latencies.push(r.ms);
 }
-const cpuPerRequest = args.pid ? (cpuMs() - cpuStart) / latencies.length : null;
+const cpuPerRequest = args.pid ? (cpuMs(args.pid) - cpuStart) / latencies.length : null;
 agent.destroy();
 latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];

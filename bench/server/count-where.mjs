@@ -12,20 +12,9 @@ import http from 'node:http';
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 
-const args = { model: 'Todos', where: '{"completed":false}', clients: '1,8,64', duration: 5, warmup: 1 };
-for (let i = 2; i < process.argv.length; i += 2) {
-  const key = process.argv[i].replace(/^--/, '');
-  if (!(key in args) && !['url', 'out'].includes(key)) {
-    console.error(`count-where.mjs: unknown option --${key}`);
-    process.exit(2);
-  }
-  args[key] = process.argv[i + 1];
-}
-const url = new URL(args.url ?? '');
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-  console.error('count-where.mjs: --url must be a loopback address');
-  process.exit(2);
-}
+import { parseOptions } from './options.mjs';
+
+const { args, url } = parseOptions('count-where.mjs', { model: 'Todos', where: '{"completed":false}', clients: '1,8,64', duration: 5, warmup: 1 });
 const where = JSON.stringify(JSON.parse(args.where));
 const path = `${url.pathname.replace(/\/$/, '')}/${args.model}/count?where=${encodeURIComponent(where)}`;
 const levels = String(args.clients).split(',').map(Number);

@@ -10,22 +10,11 @@
 //   node bench/server/create-updates.mjs --url http://127.0.0.1:PORT/api [--model Todos]
 //     [--docs 10000] [--batch 1000] [--reps 200] [--warmup 20] [--pid N] [--out f.json]
 import http from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
-const args = { model: 'Todos', docs: 10000, batch: 1000, reps: 200, warmup: 20 };
-for (let i = 2; i < process.argv.length; i += 2) {
-  const key = process.argv[i].replace(/^--/, '');
-  if (!(key in args) && !['url', 'out', 'pid'].includes(key)) {
-    console.error(`create-updates.mjs: unknown option --${key}`);
-    process.exit(2);
-  }
-  args[key] = process.argv[i + 1];
-}
-const url = new URL(args.url ?? '');
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-  console.error('create-updates.mjs: --url must be a loopback address');
-  process.exit(2);
-}
+import { cpuMs, parseOptions } from './options.mjs';
+
+const { args, url } = parseOptions('create-updates.mjs', { model: 'Todos', docs: 10000, batch: 1000, reps: 200, warmup: 20 }, ['pid']);
 const base = `${url.pathname.replace(/\/$/, '')}/${args.model}`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -60,12 +49,6 @@ const changes = JSON.parse((await call('GET', `${base}/changes?since=-1`)).text)
 if (changes.length < batch) throw new Error(`only ${changes.length} changes`);
 const deltas = changes.slice(0, batch);
 
-// utime + stime of the server process, in ms (clock ticks of 10 ms on Linux).
-const cpuMs = () => {
-  if (!args.pid) return 0;
-  const fields = readFileSync(`/proc/${args.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
 const latencies = [];
 let bytes = 0;
 let cpuStart = 0;
@@ -76,13 +59,13 @@ for (let i = 0; i < Number(args.warmup) + Number(args.reps); i++) {
     throw new Error(`create-updates: HTTP ${r.status} ${r.text.slice(0, 200)}`);
   }
   bytes = r.text.length;
-  if (i + 1 === Number(args.warmup)) cpuStart = cpuMs();
+  if (i + 1 === Number(args.warmup)) cpuStart = cpuMs(args.pid);
   if (i >= Number(args.warmup)) latencies.push(r.ms);
 }
 agent.destroy();
 latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-const cpuPerRequest = args.pid ? (cpuMs() - cpuStart) / latencies.length : null;
+const cpuPerRequest = args.pid ? (cpuMs(args.pid) - cpuStart) / latencies.length : null;
 const result = { scenario: 'create-updates', docs, batch, reps: latencies.length, p50: at(0.5), p90: at(0.9),
   serverCpuMs: cpuPerRequest, bytes };
 console.log(`| create-updates ${batch} of ${docs} | ${result.p50.toFixed(2)} | ${result.p90.toFixed(2)} | ` +

@@ -154,6 +154,17 @@ inline bool AllPlainAscii(uint64_t x) {
   return special == 0;
 }
 
+// Moves i past whole 8-byte chunks of plain ASCII at p[i..size).
+inline size_t SkipPlainAscii(const unsigned char* p, size_t i, size_t size) {
+  uint64_t chunk;
+  while (size - i >= 8) {
+    std::memcpy(&chunk, p + i, sizeof(chunk));
+    if (!AllPlainAscii(chunk)) break;
+    i += 8;
+  }
+  return i;
+}
+
 using EscapedLengthFn = int (*)(const unsigned char*, size_t, uint32_t*);
 
 // Both quotings share the short escapes (\" \\ \b \t \n \f \r) and differ only in which other
@@ -166,15 +177,7 @@ void AppendQuoted(std::string_view s, const EscapeStartTable& starts,
   out->push_back('"');
   size_t run_start = 0;  // Bytes [run_start, i) are copied unchanged.
   size_t i = 0;
-  while (i < size) {
-    if (size - i >= 8) {
-      uint64_t chunk;
-      std::memcpy(&chunk, p + i, sizeof(chunk));
-      if (AllPlainAscii(chunk)) {
-        i += 8;
-        continue;
-      }
-    }
+  while ((i = SkipPlainAscii(p, i, size)) < size) {
     const unsigned char c = p[i];
     if (!starts.flag[c]) {
       ++i;
@@ -258,15 +261,7 @@ bool IsPlainCanonicalString(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t size = s.size();
   size_t i = 0;
-  while (i < size) {
-    if (size - i >= 8) {
-      uint64_t chunk;
-      std::memcpy(&chunk, p + i, sizeof(chunk));
-      if (AllPlainAscii(chunk)) {
-        i += 8;
-        continue;
-      }
-    }
+  while ((i = SkipPlainAscii(p, i, size)) < size) {
     if (p[i] < 0x80) {
       if (kCanonicalStarts.flag[p[i]]) return false;
       ++i;
