@@ -893,6 +893,43 @@ Change ReadChange(sqlite3_stmt* stmt, int first = 0) {
 }
 
 
+// The point reads, on a given connection: a reader's, or the writer's inside the
+// transaction of a batch (its preconditions).
+Result<std::optional<Record>> GetRecordOn(Connection& c, const std::string& model,
+                                          const std::string& id) {
+  RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                      c.Prepare("SELECT data FROM records WHERE model = ?1 AND id = ?2", false));
+  StmtUse use(stmt);
+  BindText(stmt, 1, model);
+  BindText(stmt, 2, id);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::optional<Record>();
+  if (rc != SQLITE_ROW) return c.Error("Get");
+  return std::optional<Record>(Record::FromCanonicalText(ColumnText(stmt, 0)));
+}
+
+Result<std::optional<Change>> GetChangeOn(Connection& c, const std::string& model,
+                                          const std::string& model_id) {
+  RC_ASSIGN_OR_RETURN(
+      sqlite3_stmt* stmt,
+      c.Prepare(std::string(kChangeColumns) + "WHERE model = ?1 AND model_id = ?2", false));
+  StmtUse use(stmt);
+  BindText(stmt, 1, model);
+  BindText(stmt, 2, model_id);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::optional<Change>();
+  if (rc != SQLITE_ROW) return c.Error("GetChange");
+  return std::optional<Change>(ReadChange(stmt));
+}
+
+Result<int64_t> CheckpointOn(Connection& c) {
+  RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
+                      c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false));
+  StmtUse use(stmt);
+  if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("read checkpoint");
+  return static_cast<int64_t>(sqlite3_column_int64(stmt, 0));
+}
+
 // The detail lines of EXPLAIN QUERY PLAN for a built query, one per line.
 Result<std::string> Explain(Connection& c, const Query& q) {
   sqlite3_stmt* stmt = nullptr;
@@ -1277,17 +1314,7 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
 }
 
 Result<std::optional<Record>> SqliteStore::Get(const std::string& model, const std::string& id) {
-  return impl_->Read([&](Connection& c) -> Result<std::optional<Record>> {
-    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
-                        c.Prepare("SELECT data FROM records WHERE model = ?1 AND id = ?2", false));
-    StmtUse use(stmt);
-    BindText(stmt, 1, model);
-    BindText(stmt, 2, id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) return std::optional<Record>();
-    if (rc != SQLITE_ROW) return c.Error("Get");
-    return std::optional<Record>(Record::FromCanonicalText(ColumnText(stmt, 0)));
-  });
+  return impl_->Read([&](Connection& c) { return GetRecordOn(c, model, id); });
 }
 
 Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Filter& filter) {
@@ -1343,18 +1370,7 @@ Result<std::string> SqliteStore::ExplainCount(const std::string& model, const Wh
 
 Result<std::optional<Change>> SqliteStore::GetChange(const std::string& model,
                                                      const std::string& model_id) {
-  return impl_->Read([&](Connection& c) -> Result<std::optional<Change>> {
-    RC_ASSIGN_OR_RETURN(
-        sqlite3_stmt* stmt,
-        c.Prepare(std::string(kChangeColumns) + "WHERE model = ?1 AND model_id = ?2", false));
-    StmtUse use(stmt);
-    BindText(stmt, 1, model);
-    BindText(stmt, 2, model_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) return std::optional<Change>();
-    if (rc != SQLITE_ROW) return c.Error("GetChange");
-    return std::optional<Change>(ReadChange(stmt));
-  });
+  return impl_->Read([&](Connection& c) { return GetChangeOn(c, model, model_id); });
 }
 
 // One statement for all ids: they arrive as one bound JSON array, read by json_each, joined
@@ -1423,13 +1439,7 @@ Result<std::vector<Change>> SqliteStore::Changes(const ChangeQuery& query) {
 }
 
 Result<int64_t> SqliteStore::CurrentCheckpoint() {
-  return impl_->Read([&](Connection& c) -> Result<int64_t> {
-    RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
-                        c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false));
-    StmtUse use(stmt);
-    if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("CurrentCheckpoint");
-    return static_cast<int64_t>(sqlite3_column_int64(stmt, 0));
-  });
+  return impl_->Read([&](Connection& c) { return CheckpointOn(c); });
 }
 
 Result<std::optional<Json>> SqliteStore::GetMeta(const std::string& key) {
@@ -1449,6 +1459,17 @@ Result<std::optional<Json>> SqliteStore::GetMeta(const std::string& key) {
 // The body of one batch, inside the caller's transaction.
 Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
   Connection& c = *writer;
+  // Inside the transaction (BEGIN IMMEDIATE holds the write lock), so no other writer,
+  // in this process or another, comes between these reads and the writes below.
+  RC_RETURN_IF_ERROR(CheckPreconditions(
+      batch,
+      [&c](const std::string& model, const std::string& id) -> Result<StoredEntry> {
+        StoredEntry stored;
+        RC_ASSIGN_OR_RETURN(stored.record, GetRecordOn(c, model, id));
+        RC_ASSIGN_OR_RETURN(stored.change, GetChangeOn(c, model, id));
+        return stored;
+      },
+      [&c] { return CheckpointOn(c); }));
   auto step = [&](sqlite3_stmt* stmt, const char* what) -> Status {
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
@@ -1523,11 +1544,7 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
       RC_RETURN_IF_ERROR(step(stmt, "write meta"));
     }
   }
-  RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt,
-                      c.Prepare("SELECT seq FROM checkpoint WHERE id = 1", false));
-  StmtUse use(stmt);
-  if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("read checkpoint");
-  *checkpoint = sqlite3_column_int64(stmt, 0);
+  RC_ASSIGN_OR_RETURN(*checkpoint, CheckpointOn(c));
   return Status::Ok();
 }
 
@@ -1556,6 +1573,8 @@ Result<CommittedBatch> SqliteStore::Apply(Batch batch) {
   CommittedBatch committed;
   committed.seq = ++impl_->seq;
   committed.checkpoint = checkpoint;
+  batch.preconditions.clear();
+  batch.expected_checkpoint.reset();
   committed.batch = std::move(batch);
   return committed;
 }
