@@ -992,18 +992,20 @@ Result<IndexedProperties> ReadIndexedColumns(Connection& c) {
 
 }  // namespace
 
-// A read scope of SqliteStore::BatchReads, on the stack of its thread (t_scope).
-struct SqliteStore::ReadScope {
+// A read scope of SqliteStore::BatchReads, on the stack of its thread (t_scope) from its
+// creation to its destruction.
+struct SqliteStore::Scope : ReadScope {
+  ~Scope() override;
   SqliteStore::Impl* store = nullptr;
   bool exclusive = false;  // reads use the writer connection; this scope holds writer_mu
   Connection* conn = nullptr;
   std::shared_ptr<Connection> borrowed;  // the reader conn is, given back at the end
   bool open = false;  // a read transaction (BEGIN) is open on conn
-  ReadScope* outer = nullptr;
+  Scope* outer = nullptr;
 };
 
 namespace {
-thread_local SqliteStore::ReadScope* t_scope = nullptr;
+thread_local SqliteStore::Scope* t_scope = nullptr;
 
 // The writer checkpoints itself after a commit leaving the WAL at this many pages or more
 // (SQLite's auto-checkpoint, kept: it is what restarts the WAL under a steady stream of
@@ -1077,15 +1079,15 @@ struct SqliteStore::Impl {
   }
 
   // The innermost read scope of this thread for this store, or nullptr.
-  ReadScope* ActiveScope() {
-    for (ReadScope* s = t_scope; s != nullptr; s = s->outer) {
+  Scope* ActiveScope() {
+    for (Scope* s = t_scope; s != nullptr; s = s->outer) {
       if (s->store == this) return s;
     }
     return nullptr;
   }
 
   // Ends the read transaction of a scope (the next read in it begins a new one).
-  static Status EndRead(ReadScope* scope) {
+  static Status EndRead(Scope* scope) {
     if (!scope->open) return Status::Ok();
     scope->open = false;
     Status status = scope->conn->Run("COMMIT");
@@ -1096,7 +1098,7 @@ struct SqliteStore::Impl {
   // Runs `fn(Connection&)` on a connection fit for reading.
   template <typename Fn>
   auto Read(Fn fn) -> decltype(fn(std::declval<Connection&>())) {
-    if (ReadScope* scope = ActiveScope()) {
+    if (Scope* scope = ActiveScope()) {
       if (!scope->open) {
         RC_RETURN_IF_ERROR(scope->conn->Run("BEGIN"));
         scope->open = true;
@@ -1175,35 +1177,35 @@ struct SqliteStore::Impl {
   Status ApplyLocked(const Batch& batch, int64_t* checkpoint);
 };
 
-void SqliteStore::ReadScopeEnd::operator()(ReadScope* scope) const {
-  if (scope == nullptr) return;
-  (void)Impl::EndRead(scope);
-  if (scope->exclusive) scope->store->writer_mu.unlock();
-  if (scope->borrowed) scope->store->ReturnReader(std::move(scope->borrowed));
-  t_scope = scope->outer;
-  delete scope;
+SqliteStore::Scope::~Scope() {
+  (void)Impl::EndRead(this);
+  if (exclusive) store->writer_mu.unlock();
+  if (borrowed) store->ReturnReader(std::move(borrowed));
+  t_scope = outer;
 }
 
 bool SqliteStore::SnapshotReads() const { return !impl_->memory; }
 
-SqliteStore::ReadGuard SqliteStore::BatchReads(bool exclusive) {
+std::unique_ptr<ReadScope> SqliteStore::BatchReads(bool exclusive) {
   Impl& impl = *impl_;
-  if (impl.memory || impl.ActiveScope() != nullptr) return ReadGuard();
-  auto scope = std::make_unique<ReadScope>();
-  scope->store = &impl;
-  scope->exclusive = exclusive;
+  if (impl.memory || impl.ActiveScope() != nullptr) return nullptr;
+  std::shared_ptr<Connection> borrowed;
   if (exclusive) {
     impl.writer_mu.lock();
-    scope->conn = impl.writer.get();
   } else {
     Result<std::shared_ptr<Connection>> conn = impl.BorrowReader();
-    if (!conn.ok()) return ReadGuard();  // reads open their own connection and fail there
-    scope->borrowed = std::move(conn).value();
-    scope->conn = scope->borrowed.get();
+    if (!conn.ok()) return nullptr;  // reads open their own connection and fail there
+    borrowed = std::move(conn).value();
   }
+  // Built once it holds what its destructor gives back, and registered last.
+  auto scope = std::make_unique<Scope>();
+  scope->store = &impl;
+  scope->exclusive = exclusive;
+  scope->conn = exclusive ? impl.writer.get() : borrowed.get();
+  scope->borrowed = std::move(borrowed);
   scope->outer = t_scope;
   t_scope = scope.get();
-  return ReadGuard(scope.release());
+  return scope;
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1549,7 +1551,7 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
 }
 
 Result<CommittedBatch> SqliteStore::Apply(Batch batch) {
-  ReadScope* scope = impl_->ActiveScope();
+  Scope* scope = impl_->ActiveScope();
   bool exclusive = scope != nullptr && scope->exclusive;
   std::unique_lock<std::mutex> lock(impl_->writer_mu, std::defer_lock);
   if (exclusive) {

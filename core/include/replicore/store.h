@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,9 +98,28 @@ Status CheckPreconditions(const Batch& batch, const EntryReader& read,
 // The kPreconditionFailed of a record (model, id) that changed since it was read.
 Status RecordChanged(const std::string& model, const std::string& id);
 
+// A batch of reads that Store::BatchReads opened; destroying it ends the batch.
+class ReadScope {
+ public:
+  virtual ~ReadScope() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Batches this thread's reads of the store until the returned scope is destroyed (on this
+  // thread): they may share one snapshot (one read transaction) instead of one each.
+  // `exclusive`: the caller guarantees that no other thread writes meanwhile (it holds its
+  // own exclusive lock), and this thread may Apply inside the scope. nullptr, the default:
+  // the store batches nothing and each read stands alone.
+  virtual std::unique_ptr<ReadScope> BatchReads(bool exclusive) {
+    (void)exclusive;
+    return nullptr;
+  }
+  // True when every read sees a committed snapshot of its own, so readers need no lock
+  // against writers. The default, false: callers serialise reads with writes.
+  virtual bool SnapshotReads() const { return false; }
 
   // The indexes a model declares, told once when the model is added (Database::AddModel),
   // before it is read or written. A store may build them to answer Find and Count faster;
