@@ -21,7 +21,9 @@ int64_t ClampToInt64(size_t n) {
   return n > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
 }
 
-std::string SqlBuilder::Int(int64_t v) { return Push(SqlParam{SqlParam::Kind::kInt, v, 0, {}, nullptr}); }
+std::string SqlBuilder::Int(int64_t v) {
+  return Push(SqlParam{SqlParam::Kind::kInt, v, 0, {}, nullptr});
+}
 std::string SqlBuilder::Double(double v) {
   return Push(SqlParam{SqlParam::Kind::kDouble, 0, v, {}, nullptr});
 }

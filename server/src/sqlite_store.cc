@@ -397,7 +397,6 @@ Change ReadChange(sqlite3_stmt* stmt, int first = 0) {
   return change;
 }
 
-
 // The point reads, on a given connection: a reader's, or the writer's inside the
 // transaction of a batch (its preconditions).
 Result<std::optional<Record>> GetRecordOn(Connection& c, const std::string& model,
