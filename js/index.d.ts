@@ -53,7 +53,8 @@ export interface Filter {
 
 export type ErrorCode =
   | 'validation' | 'not_found' | 'conflict' | 'bad_filter' | 'bad_request' | 'too_large'
-  | 'unauthorized' | 'forbidden' | 'storage' | 'step_limit' | 'internal' | 'quota' | 'closed' | 'blocked'
+  | 'unauthorized' | 'forbidden' | 'storage' | 'step_limit' | 'internal' | 'precondition_failed'
+  | 'quota' | 'closed' | 'blocked'
   | 'network' | 'timeout' | 'server';
 
 export class ReplicoreError extends Error {

@@ -24,6 +24,26 @@ Status RequireObject(const Json& data) {
   return Status::Ok();
 }
 
+// Attempts of one read-then-write before it is reported as a conflict. An attempt fails
+// only when another write to what it read committed meanwhile, so a few suffice unless
+// the same records are written without pause.
+constexpr int kWriteAttempts = 5;
+
+// Runs `attempt` (a read-then-write) until its batch applies over what it read, at most
+// kWriteAttempts times; one that keeps losing the race is kConflict (re-read, resolve,
+// retry), as LoopBack reports a write it cannot make.
+template <typename Fn>
+auto Retrying(Fn attempt) -> decltype(attempt()) {
+  for (int n = 1;; ++n) {
+    auto result = attempt();
+    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
+    if (n == kWriteAttempts) {
+      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
+                              result.status().details());
+    }
+  }
+}
+
 }  // namespace
 
 Database::Database(Store* store, Environment env) : store_(store), env_(std::move(env)) {}
@@ -94,13 +114,23 @@ Result<bool> Database::Exists(const std::string& model, const std::string& id) {
   return found.has_value();
 }
 
-Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
-                          std::optional<Record> record, int64_t checkpoint, Batch* batch) {
-  std::optional<Change> stored_change;
-  if (model.track_changes()) {
-    RC_ASSIGN_OR_RETURN(stored_change, store_->GetChange(model.name(), id));
-  }
-  return AddWrite(model, id, std::move(record), checkpoint, stored_change, batch);
+Status Database::AddWriteOver(const ModelDefinition& model, const std::string& id,
+                              std::optional<Record> read, std::optional<Record> record,
+                              int64_t checkpoint, Batch* batch) {
+  // Read for every model: the precondition pins the row, or that there is none.
+  StoredEntry stored{std::move(read), std::nullopt};
+  RC_ASSIGN_OR_RETURN(stored.change, store_->GetChange(model.name(), id));
+  return AddCheckedWrite(model, id, stored, std::move(record), checkpoint, batch);
+}
+
+Status Database::AddCheckedWrite(const ModelDefinition& model, const std::string& id,
+                                 const StoredEntry& read, std::optional<Record> record,
+                                 int64_t checkpoint, Batch* batch) {
+  batch->preconditions.push_back({model.name(), id, read});
+  // The change is stamped with `checkpoint`: a bump before it commits would leave the
+  // change behind a `since` a replicator already took from that bump.
+  if (model.track_changes()) batch->expected_checkpoint = checkpoint;
+  return AddWrite(model, id, std::move(record), checkpoint, read.change, batch);
 }
 
 Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
@@ -124,10 +154,10 @@ Result<CommittedBatch> Database::Commit(Batch batch) {
 }
 
 Result<Record> Database::WriteOne(const ModelDefinition& model, const std::string& id,
-                                  Record record) {
+                                  std::optional<Record> read, Record record) {
   RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
   Batch batch;
-  RC_RETURN_IF_ERROR(AddWrite(model, id, record, checkpoint, &batch));
+  RC_RETURN_IF_ERROR(AddWriteOver(model, id, std::move(read), record, checkpoint, &batch));
   RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   return record;
 }
@@ -142,6 +172,10 @@ Json Database::PrefillNulls(const ModelDefinition& model, const Json& data) cons
 }
 
 Result<Record> Database::Create(const std::string& model, const Json& data) {
+  return Retrying([&] { return CreateOnce(model, data); });
+}
+
+Result<Record> Database::CreateOnce(const std::string& model, const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   RC_ASSIGN_OR_RETURN(Json record, def->Normalize(data, env_));
@@ -150,10 +184,14 @@ Result<Record> Database::Create(const std::string& model, const Json& data) {
   if (existing.has_value()) {
     return Status::Conflict("Duplicate entry for " + model + "." + def->id_property().name);
   }
-  return WriteOne(*def, id, Record::FromTree(std::move(record)));
+  return WriteOne(*def, id, std::nullopt, Record::FromTree(std::move(record)));
 }
 
 Result<std::vector<Record>> Database::CreateMany(const std::string& model, const Json& array) {
+  return Retrying([&] { return CreateManyOnce(model, array); });
+}
+
+Result<std::vector<Record>> Database::CreateManyOnce(const std::string& model, const Json& array) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   if (!array.is_array()) return Status::BadRequest("create of many expects an array of objects");
   RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
@@ -179,7 +217,7 @@ Result<std::vector<Record>> Database::CreateMany(const std::string& model, const
       return failed(Status::Conflict("Duplicate entry for " + model + "." + id_name));
     }
     Record stored = Record::FromTree(std::move(record).value());
-    RC_RETURN_IF_ERROR(AddWrite(*def, *id, stored, checkpoint, &batch));
+    RC_RETURN_IF_ERROR(AddWriteOver(*def, *id, std::nullopt, stored, checkpoint, &batch));
     created.push_back(std::move(stored));
   }
   if (batch.empty()) return created;
@@ -197,16 +235,26 @@ Result<Record> Database::GetExisting(const std::string& model, const std::string
 
 Result<Record> Database::PatchAttributes(const std::string& model, const std::string& id,
                                        const Json& data) {
+  return Retrying([&] { return PatchAttributesOnce(model, id, data); });
+}
+
+Result<Record> Database::PatchAttributesOnce(const std::string& model, const std::string& id,
+                                             const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   RC_ASSIGN_OR_RETURN(Record existing, GetExisting(model, id));
   Json merged = Merge(*existing, data, def->id_property().name);
   RC_ASSIGN_OR_RETURN(Json record, def->Normalize(merged, env_, NormalizeOptions{false, false}));
-  return WriteOne(*def, id, Record::FromTree(std::move(record)));
+  return WriteOne(*def, id, std::move(existing), Record::FromTree(std::move(record)));
 }
 
 Result<Record> Database::ReplaceById(const std::string& model, const std::string& id,
                                    const Json& data) {
+  return Retrying([&] { return ReplaceByIdOnce(model, id, data); });
+}
+
+Result<Record> Database::ReplaceByIdOnce(const std::string& model, const std::string& id,
+                                         const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   RC_ASSIGN_OR_RETURN(Record existing, GetExisting(model, id));
@@ -214,10 +262,14 @@ Result<Record> Database::ReplaceById(const std::string& model, const std::string
   // Keep the stored id value (and its type) whatever the body says.
   replacement[def->id_property().name] = (*existing)[def->id_property().name];
   RC_ASSIGN_OR_RETURN(Json record, def->Normalize(replacement, env_));
-  return WriteOne(*def, id, Record::FromTree(std::move(record)));
+  return WriteOne(*def, id, std::move(existing), Record::FromTree(std::move(record)));
 }
 
 Result<Record> Database::PatchOrCreate(const std::string& model, const Json& data) {
+  return Retrying([&] { return PatchOrCreateOnce(model, data); });
+}
+
+Result<Record> Database::PatchOrCreateOnce(const std::string& model, const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   Json patch = PrefillNulls(*def, data);
@@ -225,9 +277,9 @@ Result<Record> Database::PatchOrCreate(const std::string& model, const Json& dat
   if (patch.contains(id_name) && !patch[id_name].is_null()) {
     RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(patch));
     RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
-    if (existing.has_value()) return PatchAttributes(model, id, patch);
+    if (existing.has_value()) return PatchAttributesOnce(model, id, patch);
   }
-  Result<Record> created = Create(model, patch);
+  Result<Record> created = CreateOnce(model, patch);
   if (!created.ok()) return created;
   // LoopBack answers an upsert that creates with the data as sent (coerced, without the
   // defaults it stored): revisions-e2e "upsert-new", capture 022.
@@ -238,19 +290,30 @@ Result<Record> Database::PatchOrCreate(const std::string& model, const Json& dat
 }
 
 Result<Record> Database::ReplaceOrCreate(const std::string& model, const Json& data) {
+  return Retrying([&] { return ReplaceOrCreateOnce(model, data); });
+}
+
+Result<Record> Database::ReplaceOrCreateOnce(const std::string& model, const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   const std::string& id_name = def->id_property().name;
   if (data.contains(id_name) && !data[id_name].is_null()) {
     RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(data));
     RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
-    if (existing.has_value()) return ReplaceById(model, id, data);
+    if (existing.has_value()) return ReplaceByIdOnce(model, id, data);
   }
-  return Create(model, data);
+  return CreateOnce(model, data);
 }
 
 Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
                                    const Json& data) {
+  return Retrying([&] { return UpdateAllOnce(model, where, data); });
+}
+
+// Each matching record is written on condition that it is unchanged. A record that starts
+// to match meanwhile is left alone: the update then ordered before the write that made it.
+Result<size_t> Database::UpdateAllOnce(const std::string& model, const Json& where,
+                                       const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   Json filter = {{"where", where.is_null() ? Json::object() : where}};
@@ -262,7 +325,8 @@ Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
     RC_ASSIGN_OR_RETURN(Json record, def->Normalize(Merge(*existing, data, id_name), env_,
                                                     NormalizeOptions{false, false}));
     RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(record));
-    RC_RETURN_IF_ERROR(AddWrite(*def, id, Record::FromTree(std::move(record)), checkpoint, &batch));
+    RC_RETURN_IF_ERROR(
+        AddWriteOver(*def, id, existing, Record::FromTree(std::move(record)), checkpoint, &batch));
   }
   if (!batch.empty()) {
     RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
@@ -272,32 +336,45 @@ Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
 
 Result<Record> Database::UpsertWithWhere(const std::string& model, const Json& where,
                                        const Json& data) {
+  return Retrying([&] { return UpsertWithWhereOnce(model, where, data); });
+}
+
+Result<Record> Database::UpsertWithWhereOnce(const std::string& model, const Json& where,
+                                             const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_RETURN_IF_ERROR(RequireObject(data));
   Json filter = {{"where", where.is_null() ? Json::object() : where}, {"limit", 2}};
   RC_ASSIGN_OR_RETURN(std::vector<Record> matching, Find(model, filter));
   Json patch = PrefillNulls(*def, data);
-  if (matching.empty()) return Create(model, patch);
+  if (matching.empty()) return CreateOnce(model, patch);
   if (matching.size() > 1) {
     return Status::BadRequest(
         "There are multiple instances found. Upsert Operation will not be performed!");
   }
   RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(*matching.front()));
-  return PatchAttributes(model, id, patch);
+  return PatchAttributesOnce(model, id, patch);
 }
 
 Result<size_t> Database::DeleteById(const std::string& model, const std::string& id) {
+  return Retrying([&] { return DeleteByIdOnce(model, id); });
+}
+
+Result<size_t> Database::DeleteByIdOnce(const std::string& model, const std::string& id) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   RC_ASSIGN_OR_RETURN(std::optional<Record> existing, store_->Get(model, id));
   if (!existing.has_value()) return size_t{0};
   RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());
   Batch batch;
-  RC_RETURN_IF_ERROR(AddWrite(*def, id, std::nullopt, checkpoint, &batch));
+  RC_RETURN_IF_ERROR(AddWriteOver(*def, id, std::move(existing), std::nullopt, checkpoint, &batch));
   RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
   return size_t{1};
 }
 
 Result<size_t> Database::DeleteAll(const std::string& model, const Json& where) {
+  return Retrying([&] { return DeleteAllOnce(model, where); });
+}
+
+Result<size_t> Database::DeleteAllOnce(const std::string& model, const Json& where) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   Json filter = {{"where", where.is_null() ? Json::object() : where}};
   RC_ASSIGN_OR_RETURN(std::vector<Record> matching, Find(model, filter));
@@ -305,7 +382,7 @@ Result<size_t> Database::DeleteAll(const std::string& model, const Json& where) 
   Batch batch;
   for (const Record& existing : matching) {
     RC_ASSIGN_OR_RETURN(std::string id, def->IdOf(*existing));
-    RC_RETURN_IF_ERROR(AddWrite(*def, id, std::nullopt, checkpoint, &batch));
+    RC_RETURN_IF_ERROR(AddWriteOver(*def, id, existing, std::nullopt, checkpoint, &batch));
   }
   if (!batch.empty()) {
     RC_RETURN_IF_ERROR(Commit(std::move(batch)).status());
@@ -318,10 +395,15 @@ const char kCheckpointTimeKey[] = "checkpoint.time";
 }  // namespace
 
 Result<Json> Database::Checkpoint() {
+  return Retrying([&] { return CheckpointOnce(); });
+}
+
+Result<Json> Database::CheckpointOnce() {
   RC_ASSIGN_OR_RETURN(int64_t current, store_->CurrentCheckpoint());
   RC_ASSIGN_OR_RETURN(std::optional<Json> time, store_->GetMeta(kCheckpointTimeKey));
   Batch batch;
   batch.checkpoint = current + 1;
+  batch.expected_checkpoint = current;  // two bumps racing must not hand out one seq twice
   // LoopBack's singleton keeps the time it was created with; bumps do not change it.
   Json created = time.has_value() ? *time : Json(FormatIsoDate(env_.now_ms ? env_.now_ms() : 0));
   if (!time.has_value()) batch.meta.push_back({kCheckpointTimeKey, created});

@@ -175,7 +175,14 @@ void MemoryStore::PutChange(ModelData& data, const std::string& model_id,
 }
 
 Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
-  // Nothing below can fail, so the batch is all-or-nothing by construction.
+  // Checked before the first change; nothing after it can fail, so the batch is
+  // all-or-nothing by construction.
+  RC_RETURN_IF_ERROR(CheckPreconditions(
+      batch,
+      [this](const std::string& model, const std::string& id) { return GetEntry(model, id); },
+      [this] { return CurrentCheckpoint(); }));
+  batch.preconditions.clear();
+  batch.expected_checkpoint.reset();
   Undo undo;
   undo.checkpoint = checkpoint_;
   for (RecordWrite& write : batch.records) {

@@ -36,7 +36,19 @@ Result<std::vector<Change>> ScopedStore::Changes(const ChangeQuery& query) {
 Result<CommittedBatch> ScopedStore::Apply(Batch batch) {
   for (RecordWrite& record : batch.records) record.model = Scoped(record.model);
   for (ChangeWrite& change : batch.changes) change.model = Scoped(change.model);
+  for (Precondition& precondition : batch.preconditions) {
+    precondition.model = Scoped(precondition.model);
+  }
   auto committed = base_->Apply(std::move(batch));
+  const Json& details = committed.status().details();
+  if (committed.status().code() == StatusCode::kPreconditionFailed && details.is_object() &&
+      details.contains("model") && details["model"].is_string() && details.contains("id") &&
+      details["id"].is_string()) {
+    // Named as this store's caller knows the record (the scope is the base's business).
+    std::string model = details["model"].get<std::string>();
+    Unscope(&model);
+    return RecordChanged(model, details["id"].get<std::string>());
+  }
   if (committed.ok()) {
     for (RecordWrite& record : committed->batch.records) Unscope(&record.model);
     for (ChangeWrite& change : committed->batch.changes) Unscope(&change.model);

@@ -16,12 +16,13 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kStorage: return "storage";
     case StatusCode::kStepLimit: return "step_limit";
     case StatusCode::kInternal: return "internal";
+    case StatusCode::kPreconditionFailed: return "precondition_failed";
   }
   return "storage";
 }
 
 std::optional<StatusCode> StatusCodeNamed(const std::string& name) {
-  for (int code = 0; code <= static_cast<int>(StatusCode::kInternal); ++code) {
+  for (int code = 0; code <= static_cast<int>(StatusCode::kPreconditionFailed); ++code) {
     if (name == StatusCodeName(static_cast<StatusCode>(code))) return static_cast<StatusCode>(code);
   }
   return std::nullopt;
@@ -41,6 +42,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kStorage: return 500;
     case StatusCode::kStepLimit: return 500;
     case StatusCode::kInternal: return 500;
+    case StatusCode::kPreconditionFailed: return 409;
   }
   return 500;
 }

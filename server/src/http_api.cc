@@ -16,7 +16,6 @@
 #include "replicore/model.h"
 #include "replicore/owner_partitions.h"
 #include "replicore/routes.h"
-#include "replicore/sqlite_store.h"
 #include "replicore/user_routes.h"
 
 namespace replicore {
@@ -208,8 +207,7 @@ std::string RouteLabel(const std::string& rest_raw) {
 
 // ---------------------------------------------------------------- the routes
 
-Api::Api(Database* db, std::string api_root)
-    : db_(db), api_root_(std::move(api_root)), sqlite_(dynamic_cast<SqliteStore*>(db->store())) {
+Api::Api(Database* db, std::string api_root) : db_(db), api_root_(std::move(api_root)) {
   while (!api_root_.empty() && api_root_.back() == '/') api_root_.pop_back();
   if (!api_root_.empty() && api_root_.front() != '/') api_root_.insert(api_root_.begin(), '/');
   for (const std::string& name : db_->ModelNames()) {
@@ -358,7 +356,7 @@ ApiResponse Api::RouteModel(const ApiRequest& request, const ModelDefinition& mo
     partition = partitions_->For(*user);
   }
   Database& db = partition ? *partition : *db_;
-  const RouteCall call{request, model, *query, match.id, *match.route, db, mu_, sqlite_};
+  const RouteCall call{request, model, *query, match.id, *match.route, db, mu_};
   return match.route->handler(call);
 }
 

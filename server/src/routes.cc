@@ -32,14 +32,15 @@ bool Writes(const Route& route) {
 
 Held RouteCall::Hold() const {
   Held held;
+  Store* store = db.store();
   if (route.lock == Lock::kWrite) {
     held.exclusive = std::unique_lock<std::shared_mutex>(mu);
-  } else if (!sqlite || !sqlite->SnapshotReads()) {
-    // Over a file database a read runs on its own snapshot, without the lock: a slow query
-    // (a regexp over megabytes of text) never holds up writers (issue 20 item 3).
+  } else if (!store->SnapshotReads()) {
+    // Over snapshot reads (a SQLite file) a read runs without the lock: a slow query (a
+    // regexp over megabytes of text) never holds up writers (issue 20 item 3).
     held.shared = std::shared_lock<std::shared_mutex>(mu);
   }
-  if (sqlite) held.reads = sqlite->BatchReads(route.lock == Lock::kWrite);
+  held.reads = store->BatchReads(route.lock == Lock::kWrite);
   return held;
 }
 

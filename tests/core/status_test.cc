@@ -39,5 +39,14 @@ TEST(AssignOrReturn, AssignsTheValueOrReturnsTheError) {
   EXPECT_EQ(out, 1);
 }
 
+// Issue 24: a failed batch precondition has a code of its own, answered as a conflict.
+TEST(StatusCode, PreconditionFailedHasAStableNameAnd409) {
+  EXPECT_STREQ(StatusCodeName(StatusCode::kPreconditionFailed), "precondition_failed");
+  EXPECT_EQ(StatusCodeNamed("precondition_failed"), StatusCode::kPreconditionFailed);
+  EXPECT_EQ(StatusCodeNamed("internal"), StatusCode::kInternal);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kPreconditionFailed), 409);
+  EXPECT_EQ(Status::PreconditionFailed("moved").code(), StatusCode::kPreconditionFailed);
+}
+
 }  // namespace
 }  // namespace replicore

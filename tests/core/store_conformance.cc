@@ -633,5 +633,127 @@ TEST_P(StoreConformanceTest, LargeBatchCommitsAtOnce) {
   EXPECT_EQ(*store_->CurrentCheckpoint(), 2);
 }
 
+// ---- preconditions (issue 24): checked by Apply in the same atomic step as the writes
+
+// A precondition that (model, id) is stored as `record` with change row `change`.
+Precondition Expect(const std::string& model, const std::string& id, std::optional<Json> record,
+                    std::optional<Change> change) {
+  std::optional<Record> expected;
+  if (record) expected = Record::FromTree(std::move(*record));
+  return Precondition{model, id, StoredEntry{std::move(expected), std::move(change)}};
+}
+
+// Todo a (with its change row at checkpoint 2), Todo b without one, meta k, checkpoint 2.
+void SeedForPreconditions(Store& store) {
+  Batch batch;
+  batch.records.push_back(Put("Todo", "a", Todo("a", "ask", false, 1)));
+  batch.records.push_back(Put("Todo", "b", Todo("b", "buy", false, 2)));
+  batch.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "r1", 2)});
+  batch.checkpoint = 2;
+  batch.meta.push_back({"k", "v"});
+  ASSERT_TRUE(store.Apply(std::move(batch)).ok());
+}
+
+// A batch that would change every part of the state: records, changes, checkpoint, meta.
+Batch WriteEverything() {
+  Batch batch;
+  batch.records.push_back(Put("Todo", "a", Todo("a", "ask again", true, 1)));
+  batch.records.push_back(Delete("Todo", "b"));
+  batch.records.push_back(Put("Todo", "n", Todo("n", "new", false, 9)));
+  batch.changes.push_back({"Todo", "a", MakeChange("Todo", "a", "r2", 3)});
+  batch.changes.push_back({"Todo", "n", MakeChange("Todo", "n", "r1", 3)});
+  batch.checkpoint = 3;
+  batch.meta.push_back({"k", "w"});
+  return batch;
+}
+
+// Applies `batch`, expecting kPreconditionFailed and no change to the state.
+void ExpectRefused(Store& store, Batch batch) {
+  const std::string before = DumpStore(store, {"Todo"}, {"k"});
+  Result<CommittedBatch> refused = store.Apply(std::move(batch));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPreconditionFailed)
+      << refused.status().ToString();
+  EXPECT_STREQ(StatusCodeName(refused.status().code()), "precondition_failed");
+  EXPECT_EQ(DumpStore(store, {"Todo"}, {"k"}), before);
+}
+
+TEST_P(StoreConformanceTest, PreconditionsThatHoldLetTheBatchApply) {
+  ASSERT_NO_FATAL_FAILURE(SeedForPreconditions(*store_));
+  Batch batch = WriteEverything();
+  batch.preconditions.push_back(
+      Expect("Todo", "a", Todo("a", "ask", false, 1), MakeChange("Todo", "a", "r1", 2)));
+  batch.preconditions.push_back(Expect("Todo", "b", Todo("b", "buy", false, 2), std::nullopt));
+  batch.preconditions.push_back(Expect("Todo", "n", std::nullopt, std::nullopt));  // absent
+  batch.expected_checkpoint = 2;
+  Result<CommittedBatch> committed = store_->Apply(std::move(batch));
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  // The committed batch is what was written: the checks are dropped once they held.
+  EXPECT_TRUE(committed->batch.preconditions.empty());
+  EXPECT_FALSE(committed->batch.expected_checkpoint.has_value());
+  EXPECT_EQ(
+      DumpStore(*store_, {"Todo"}, {"k"}),
+      "Record(Todo, {\"completed\":true,\"id\":\"a\",\"priority\":1,\"title\":\"ask again\"})\n"
+      "Record(Todo, {\"completed\":false,\"id\":\"n\",\"priority\":9,\"title\":\"new\"})\n"
+      "Change(Todo, {\"checkpoint\":3,\"id\":\"cid-Todo-a\",\"modelId\":\"a\","
+      "\"modelName\":\"Todo\",\"rev\":\"r2\"})\n"
+      "Change(Todo, {\"checkpoint\":3,\"id\":\"cid-Todo-n\",\"modelId\":\"n\","
+      "\"modelName\":\"Todo\",\"rev\":\"r1\"})\n"
+      "Checkpoint(3)\n"
+      "Meta(k, \"w\")\n");
+}
+
+TEST_P(StoreConformanceTest, AFailedPreconditionWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(SeedForPreconditions(*store_));
+  Batch stale_record = WriteEverything();  // another writer changed a's title since
+  stale_record.preconditions.push_back(
+      Expect("Todo", "a", Todo("a", "old title", false, 1), MakeChange("Todo", "a", "r1", 2)));
+  ASSERT_NO_FATAL_FAILURE(ExpectRefused(*store_, std::move(stale_record)));
+
+  Change moved = MakeChange("Todo", "a", "r1", 1);  // same record, its row moved since
+  Batch stale_change = WriteEverything();
+  stale_change.preconditions.push_back(Expect("Todo", "a", Todo("a", "ask", false, 1), moved));
+  ASSERT_NO_FATAL_FAILURE(ExpectRefused(*store_, std::move(stale_change)));
+
+  Batch stale_checkpoint = WriteEverything();
+  stale_checkpoint.expected_checkpoint = 1;
+  ASSERT_NO_FATAL_FAILURE(ExpectRefused(*store_, std::move(stale_checkpoint)));
+}
+
+TEST_P(StoreConformanceTest, MustBeAbsentAgainstPresent) {
+  ASSERT_NO_FATAL_FAILURE(SeedForPreconditions(*store_));
+  Batch create_over_a = WriteEverything();  // a exists: "must be absent" fails
+  create_over_a.preconditions.push_back(Expect("Todo", "a", std::nullopt, std::nullopt));
+  ASSERT_NO_FATAL_FAILURE(ExpectRefused(*store_, std::move(create_over_a)));
+
+  Batch patch_of_n = WriteEverything();  // n was never stored: "present as ..." fails
+  patch_of_n.preconditions.push_back(Expect("Todo", "n", Todo("n", "new", false, 9), std::nullopt));
+  ASSERT_NO_FATAL_FAILURE(ExpectRefused(*store_, std::move(patch_of_n)));
+
+  Batch unknown_model = WriteEverything();  // absent in a model never written holds
+  unknown_model.preconditions.push_back(Expect("Nowhere", "a", std::nullopt, std::nullopt));
+  unknown_model.preconditions.push_back(Expect("Todo", "n", std::nullopt, std::nullopt));
+  Result<CommittedBatch> applied = store_->Apply(std::move(unknown_model));
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(store_->Get("Todo", "n")->value(), Todo("n", "new", false, 9));
+}
+
+TEST_P(StoreConformanceTest, OneFailingPreconditionAmongSeveralWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(SeedForPreconditions(*store_));
+  Batch batch = WriteEverything();
+  batch.preconditions.push_back(
+      Expect("Todo", "a", Todo("a", "ask", false, 1), MakeChange("Todo", "a", "r1", 2)));
+  batch.preconditions.push_back(Expect("Todo", "b", std::nullopt, std::nullopt));  // b exists
+  batch.preconditions.push_back(Expect("Todo", "n", std::nullopt, std::nullopt));
+  batch.expected_checkpoint = 2;
+  ASSERT_NO_FATAL_FAILURE(ExpectRefused(*store_, std::move(batch)));
+  // The refusal names the record that moved.
+  Batch again = WriteEverything();
+  again.preconditions.push_back(Expect("Todo", "b", std::nullopt, std::nullopt));
+  Result<CommittedBatch> refused = store_->Apply(std::move(again));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().details(), (Json{{"model", "Todo"}, {"id", "b"}}));
+}
+
 }  // namespace
 }  // namespace replicore

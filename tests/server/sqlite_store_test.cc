@@ -18,6 +18,7 @@
 #include "server/temp_dir.h"
 #include "replicore/filter.h"
 #include "replicore/memory_store.h"
+#include "replicore/scoped_store.h"
 #include "core/store_wrapper.h"
 
 namespace replicore {
@@ -588,6 +589,43 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeConsistentSnapshots) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(*store->CurrentCheckpoint(), kBatches);
   EXPECT_EQ((**store->Get("Todo", "r0"))->at("v"), kBatches);
+}
+
+// Issue 24: the read scope is a hook of every Store, so the HTTP layer needs no downcast.
+// Through the interface a file store batches a thread's reads on one snapshot; a write of
+// another thread shows once the scope ends. A partition batches as its base; MemoryStore
+// and a ":memory:" file batch nothing.
+TEST(SqliteStoreTest, ReadScopeThroughTheStoreInterface) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> sqlite = MustOpen(dir.File("scope.db"));
+  ASSERT_NE(sqlite, nullptr);
+  Store* store = sqlite.get();
+  EXPECT_TRUE(store->SnapshotReads());
+  {
+    std::unique_ptr<ReadScope> scope = store->BatchReads(/*exclusive=*/false);
+    ASSERT_NE(scope, nullptr);
+    EXPECT_EQ(store->BatchReads(false), nullptr);  // nested: the outer one serves
+    EXPECT_FALSE(store->Get("Todo", "a")->has_value());  // the snapshot starts here
+    std::thread writer([&] {
+      Batch batch;
+      batch.records.push_back({"Todo", "a", Record::FromTree(Json{{"id", "a"}})});
+      EXPECT_TRUE(store->Apply(std::move(batch)).ok());
+    });
+    writer.join();
+    EXPECT_FALSE(store->Get("Todo", "a")->has_value());
+  }
+  EXPECT_TRUE(store->Get("Todo", "a")->has_value());
+
+  ScopedStore partition(store, "alice");
+  EXPECT_TRUE(partition.SnapshotReads());
+  EXPECT_NE(partition.BatchReads(false), nullptr);
+
+  MemoryStore memory;
+  EXPECT_FALSE(memory.SnapshotReads());
+  EXPECT_EQ(memory.BatchReads(true), nullptr);
+  std::unique_ptr<SqliteStore> private_memory = MustOpen(":memory:");
+  EXPECT_FALSE(private_memory->SnapshotReads());
+  EXPECT_EQ(private_memory->BatchReads(false), nullptr);
 }
 
 TEST(SqliteStoreTest, SeveralStoresInOneThreadKeepTheirOwnReaders) {

@@ -68,12 +68,17 @@ class Database {
   Result<int64_t> CurrentCheckpoint();
 
   // ---- the shared write path, also used by replication
-  // Writes `record` (nullopt: deletes) of `model` with its rectified change into `batch`.
-  Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Record> record,
-                  int64_t checkpoint, Batch* batch);
-  // The same, with the record's stored change row already read (Store::GetMany).
+  // Writes `record` (nullopt: deletes) of `model` with its change, rectified from
+  // `stored_change` (the row as read, Store::GetMany), into `batch`.
   Status AddWrite(const ModelDefinition& model, const std::string& id, std::optional<Record> record,
                   int64_t checkpoint, const std::optional<Change>& stored_change, Batch* batch);
+  // The same, on condition that nothing it read has changed when the batch applies: that
+  // (model, id) is still stored as `read` (a Precondition) and, for a model that tracks
+  // changes, that the checkpoint is still `checkpoint`, the seq its change is stamped with.
+  // Apply answers kPreconditionFailed otherwise: re-read and retry.
+  Status AddCheckedWrite(const ModelDefinition& model, const std::string& id,
+                         const StoredEntry& read, std::optional<Record> record, int64_t checkpoint,
+                         Batch* batch);
   // Applies the batch and hands it to the listener.
   Result<CommittedBatch> Commit(Batch batch);
 
@@ -81,7 +86,31 @@ class Database {
   Result<Filter> ParseFilterFor(const ModelDefinition& model, const Json& filter) const;
   // The stored record, or LoopBack's MODEL_NOT_FOUND as kNotFound.
   Result<Record> GetExisting(const std::string& model, const std::string& id);
-  Result<Record> WriteOne(const ModelDefinition& model, const std::string& id, Record record);
+  // AddCheckedWrite of a record the caller read as `read` (nullopt: absent); reads its
+  // change row. The change row may be read after the record: if another write came
+  // between, the record no longer matches and Apply refuses the batch.
+  Status AddWriteOver(const ModelDefinition& model, const std::string& id,
+                      std::optional<Record> read, std::optional<Record> record, int64_t checkpoint,
+                      Batch* batch);
+  // Writes `record` over `read`, what the caller read of it (nullopt: absent).
+  Result<Record> WriteOne(const ModelDefinition& model, const std::string& id,
+                          std::optional<Record> read, Record record);
+
+  // One attempt of each write: kPreconditionFailed when something it read changed before
+  // its batch applied (another server, or a store shared without this process's lock).
+  // The public operations run them through Retrying, which reads again.
+  Result<Record> CreateOnce(const std::string& model, const Json& data);
+  Result<std::vector<Record>> CreateManyOnce(const std::string& model, const Json& array);
+  Result<Record> PatchAttributesOnce(const std::string& model, const std::string& id,
+                                     const Json& data);
+  Result<Record> ReplaceByIdOnce(const std::string& model, const std::string& id, const Json& data);
+  Result<Record> PatchOrCreateOnce(const std::string& model, const Json& data);
+  Result<Record> ReplaceOrCreateOnce(const std::string& model, const Json& data);
+  Result<size_t> UpdateAllOnce(const std::string& model, const Json& where, const Json& data);
+  Result<Record> UpsertWithWhereOnce(const std::string& model, const Json& where, const Json& data);
+  Result<size_t> DeleteByIdOnce(const std::string& model, const std::string& id);
+  Result<size_t> DeleteAllOnce(const std::string& model, const Json& where);
+  Result<Json> CheckpointOnce();
   // LoopBack's upserts with persistUndefinedAsNull first set every unsent property to null.
   Json PrefillNulls(const ModelDefinition& model, const Json& data) const;
 

@@ -29,6 +29,11 @@ class ScopedStore : public Store {
   Result<int64_t> CurrentCheckpoint() override { return base_->CurrentCheckpoint(); }
   Result<std::optional<Json>> GetMeta(const std::string& key) override { return base_->GetMeta(key); }
   Result<CommittedBatch> Apply(Batch batch) override;
+  // One owner's reads batch as the base's do (the partitions share its snapshots).
+  std::unique_ptr<ReadScope> BatchReads(bool exclusive) override {
+    return base_->BatchReads(exclusive);
+  }
+  bool SnapshotReads() const override { return base_->SnapshotReads(); }
   // The unscoped Database declared them on the base store, for every owner at once.
   Status DeclareIndexes(const std::string&, const std::vector<IndexDefinition>&) override {
     return Status::Ok();

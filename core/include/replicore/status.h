@@ -21,6 +21,7 @@ using Json = nlohmann::json;
 //   kBadRequest  fix the request (400)         kTooLarge     send less (413)
 //   kUnauthorized log in (401)                 kForbidden    not allowed (403)
 //   kStorage     stop and report (500)          kInternal     a bug: report it (500)
+//   kPreconditionFailed  what a write read has changed since: re-read, then retry (409)
 enum class StatusCode {
   kOk = 0,
   kValidation,
@@ -34,6 +35,9 @@ enum class StatusCode {
   kStorage,
   kStepLimit,  // a sans-I/O party did not finish within its driver's bound of steps
   kInternal,   // an exception escaped: a bug in replicore, never the caller's input
+  // A batch's precondition did not hold (Store::Apply): nothing was written. Last, so the
+  // numbers of the codes above stay as they were.
+  kPreconditionFailed,
 };
 
 // "validation", "not_found", ...; "ok" for kOk.
@@ -69,6 +73,9 @@ class [[nodiscard]] Status {
   static Status Storage(std::string m) { return Status(StatusCode::kStorage, std::move(m)); }
   static Status StepLimit(std::string m) { return Status(StatusCode::kStepLimit, std::move(m)); }
   static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+  static Status PreconditionFailed(std::string m, Json d = nullptr) {
+    return Status(StatusCode::kPreconditionFailed, std::move(m), std::move(d));
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

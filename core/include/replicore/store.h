@@ -5,6 +5,8 @@
 #define REPLICORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,13 +34,38 @@ struct ChangeWrite {
   std::optional<Change> change;
 };
 
+// A record and its change row, as Store::GetMany reads them together.
+struct StoredEntry {
+  std::optional<Record> record;
+  std::optional<Change> change;
+};
+
+// What a read-then-write read of one record, which Store::Apply checks in the same atomic
+// step as the writes: the record `id` of `model` and its change row are still `expected`
+// (nullopt record: none may be stored, "must be absent"; nullopt change: no row). The
+// whole entry and not the change row's rev alone: RevisionOf leaves hidden properties out
+// (two records, one rev), a model without trackChanges has no row, and a conflict
+// resolution moves a row's prev and checkpoint without touching the record. It stays
+// cheap: canonical text is unique per value, and both rows are read by primary key.
+struct Precondition {
+  std::string model;
+  std::string id;
+  StoredEntry expected;
+};
+
 // Everything one write operation commits: all of it or none of it.
 struct Batch {
   std::vector<RecordWrite> records;
   std::vector<ChangeWrite> changes;
   std::optional<int64_t> checkpoint;  // the new checkpoint seq, when bumped
   std::vector<std::pair<std::string, Json>> meta;  // key -> value (null erases)
+  // Checked by Apply before anything is written; when one fails, nothing is.
+  std::vector<Precondition> preconditions;
+  // The checkpoint seq the writer read, and stamped its change rows with: a bump since
+  // would leave them behind a `since` a replicator already took.
+  std::optional<int64_t> expected_checkpoint;
 
+  // Writes nothing (preconditions are no writes).
   bool empty() const {
     return records.empty() && changes.empty() && !checkpoint && meta.empty();
   }
@@ -47,7 +74,7 @@ struct Batch {
 // A batch as committed, handed out for whoever persists or broadcasts it.
 struct CommittedBatch {
   uint64_t seq = 0;  // per-store commit counter, 1, 2, ...
-  Batch batch;
+  Batch batch;       // its writes; the preconditions are dropped once they held
   int64_t checkpoint = 0;  // the checkpoint seq after the commit
 };
 
@@ -60,15 +87,39 @@ struct ChangeQuery {
   std::optional<size_t> limit;  // unset: all
 };
 
-// A record and its change row, as Store::GetMany reads them together.
-struct StoredEntry {
-  std::optional<Record> record;
-  std::optional<Change> change;
+// For Store implementations: the first precondition of `batch` that does not hold (as
+// kPreconditionFailed), or OK. `read` gives the stored entry of (model, id) and
+// `checkpoint` the current seq, both as the store's atomic step sees them; `checkpoint` is
+// asked only when the batch expects one.
+using EntryReader =
+    std::function<Result<StoredEntry>(const std::string& model, const std::string& id)>;
+Status CheckPreconditions(const Batch& batch, const EntryReader& read,
+                          const std::function<Result<int64_t>()>& checkpoint);
+// The kPreconditionFailed of a record (model, id) that changed since it was read.
+Status RecordChanged(const std::string& model, const std::string& id);
+
+// A batch of reads that Store::BatchReads opened; destroying it ends the batch.
+class ReadScope {
+ public:
+  virtual ~ReadScope() = default;
 };
 
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Batches this thread's reads of the store until the returned scope is destroyed (on this
+  // thread): they may share one snapshot (one read transaction) instead of one each.
+  // `exclusive`: the caller guarantees that no other thread writes meanwhile (it holds its
+  // own exclusive lock), and this thread may Apply inside the scope. nullptr, the default:
+  // the store batches nothing and each read stands alone.
+  virtual std::unique_ptr<ReadScope> BatchReads(bool exclusive) {
+    (void)exclusive;
+    return nullptr;
+  }
+  // True when every read sees a committed snapshot of its own, so readers need no lock
+  // against writers. The default, false: callers serialise reads with writes.
+  virtual bool SnapshotReads() const { return false; }
 
   // The indexes a model declares, told once when the model is added (Database::AddModel),
   // before it is read or written. A store may build them to answer Find and Count faster;
@@ -100,11 +151,17 @@ class Store {
     std::vector<StoredEntry> entries;
     entries.reserve(ids.size());
     for (const std::string& id : ids) {
-      RC_ASSIGN_OR_RETURN(std::optional<Record> record, Get(model, id));
-      RC_ASSIGN_OR_RETURN(std::optional<Change> change, GetChange(model, id));
-      entries.push_back({std::move(record), std::move(change)});
+      RC_ASSIGN_OR_RETURN(StoredEntry entry, GetEntry(model, id));
+      entries.push_back(std::move(entry));
     }
     return entries;
+  }
+  // The record and change row of one id, through Get and GetChange.
+  Result<StoredEntry> GetEntry(const std::string& model, const std::string& id) {
+    StoredEntry entry;
+    RC_ASSIGN_OR_RETURN(entry.record, Get(model, id));
+    RC_ASSIGN_OR_RETURN(entry.change, GetChange(model, id));
+    return entry;
   }
 
   // The current checkpoint seq; 1 before any bump (LoopBack's singleton starts at 1).
@@ -113,6 +170,9 @@ class Store {
   virtual Result<std::optional<Json>> GetMeta(const std::string& key) = 0;
 
   // Commits all of `batch` or nothing. On success returns the committed batch as a value.
+  // Its preconditions and expected checkpoint are checked atomically with the writes (no
+  // other write may come between); when one does not hold, nothing is written and the
+  // answer is kPreconditionFailed, naming the model and id (details {"model", "id"}).
   virtual Result<CommittedBatch> Apply(Batch batch) = 0;
 };
 

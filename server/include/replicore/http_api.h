@@ -20,7 +20,6 @@
 #include "replicore/openapi.h"
 
 namespace replicore {
-class SqliteStore;
 class UserStore;
 
 namespace http {
@@ -125,7 +124,6 @@ class Api {
   Database* db_;
   std::string api_root_;
   std::map<std::string, const ModelDefinition*> by_plural_;
-  SqliteStore* sqlite_;  // db_'s store when it is one: reads of a request batched
   std::shared_mutex mu_;
   BeforeHook before_;  // empty: none
   std::unique_ptr<UserRoutes> users_;  // null: no users

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "replicore/http_api.h"
-#include "replicore/sqlite_store.h"
+#include "replicore/store.h"
 
 namespace replicore {
 namespace http {
@@ -104,12 +104,13 @@ const R* FindRoute(const std::vector<R>& routes, unsigned method,
 // The lock a route's handler holds around its work on the core (Database is not thread-safe).
 enum class Lock { kRead, kWrite };
 
-// A held Lock; over SQLite also one read transaction for all the reads of the request (under
-// kWrite through the writer connection). Members go in reverse order: the reads, then the lock.
+// A held Lock, and the store's batch of the request's reads (Store::BatchReads: over SQLite
+// one read transaction, under kWrite through the writer connection). Members go in reverse
+// order: the reads, then the lock.
 struct Held {
   std::shared_lock<std::shared_mutex> shared;
   std::unique_lock<std::shared_mutex> exclusive;
-  SqliteStore::ReadGuard reads;
+  std::unique_ptr<ReadScope> reads;
 };
 
 struct Route;
@@ -123,7 +124,6 @@ struct RouteCall {
   const Route& route;
   Database& db;
   std::shared_mutex& mu;
-  SqliteStore* sqlite;  // db's store when it is one
 
   // Takes route.lock. Handlers take it once their input is parsed, so that a large body is
   // never parsed under the lock.

@@ -46,21 +46,17 @@ class SqliteStore : public Store {
   Result<std::string> ExplainFind(const std::string& model, const Filter& filter);
   Result<std::string> ExplainCount(const std::string& model, const Where& where);
 
-  // Batches this thread's reads of the store until the returned guard is destroyed (on this
-  // thread): they share one read transaction (one snapshot, one lock and unlock) instead of
-  // one each. `exclusive`: the caller guarantees that no other thread writes meanwhile (the
-  // server's exclusive lock); reads then go through the writer connection, whose page cache
-  // stays valid across its own commits, and this thread's Apply calls commit as usual.
-  // Nested guards for the same store do nothing; so does a ":memory:" store.
-  struct ReadScope;
-  struct ReadScopeEnd {
-    void operator()(ReadScope* scope) const;
-  };
-  using ReadGuard = std::unique_ptr<ReadScope, ReadScopeEnd>;
-  ReadGuard BatchReads(bool exclusive);
-  // True for a file database: each reader sees a committed snapshot on its own connection,
-  // so reads need no lock against writers (a ":memory:" one shares the writer's).
-  bool SnapshotReads() const;
+  // The reads of a scope share one read transaction (one snapshot, one lock and unlock).
+  // `exclusive` (the server's exclusive lock): they go through the writer connection, whose
+  // page cache stays valid across its own commits, and this thread's Apply calls commit as
+  // usual. A nested scope for the same store is nullptr; so is every one of a ":memory:"
+  // store.
+  std::unique_ptr<ReadScope> BatchReads(bool exclusive) override;
+  // True for a file database: each reader sees a committed snapshot on its own connection
+  // (a ":memory:" one shares the writer's).
+  bool SnapshotReads() const override;
+
+  struct Scope;  // what BatchReads returns (sqlite_store.cc)
 
  private:
   struct Impl;
