@@ -49,7 +49,7 @@ fresh_pg() {
 }
 
 start_server() {  # start_server NAME DB -> prints its port
-  "$BIN" --models "$HERE/models" --db "$2" --port 0 --log-level warn --no-explorer \
+  "$BIN" --models "$HERE/models" --db "$2" --port 0 --log-level warn \
     > "$WORK/$1.url" 2> "$WORK/$1.log" &
   PIDS+=($!)
   local i
