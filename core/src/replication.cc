@@ -277,19 +277,20 @@ static bool MemberIsString(std::string_view object, const std::string& name,
 // but without defaults, so the revision equals the source's. A record in its stored form
 // that names this id as the store holds it is stored as it came.
 static Result<Record> Replacement(Database& db, const ModelDefinition& m, const std::string& id,
-                                  const std::optional<Record>& current, UpdateInput& update) {
+                                  const std::optional<Record>& current, const UpdateInput& update) {
   const std::string& id_name = m.id_property().name;
+  std::optional<Json> data = update.data;  // a copy: an attempt may be made again
   if (update.data_text) {
     if (MemberIsString(*update.data_text, id_name, id) &&
         (!current || MemberIsString(current->text(), id_name, id))) {
       return Record::FromCanonicalText(std::string(*update.data_text));
     }
-    RC_ASSIGN_OR_RETURN(update.data, ParseJsonWithin(std::string(*update.data_text)));
+    RC_ASSIGN_OR_RETURN(data, ParseJsonWithin(std::string(*update.data_text)));
   }
-  if (!update.data || !update.data->is_object()) {
+  if (!data || !data->is_object()) {
     return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
   }
-  Json replacement = std::move(*update.data);
+  Json replacement = std::move(*data);
   // The change names the record: data that names another would be stored under the
   // wrong key (listed under one id, unreachable under the other).
   if (auto named = replacement.find(id_name); named != replacement.end() && !named->is_null()) {
@@ -309,8 +310,11 @@ static Result<Record> Replacement(Database& db, const ModelDefinition& m, const 
   return Record::FromTree(std::move(normalized));
 }
 
+// One attempt: every record it writes is pinned as read (a Precondition), so that a batch
+// another writer (another server on the same database) committed meanwhile makes Apply
+// refuse this one (kPreconditionFailed), and the caller decides again on a fresh read.
 static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition& m,
-                                             std::vector<UpdateInput> updates) {
+                                             const std::vector<UpdateInput>& updates) {
   const std::string& model = m.name();
   RC_ASSIGN_OR_RETURN(int64_t checkpoint, db.store()->CurrentCheckpoint());
   BulkUpdateResult result;
@@ -318,7 +322,7 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
   // Where an id was written earlier in this batch, so two updates of one id see each other.
   std::unordered_map<std::string, size_t> written;
   RC_ASSIGN_OR_RETURN(auto stored_entries, ReadStored(db, model, updates));
-  for (UpdateInput& update : updates) {
+  for (const UpdateInput& update : updates) {
     RC_ASSIGN_OR_RETURN(Change change, Change::FromJson(update.change));
     const std::string& type = update.type;
     const std::string& id = change.model_id;
@@ -339,7 +343,7 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
       return Status::BadRequest("unknown update type \"" + type + "\" for id \"" + id + "\"");
     }
     if (conflict) {
-      result.conflicts.push_back(std::move(update.change));
+      result.conflicts.push_back(update.change);
       continue;
     }
     std::optional<Record> record;
@@ -348,7 +352,11 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
+    if (written.count(id)) {  // pinned by its first write
+      RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
+    } else {
+      RC_RETURN_IF_ERROR(db.AddCheckedWrite(m, id, stored, std::move(record), checkpoint, &batch));
+    }
     written[id] = batch.records.size() - 1;
     ++result.applied;
   }
@@ -358,10 +366,32 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
   return result;
 }
 
+// Bulk-update and update-last-change decide on what they read: when another writer changed
+// one of those records before the batch applied, they read again and decide again, at most
+// kWriteAttempts times; then the client gets a conflict (409) and replicates again.
+constexpr int kWriteAttempts = 5;
+
+template <typename Fn>
+static auto Retrying(Fn attempt) -> decltype(attempt()) {
+  for (int n = 1;; ++n) {
+    auto result = attempt();
+    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
+    if (n == kWriteAttempts) {
+      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
+                              result.status().details());
+    }
+  }
+}
+
+static Result<BulkUpdateResult> ApplyUpdatesRetrying(Database& db, const ModelDefinition& m,
+                                                     const std::vector<UpdateInput>& updates) {
+  return Retrying([&] { return ApplyUpdates(db, m, updates); });
+}
+
 static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* m, db.GetModel(model));
   RC_ASSIGN_OR_RETURN(std::vector<UpdateInput> inputs, UpdatesOfTree(std::move(updates)));
-  return ApplyUpdates(db, *m, std::move(inputs));
+  return ApplyUpdatesRetrying(db, *m, inputs);
 }
 
 static Result<BulkUpdateResult> BulkUpdateTextUnguarded(Database& db, const std::string& model,
@@ -379,7 +409,7 @@ static Result<BulkUpdateResult> BulkUpdateTextUnguarded(Database& db, const std:
     RC_ASSIGN_OR_RETURN(inputs, UpdatesOfTree(std::move(tree)));
   }
   if (inputs->size() > kMaxRequestEntries) return too_many(inputs->size());
-  return ApplyUpdates(db, *m, std::move(*inputs));
+  return ApplyUpdatesRetrying(db, *m, *inputs);
 }
 
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id) {
@@ -389,7 +419,7 @@ Result<Json> FindLastChange(Database& db, const std::string& model, const std::s
   return change->ToJson();
 }
 
-static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& model, const std::string& id,
+static Result<Json> UpdateLastChangeOnce(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   if (!data.is_object()) return Status::BadRequest("Value is not an object.");
@@ -405,10 +435,13 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
   if (!existing.has_value()) {
     return Status::NotFound("No change record found for " + model + " with id " + id);
   }
+  // Pinned: a record another server writes meanwhile rewrites this row, whose rev this
+  // write would otherwise put back, leaving a change that disagrees with its record.
+  StoredEntry read{std::nullopt, existing};
+  RC_ASSIGN_OR_RETURN(read.record, db.store()->Get(model, id));
   Change change = std::move(*existing);
   if (auto rev = data.find("rev"); rev != data.end()) {
-    RC_ASSIGN_OR_RETURN(std::optional<Record> record, db.store()->Get(model, id));
-    std::optional<std::string> computed = CurrentRev(*def, record);
+    std::optional<std::string> computed = CurrentRev(*def, read.record);
     std::optional<std::string> sent;
     if (rev->is_string()) sent = rev->get<std::string>();
     if (!rev->is_null() && !rev->is_string()) return Status::BadRequest("`rev` must be a string");
@@ -433,6 +466,8 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
   // The resolution bump (§9.4): a peer replicating with an advanced since still sees it.
   change.checkpoint = checkpoint;
   Batch batch;
+  batch.preconditions.push_back({model, id, std::move(read)});
+  batch.expected_checkpoint = checkpoint;
   batch.changes.push_back({model, id, change});
   RC_RETURN_IF_ERROR(db.Commit(std::move(batch)).status());
   return change.ToJson();
@@ -470,7 +505,9 @@ Result<BulkUpdateResult> BulkUpdateText(Database& db, const std::string& model,
 
 Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
-  return Guard("updateLastChange", [&]() -> Result<Json> { return UpdateLastChangeUnguarded(db, model, id, data); });
+  return Guard("updateLastChange", [&]() -> Result<Json> {
+    return Retrying([&] { return UpdateLastChangeOnce(db, model, id, data); });
+  });
 }
 
 }  // namespace replicore
