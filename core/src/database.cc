@@ -38,8 +38,7 @@ auto Retrying(Fn attempt) -> decltype(attempt()) {
     auto result = attempt();
     if (result.status().code() != StatusCode::kPreconditionFailed) return result;
     if (n == kWriteAttempts) {
-      return Status::Conflict(result.status().message() + " (" + std::to_string(n) +
-                                  " attempts)",
+      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
                               result.status().details());
     }
   }
@@ -192,8 +191,7 @@ Result<std::vector<Record>> Database::CreateMany(const std::string& model, const
   return Retrying([&] { return CreateManyOnce(model, array); });
 }
 
-Result<std::vector<Record>> Database::CreateManyOnce(const std::string& model,
-                                                     const Json& array) {
+Result<std::vector<Record>> Database::CreateManyOnce(const std::string& model, const Json& array) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, GetModel(model));
   if (!array.is_array()) return Status::BadRequest("create of many expects an array of objects");
   RC_ASSIGN_OR_RETURN(int64_t checkpoint, store_->CurrentCheckpoint());

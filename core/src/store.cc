@@ -24,10 +24,10 @@ Status CheckPreconditions(const Batch& batch, const EntryReader& read,
   if (batch.expected_checkpoint) {
     RC_ASSIGN_OR_RETURN(int64_t current, checkpoint());
     if (current != *batch.expected_checkpoint) {
-      return Status::PreconditionFailed(
-          "the checkpoint moved from " + std::to_string(*batch.expected_checkpoint) + " to " +
-              std::to_string(current) + " since it was read",
-          Json{{"checkpoint", current}});
+      return Status::PreconditionFailed("the checkpoint moved from " +
+                                            std::to_string(*batch.expected_checkpoint) + " to " +
+                                            std::to_string(current) + " since it was read",
+                                        Json{{"checkpoint", current}});
     }
   }
   return Status::Ok();

@@ -198,8 +198,7 @@ std::string RouteLabel(const std::string& rest_raw) {
 
 // ---------------------------------------------------------------- the routes
 
-Api::Api(Database* db, std::string api_root)
-    : db_(db), api_root_(std::move(api_root)) {
+Api::Api(Database* db, std::string api_root) : db_(db), api_root_(std::move(api_root)) {
   while (!api_root_.empty() && api_root_.back() == '/') api_root_.pop_back();
   if (!api_root_.empty() && api_root_.front() != '/') api_root_.insert(api_root_.begin(), '/');
   for (const std::string& name : db_->ModelNames()) {

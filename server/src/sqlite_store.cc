@@ -19,12 +19,11 @@
 // ":memory:" (or "") database is private to its connection, so there every read uses the
 // writer connection under the writer mutex.
 //
-// Filters (sqlite_store.cc, "Filter translation" below) become SQL with bound parameters only.
-// The where tree is evaluated in SQL for scalar values; where LoopBack's semantics depend on
-// the shape of the stored JSON (array-valued properties matched element-wise, paths through
-// arrays, keys a JSON path cannot spell) the condition calls rc_match(data, ?), a registered
-// function that runs replicore::Matches on that one condition, so results equal MemoryStore's
-// by construction. See the report in the lead's task for every semantic decision.
+// Filters become SQL with bound parameters only (sql_filter.cc, in SQLite's dialect): the
+// where tree is evaluated in SQL for scalar values, and where LoopBack's semantics depend on
+// the shape of the stored JSON the condition calls rc_match(data, ?), a function registered
+// below that runs replicore::Matches on that one condition, so results equal MemoryStore's
+// by construction.
 #include "replicore/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -51,6 +50,8 @@
 #include "replicore/js_semantics.h"
 #include "replicore/like.h"
 #include "replicore/regex.h"
+#include "replicore/sql_filter.h"
+#include "replicore/sqlite_dialect.h"
 #include "sqlite_statement.h"
 
 namespace replicore {
@@ -339,524 +340,28 @@ void ConfigureSqliteOnce() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Filter translation.
+// Filters: translated by sql_filter.cc in SQLite's dialect, bound here.
 
-// One bound parameter of a generated statement.
-struct Param {
-  enum class Kind { kInt, kDouble, kText, kPointer } kind;
-  int64_t i = 0;
-  double d = 0;
-  std::string s;
-  const void* p = nullptr;
-};
+const SqliteDialect kDialect;
 
-class SqlBuilder {
- public:
-  std::string Int(int64_t v) { return Push(Param{Param::Kind::kInt, v, 0, {}, nullptr}); }
-  std::string Double(double v) { return Push(Param{Param::Kind::kDouble, 0, v, {}, nullptr}); }
-  std::string Text(std::string v) {
-    return Push(Param{Param::Kind::kText, 0, 0, std::move(v), nullptr});
-  }
-  std::string Pointer(const void* v) { return Push(Param{Param::Kind::kPointer, 0, 0, {}, v}); }
-
-  void Bind(sqlite3_stmt* stmt) const {
-    for (size_t i = 0; i < params_.size(); ++i) {
-      int index = static_cast<int>(i + 1);
-      const Param& p = params_[i];
-      switch (p.kind) {
-        case Param::Kind::kInt: sqlite3_bind_int64(stmt, index, p.i); break;
-        case Param::Kind::kDouble: sqlite3_bind_double(stmt, index, p.d); break;
-        case Param::Kind::kText: BindText(stmt, index, p.s); break;
-        case Param::Kind::kPointer:
-          sqlite3_bind_pointer(stmt, index, const_cast<void*>(p.p), kWherePointerType, nullptr);
-          break;
-      }
+void Bind(sqlite3_stmt* stmt, const std::vector<SqlParam>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i + 1);
+    const SqlParam& p = params[i];
+    switch (p.kind) {
+      case SqlParam::Kind::kInt: sqlite3_bind_int64(stmt, index, p.i); break;
+      case SqlParam::Kind::kDouble: sqlite3_bind_double(stmt, index, p.d); break;
+      case SqlParam::Kind::kText: BindText(stmt, index, p.s); break;
+      case SqlParam::Kind::kPointer:
+        sqlite3_bind_pointer(stmt, index, const_cast<void*>(p.p), kWherePointerType, nullptr);
+        break;
     }
-  }
-
- private:
-  std::string Push(Param p) {
-    params_.push_back(std::move(p));
-    return "?" + std::to_string(params_.size());
-  }
-  std::vector<Param> params_;
-};
-
-// '$."a"."b"' for a path whose keys a SQLite JSON path can address exactly: SQLite 3.40's
-// quoted keys end at the next '"' (no escapes) and are compared with the raw key text of the
-// stored JSON, so keys with '"', '\\' or control characters (escaped by nlohmann) and empty
-// keys are refused (nullopt). The path is always bound as a parameter, never pasted into SQL.
-std::optional<std::string> JsonPath(const std::vector<std::string>& path) {
-  if (path.empty()) return std::nullopt;
-  std::string out = "$";
-  for (const std::string& key : path) {
-    if (key.empty()) return std::nullopt;
-    for (char c : key) {
-      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return std::nullopt;
-    }
-    out += ".\"" + key + "\"";
-  }
-  return out;
-}
-
-bool IsAllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool IsHugeUnsigned(const Json& v) {
-  return v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
-}
-
-// A property named in a declared index is kept in two real columns of records, written
-// with the record: rc_t_<hex> = json_type(data, path) and rc_x_<hex> = json_extract(data,
-// path) (hex: the name's bytes, so any name makes a safe, stable identifier). A filter
-// reads them instead of calling the JSON functions, and the indexes are built on them: on
-// (model, t, x) for where clauses, and on the ORDER BY terms (OrderTerms) for each
-// declared index. Real columns rather than expressions or generated columns: SQLite 3.40
-// reads neither from an index, so a count would still parse every record it counts.
-std::string Hex(const std::string& bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
-std::optional<std::string> Unhex(const std::string& hex) {
-  auto digit = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-  };
-  if (hex.empty() || hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-struct PropertyColumns {
-  std::string type, value;  // rc_t_<hex>, rc_x_<hex>
-};
-
-PropertyColumns ColumnsOf(const std::string& property) {
-  return {"rc_t_" + Hex(property), "rc_x_" + Hex(property)};
-}
-
-// The properties that have columns (every one some model declared an index on, in this
-// process or before: the columns stay and are kept up to date).
-using IndexedProperties = std::set<std::string>;
-
-// Where a filter's JSON values come from. Without indexed properties, each is computed
-// once per row: SQLite evaluates a function call wherever it appears (a condition used
-// json_type/json_extract of its path 5-8 times per row, the order key 3 more), so the
-// filtered statement reads the records through a subquery yielding json_type and
-// json_extract of every distinct path once; its OFFSET keeps SQLite from flattening it
-// (which would copy the calls back into every use) or pushing the conditions down into it.
-// When the filter names an indexed property (`direct`), the statement reads records itself
-// so that SQLite can use the indexes: indexed properties are their columns, other paths
-// call the JSON functions where they are used. The values are the same, so are the results.
-class Columns {
- public:
-  // `data`: the expression of the record's JSON text in conditions.
-  Columns(SqlBuilder* b, const IndexedProperties& indexed, bool direct, std::string data)
-      : b_(b), indexed_(indexed), direct_(direct), data_(std::move(data)) {}
-
-  // {type, value} expressions of a property path (`path` is its JsonPath text).
-  std::pair<std::string, std::string> Of(const std::vector<std::string>& keys,
-                                         const std::string& path) {
-    if (keys.size() == 1 && indexed_.count(keys[0])) {
-      PropertyColumns columns = ColumnsOf(keys[0]);
-      return {columns.type, columns.value};
-    }
-    if (direct_) {
-      std::string p = b_->Text(path);
-      return {"json_type(" + data_ + ", " + p + ")", "json_extract(" + data_ + ", " + p + ")"};
-    }
-    auto it = index_.find(path);
-    if (it == index_.end()) {
-      std::string n = std::to_string(index_.size() + 1);
-      std::string p = b_->Text(path);
-      select_ += ", json_type(data, " + p + ") AS rc_t" + n + ", json_extract(data, " + p +
-                 ") AS rc_x" + n;
-      it = index_.emplace(path, n).first;
-    }
-    return {"rc_t" + it->second, "rc_x" + it->second};
-  }
-
-  const std::string& Data() const { return data_; }
-
-  // The FROM ... WHERE head of a statement over the model's records (`model` is the bound
-  // parameter of the model name), to be followed by the condition.
-  std::string Source(const std::string& model) const {
-    if (direct_ || index_.empty()) return "records WHERE model = " + model + " AND ";
-    return "(SELECT id, data" + select_ + " FROM records WHERE model = " + model +
-           " LIMIT -1 OFFSET 0) WHERE ";
-  }
-
- private:
-  SqlBuilder* b_;
-  const IndexedProperties& indexed_;
-  bool direct_;
-  std::string data_;
-  std::unordered_map<std::string, std::string> index_;
-  std::string select_;
-};
-
-// Whether a where compares a stored string (a string operand, or a pattern).
-bool ReadsText(const Where& w) {
-  if (w.kind != Where::Kind::kCondition) {
-    return std::any_of(w.children.begin(), w.children.end(), ReadsText);
-  }
-  switch (w.op) {
-    case WhereOp::kLike:
-    case WhereOp::kIlike:
-    case WhereOp::kRegexp:
-    case WhereOp::kNlike:
-    case WhereOp::kNilike:
-      return true;
-    default:
-      break;
-  }
-  if (w.value.is_string()) return true;
-  return w.value.is_array() && std::any_of(w.value.begin(), w.value.end(),
-                                           [](const Json& v) { return v.is_string(); });
-}
-
-class WhereTranslator {
- public:
-  WhereTranslator(SqlBuilder* b, Columns* columns) : b_(b), columns_(columns) {}
-
-  // For one condition: {its value's type expression, the records whose value is a scalar
-  // and matches}, the ELSE arm of Condition's CASE as a condition of its own; nullopt when
-  // the condition has no such arm. A positive test names the types it accepts, so it
-  // stays a bare conjunct that an index can seek; a negated one needs the type guard.
-  std::optional<std::pair<std::string, std::string>> ScalarArm(const Where& w) {
-    std::optional<std::string> path = JsonPath(w.path);
-    if (!path) return std::nullopt;
-    std::tie(t_, x_) = columns_->Of(w.path, *path);
-    std::optional<std::string> scalar = Scalar(w);
-    if (!scalar) return std::nullopt;
-    bool negated = w.op == WhereOp::kNeq || w.op == WhereOp::kNin || w.op == WhereOp::kNlike ||
-                   w.op == WhereOp::kNilike;
-    if (negated) *scalar = "(" + t_ + " NOT IN ('array','object') AND " + *scalar + ")";
-    return std::make_pair(t_, *scalar);
-  }
-
-  std::string Translate(const Where& where) {
-    // SQLite parses "a AND b AND c" into a left-deep tree (depth limit 1000): a very large
-    // where is evaluated whole by rc_match instead.
-    const std::string& data = columns_->Data();
-    const std::string whole = "rc_match(" + data + ", " + b_->Pointer(&where) + ")";
-    if (CountNodes(where) > 200) return whole;
-    std::string sql = Node(where);
-    if (sql == "1" || sql == "0" || !ReadsText(where)) return sql;
-    // SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), so
-    // a record whose text holds one is matched by the core instead: one scan per record.
-    // Only a comparison with a string can be misled: types and other values read right.
-    return "(CASE WHEN instr(" + data + ", '\\u0000') > 0 THEN " + whole + " ELSE " + sql +
-           " END)";
-  }
-
- private:
-  static size_t CountNodes(const Where& w) {
-    size_t n = 1;
-    for (const Where& child : w.children) n += CountNodes(child);
-    return n;
-  }
-
-  std::string Node(const Where& w) {
-    switch (w.kind) {
-      case Where::Kind::kAnd:
-      case Where::Kind::kOr: {
-        bool is_and = w.kind == Where::Kind::kAnd;
-        if (w.children.empty()) return is_and ? "1" : "0";
-        std::string out = "(";
-        for (size_t i = 0; i < w.children.size(); ++i) {
-          if (i > 0) out += is_and ? " AND " : " OR ";
-          out += Node(w.children[i]);
-        }
-        return out + ")";
-      }
-      case Where::Kind::kCondition:
-        return Condition(w);
-    }
-    return "0";
-  }
-
-  // One condition. For a stored scalar at the path the SQL below decides; an array or
-  // object value (matched element-wise / deeply by LoopBack) and, for nested paths, an
-  // absent value (a path through an array has MongoDB-like semantics) go to rc_match.
-  std::string Condition(const Where& w) {
-    std::string fallback = "rc_match(" + columns_->Data() + ", " + b_->Pointer(&w) + ")";
-    std::optional<std::string> path = JsonPath(w.path);
-    if (!path) return fallback;
-    std::tie(t_, x_) = columns_->Of(w.path, *path);
-    std::optional<std::string> scalar = Scalar(w);
-    if (!scalar) return fallback;
-    std::string absent;
-    if (w.path.size() == 1) {
-      // A top-level property that is absent from an object record: the answer does not
-      // depend on the record (LoopBack's undefined), so it is a constant computed here.
-      absent = "(CASE WHEN json_type(" + columns_->Data() + ") = 'object' THEN " +
-               std::string(Matches(w, Json::object()) ? "1" : "0") + " ELSE " + fallback +
-               " END)";
-    } else {
-      absent = fallback;
-    }
-    return "(CASE WHEN " + t_ + " IS NULL THEN " + absent + " WHEN " + t_ +
-           " IN ('array','object') THEN " + fallback + " ELSE COALESCE((" + *scalar +
-           "), 0) END)";
-  }
-
-  // The condition on a scalar JSON value (t_ is its json_type, not 'array'/'object');
-  // nullopt when this cannot be expressed exactly.
-  std::optional<std::string> Scalar(const Where& w) {
-    const Json& v = w.value;
-    switch (w.op) {
-      case WhereOp::kEq: return Eq(v);
-      case WhereOp::kNeq: {
-        std::optional<std::string> eq = Eq(v);
-        if (!eq) return std::nullopt;
-        return "NOT " + *eq;
-      }
-      case WhereOp::kGt: return Cmp(v, ">");
-      case WhereOp::kGte: return Cmp(v, ">=");
-      case WhereOp::kLt: return Cmp(v, "<");
-      case WhereOp::kLte: return Cmp(v, "<=");
-      case WhereOp::kBetween: {
-        if (!v.is_array() || v.size() != 2) return std::nullopt;
-        std::optional<std::string> lo = Cmp(v[0], ">=");
-        std::optional<std::string> hi = Cmp(v[1], "<=");
-        if (!lo || !hi) return std::nullopt;
-        return "(" + *lo + " AND " + *hi + ")";
-      }
-      case WhereOp::kInq:
-      case WhereOp::kNin: {
-        if (!v.is_array()) return std::nullopt;
-        std::optional<std::string> in = In(v);
-        if (!in) return std::nullopt;
-        return w.op == WhereOp::kInq ? *in : "NOT " + *in;
-      }
-      case WhereOp::kLike:
-      case WhereOp::kIlike:
-      case WhereOp::kRegexp:
-      case WhereOp::kNlike:
-      case WhereOp::kNilike: {
-        bool negated = w.op == WhereOp::kNlike || w.op == WhereOp::kNilike;
-        if (!w.regex) return std::string(negated ? "1" : "0");
-        std::string test = "(" + t_ + " = 'text' AND rc_regexp(" + x_ + ", " +
-                           b_->Text(w.regex_source) + ", " + b_->Text(w.regex_flags) + "))";
-        return negated ? "NOT " + test : test;
-      }
-    }
-    return std::nullopt;
-  }
-
-  // LoopBack equality (LooseEquals): null = null; booleans only equal booleans (json_extract
-  // gives 1/0 for true/false, so the json_type decides); numbers numerically; strings
-  // byte-wise; an array/object operand never equals a scalar.
-  std::optional<std::string> Eq(const Json& v) {
-    if (v.is_null()) return "(" + t_ + " = 'null')";
-    if (v.is_boolean()) return "(" + t_ + " = " + b_->Text(v.get<bool>() ? "true" : "false") + ")";
-    if (v.is_number()) return Num(v, "=");
-    if (v.is_string()) {
-      return "(" + t_ + " = 'text' AND " + x_ + " = " + b_->Text(v.get<std::string>()) + ")";
-    }
-    return std::string("0");
-  }
-
-  // gt/gte/lt/lte (Compare(value, operand)): same-type only; null only compares equal to
-  // null (so gte/lte null match a stored null); strings in JavaScript (UTF-16) order.
-  std::optional<std::string> Cmp(const Json& v, const std::string& op) {
-    if (v.is_null()) {
-      return op.find('=') != std::string::npos ? "(" + t_ + " = 'null')" : std::string("0");
-    }
-    if (v.is_boolean()) {
-      return "(" + t_ + " IN ('true','false') AND (" + t_ + " = 'true') " + op + " " +
-             b_->Int(v.get<bool>() ? 1 : 0) + ")";
-    }
-    if (v.is_number()) return Num(v, op);
-    if (v.is_string()) {
-      return "(" + t_ + " = 'text' AND " + x_ + " " + op + " " + b_->Text(v.get<std::string>()) +
-             " COLLATE rc_utf16)";
-    }
-    return std::string("0");
-  }
-
-  // nlohmann compares int with int exactly and otherwise as doubles; so does this.
-  std::optional<std::string> Num(const Json& v, const std::string& op) {
-    if (IsHugeUnsigned(v)) return std::nullopt;
-    std::string type = "(" + t_ + " IN ('integer','real') AND ";
-    if (v.is_number_float()) {
-      return type + "CAST(" + x_ + " AS REAL) " + op + " " + b_->Double(v.get<double>()) + ")";
-    }
-    std::string p = b_->Int(v.get<int64_t>());
-    return type + "CASE WHEN typeof(" + x_ + ") = 'integer' THEN " + x_ + " " + op + " " + p +
-           " ELSE " + x_ + " " + op + " CAST(" + p + " AS REAL) END)";
-  }
-
-  // inq: the operand list split by type, each group one bound JSON array read by json_each.
-  std::optional<std::string> In(const Json& items) {
-    Json ints = Json::array(), floats = Json::array(), all_numbers = Json::array(),
-         strings = Json::array();
-    std::vector<std::string> types;
-    for (const Json& item : items) {
-      if (item.is_null()) {
-        types.push_back("null");
-      } else if (item.is_boolean()) {
-        types.push_back(item.get<bool>() ? "true" : "false");
-      } else if (item.is_number()) {
-        if (IsHugeUnsigned(item)) return std::nullopt;
-        (item.is_number_float() ? floats : ints).push_back(item);
-        all_numbers.push_back(item);
-      } else if (item.is_string()) {
-        // json_each would cut it at the NUL: the core matches this condition instead.
-        if (item.get_ref<const std::string&>().find('\0') != std::string::npos) return std::nullopt;
-        strings.push_back(item);
-      }  // arrays/objects never equal a scalar
-    }
-    std::vector<std::string> parts;
-    if (!all_numbers.empty()) {
-      std::string integer_part = "0";
-      if (!ints.empty()) {
-        integer_part = x_ + " IN (SELECT value FROM json_each(" + b_->Text(ints.dump()) + "))";
-      }
-      if (!floats.empty()) {
-        integer_part += " OR CAST(" + x_ + " AS REAL) IN (SELECT value FROM json_each(" +
-                        b_->Text(floats.dump()) + "))";
-      }
-      parts.push_back("(" + t_ + " IN ('integer','real') AND ((typeof(" + x_ +
-                      ") = 'integer' AND (" + integer_part + ")) OR (typeof(" + x_ +
-                      ") = 'real' AND " + x_ + " IN (SELECT CAST(value AS REAL) FROM json_each(" +
-                      b_->Text(all_numbers.dump()) + ")))))");
-    }
-    if (!strings.empty()) {
-      parts.push_back("(" + t_ + " = 'text' AND " + x_ + " IN (SELECT value FROM json_each(" +
-                      b_->Text(strings.dump()) + ")))");
-    }
-    for (const std::string& type : types) parts.push_back("(" + t_ + " = " + b_->Text(type) + ")");
-    if (parts.empty()) return std::string("0");
-    std::string out = "(";
-    for (size_t i = 0; i < parts.size(); ++i) out += (i ? " OR " : "") + parts[i];
-    return out + ")";
-  }
-
-  SqlBuilder* b_;
-  Columns* columns_;
-  std::string t_, x_;
-};
-
-// The ORDER BY terms of one key whose type and value are `t` and `x`, equal to
-// OrderPage's comparison: null/undefined first, then booleans, numbers, strings in
-// UTF-16 order, arrays, objects. A declared index is built on these very terms: SQLite
-// matches an index to an ORDER BY only on identical expressions.
-std::string OrderTerms(const std::string& t, const std::string& x, bool descending) {
-  std::string dir = descending ? " DESC" : " ASC";
-  return "CASE " + t +
-         " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
-         " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END" +
-         dir + ", (CASE WHEN " + t + " IN ('array','object') THEN NULL ELSE " + x +
-         " END) COLLATE rc_utf16" + dir + ", (CASE WHEN " + t + " IN ('array','object') THEN " +
-         x + " END) COLLATE rc_json" + dir;
-}
-
-// ORDER BY for a filter: its keys' terms, then id (the stable sort starts from id order).
-// nullopt: some key needs JavaScript's array indexing ("tags.0") or a path SQLite cannot
-// spell; then the caller sorts in C++.
-std::optional<std::string> OrderBy(const Filter& filter, Columns* columns) {
-  for (const OrderKey& key : filter.order) {
-    if (!JsonPath(key.path)) return std::nullopt;
-    for (const std::string& segment : key.path) {
-      if (IsAllDigits(segment)) return std::nullopt;
-    }
-  }
-  std::string out;
-  for (const OrderKey& key : filter.order) {
-    auto [t, x] = columns->Of(key.path, *JsonPath(key.path));
-    out += OrderTerms(t, x, key.descending) + ", ";
-  }
-  return out + "id ASC";
-}
-
-bool IsIndexed(const std::vector<std::string>& path, const IndexedProperties& indexed) {
-  return path.size() == 1 && indexed.count(path[0]) > 0;
-}
-
-bool NamesIndexed(const Where& where, const IndexedProperties& indexed) {
-  if (where.kind == Where::Kind::kCondition) return IsIndexed(where.path, indexed);
-  return std::any_of(where.children.begin(), where.children.end(),
-                     [&](const Where& child) { return NamesIndexed(child, indexed); });
-}
-
-int64_t ClampToInt64(size_t n) {
-  return n > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
-}
-
-// A statement and its bound parameters.
-struct Query {
-  SqlBuilder b;
-  std::string sql;
-  bool ordered = false;  // ORDER BY, LIMIT and OFFSET are in the SQL
-};
-
-void BuildFind(const std::string& model, const Filter& filter,
-               const IndexedProperties& indexed, Query* q) {
-  std::string model_param = q->b.Text(model);
-  bool direct = NamesIndexed(filter.where, indexed) ||
-                std::any_of(filter.order.begin(), filter.order.end(),
-                            [&](const OrderKey& key) { return IsIndexed(key.path, indexed); });
-  Columns columns(&q->b, indexed, direct, "data");
-  WhereTranslator translator(&q->b, &columns);
-  std::string condition = translator.Translate(filter.where);
-  std::optional<std::string> order = OrderBy(filter, &columns);
-  q->sql = "SELECT data FROM " + columns.Source(model_param) + condition;
-  q->ordered = order.has_value();
-  if (order) {
-    int64_t limit = filter.limit ? ClampToInt64(*filter.limit) : -1;
-    q->sql += " ORDER BY " + *order + " LIMIT " + q->b.Int(limit) + " OFFSET " +
-              q->b.Int(ClampToInt64(filter.skip));
-  } else {
-    q->sql += " ORDER BY id";  // ordered, paged and projected in Find
   }
 }
 
-// A count on indexed properties reaches a record's text through its primary key, so that
-// an index holding their columns answers it alone (covering); a condition that does need
-// the text (an array value, another path) reads it for its rows only.
-void BuildCount(const std::string& model, const Where& where, const IndexedProperties& indexed,
-                Query* q) {
-  std::string model_param = q->b.Text(model);
-  bool direct = NamesIndexed(where, indexed);
-  Columns columns(&q->b, indexed, direct,
-                  direct ? "(SELECT data FROM records AS d WHERE d.model = records.model"
-                           " AND d.id = records.id)"
-                         : "data");
-  WhereTranslator translator(&q->b, &columns);
-  std::string condition = translator.Translate(where);
-  q->sql = "SELECT count(*) FROM " + columns.Source(model_param) + condition;
-  // One condition on an indexed property (the common count: {"completed": false}) is
-  // counted in three parts by the stored value's type, so that the scalar part, nearly
-  // every record, is an index range with no per-row type dispatch: a fraction of a
-  // millisecond at 10,000 records instead of one.
-  const Where* single = &where;
-  while (single->kind == Where::Kind::kAnd && single->children.size() == 1) {
-    single = &single->children[0];
-  }
-  if (!direct || single->kind != Where::Kind::kCondition || !IsIndexed(single->path, indexed) ||
-      ReadsText(*single)) {
-    return;
-  }
-  std::optional<std::pair<std::string, std::string>> arm = translator.ScalarArm(*single);
-  if (!arm) return;
-  const std::string& t = arm->first;
-  const std::string head = "(SELECT count(*) FROM records WHERE model = " + model_param + " AND ";
-  q->sql = "SELECT " + head + arm->second + ") + " +
-           head + t + " IN ('array','object') AND " + condition + ") + " + head + t +
-           " IS NULL AND " + condition + ")";
+// The path of one top-level property (its columns are filled from it).
+std::optional<std::string> PropertyPath(const std::string& property) {
+  return kDialect.JsonPath({property});
 }
 
 const char* const kSchema =
@@ -891,7 +396,6 @@ Change ReadChange(sqlite3_stmt* stmt, int first = 0) {
   change.model_id = ColumnText(stmt, first + 6);
   return change;
 }
-
 
 // The point reads, on a given connection: a reader's, or the writer's inside the
 // transaction of a batch (its preconditions).
@@ -931,14 +435,14 @@ Result<int64_t> CheckpointOn(Connection& c) {
 }
 
 // The detail lines of EXPLAIN QUERY PLAN for a built query, one per line.
-Result<std::string> Explain(Connection& c, const Query& q) {
+Result<std::string> Explain(Connection& c, const SqlQuery& q) {
   sqlite3_stmt* stmt = nullptr;
   std::string sql = "EXPLAIN QUERY PLAN " + q.sql;
   if (sqlite3_prepare_v2(c.db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return c.Error("explain");
   }
-  q.b.Bind(stmt);
+  Bind(stmt, q.b.params());
   std::string plan;
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) plan += ColumnText(stmt, 3) + "\n";
@@ -955,7 +459,7 @@ std::string InsertRecordSql(const IndexedProperties& indexed) {
     PropertyColumns names = ColumnsOf(property);
     std::string p = "?" + std::to_string(param++);
     columns += ", " + names.type + ", " + names.value;
-    values += ", json_type(?3, " + p + "), json_extract(?3, " + p + ")";
+    values += ", " + kDialect.JsonType("?3", p) + ", " + kDialect.JsonValue("?3", p);
   }
   return "INSERT OR REPLACE INTO records(" + columns + ") VALUES (" + values + ")";
 }
@@ -1263,7 +767,7 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
     bool sortable = true;
     for (const IndexKey& key : index.keys) {
       // A name no JSON path can spell gets no column: queries on it scan, as before.
-      if (!JsonPath({key.property})) {
+      if (!PropertyPath(key.property)) {
         sortable = false;
         continue;
       }
@@ -1280,7 +784,7 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
     std::string terms;
     for (const IndexKey& key : index.keys) {
       PropertyColumns columns = ColumnsOf(key.property);
-      terms += ", " + OrderTerms(columns.type, columns.value, key.descending);
+      terms += ", " + OrderTerms(kDialect, columns.type, columns.value, key.descending);
     }
     ddl += "CREATE INDEX IF NOT EXISTS " + OrderIndexName(index) + " ON records(model" + terms +
            ");";
@@ -1294,15 +798,15 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
     if (!status.ok() || impl.indexed->count(property)) continue;
     PropertyColumns columns = ColumnsOf(property);
     Result<sqlite3_stmt*> stmt =
-        c.Prepare("UPDATE records SET " + columns.type + " = json_type(data, ?1), " +
-                      columns.value + " = json_extract(data, ?1)",
+        c.Prepare("UPDATE records SET " + columns.type + " = " + kDialect.JsonType("data", "?1") +
+                      ", " + columns.value + " = " + kDialect.JsonValue("data", "?1"),
                   false);
     if (!stmt.ok()) {
       status = stmt.status();
       break;
     }
     StmtUse use(*stmt);
-    BindText(*stmt, 1, *JsonPath({property}));
+    BindText(*stmt, 1, *PropertyPath(property));
     if (sqlite3_step(*stmt) != SQLITE_DONE) status = c.Error("fill indexed columns");
   }
   if (status.ok()) status = c.Exec("COMMIT");
@@ -1320,12 +824,12 @@ Result<std::optional<Record>> SqliteStore::Get(const std::string& model, const s
 }
 
 Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Filter& filter) {
-  Query q;
+  SqlQuery q(&kDialect);
   BuildFind(model, filter, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
     RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(q.sql, true));
     StmtUse use(stmt);
-    q.b.Bind(stmt);
+    Bind(stmt, q.b.params());
     std::vector<Record> rows;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -1347,25 +851,25 @@ Result<std::vector<Record>> SqliteStore::Find(const std::string& model, const Fi
 }
 
 Result<size_t> SqliteStore::Count(const std::string& model, const Where& where) {
-  Query q;
+  SqlQuery q(&kDialect);
   BuildCount(model, where, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) -> Result<size_t> {
     RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(q.sql, true));
     StmtUse use(stmt);
-    q.b.Bind(stmt);
+    Bind(stmt, q.b.params());
     if (sqlite3_step(stmt) != SQLITE_ROW) return c.Error("Count");
     return static_cast<size_t>(sqlite3_column_int64(stmt, 0));
   });
 }
 
 Result<std::string> SqliteStore::ExplainFind(const std::string& model, const Filter& filter) {
-  Query q;
+  SqlQuery q(&kDialect);
   BuildFind(model, filter, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) { return Explain(c, q); });
 }
 
 Result<std::string> SqliteStore::ExplainCount(const std::string& model, const Where& where) {
-  Query q;
+  SqlQuery q(&kDialect);
   BuildCount(model, where, *impl_->Indexed(), &q);
   return impl_->Read([&](Connection& c) { return Explain(c, q); });
 }
@@ -1480,7 +984,7 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
   };
   const std::string insert_record = InsertRecordSql(*indexed);
   std::vector<std::string> paths;
-  for (const std::string& property : *indexed) paths.push_back(*JsonPath({property}));
+  for (const std::string& property : *indexed) paths.push_back(*PropertyPath(property));
   for (const RecordWrite& write : batch.records) {
     if (write.data) {
       RC_ASSIGN_OR_RETURN(sqlite3_stmt* stmt, c.Prepare(insert_record, false));

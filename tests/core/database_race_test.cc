@@ -100,7 +100,8 @@ TEST_F(DatabaseRaceTest, ACreateRacingACreateOfTheSameIdIsADuplicate) {
 
 TEST_F(DatabaseRaceTest, AnUpsertThatMeetsARecordCreatedMeanwhilePatchesIt) {
   racing_.RaceNextApplies(1, [&] {
-    ASSERT_TRUE(other_.Create("Todo", {{"id", "t3"}, {"title", "other"}, {"completed", true}}).ok());
+    ASSERT_TRUE(
+        other_.Create("Todo", {{"id", "t3"}, {"title", "other"}, {"completed", true}}).ok());
   });
   Result<Record> upserted = mine_.PatchOrCreate("Todo", {{"id", "t3"}, {"title", "mine"}});
   ASSERT_TRUE(upserted.ok()) << upserted.status().ToString();
@@ -160,14 +161,15 @@ TEST_F(DatabaseRaceTest, AWriteThatLosesEveryRaceIsAConflictAndLosesNothing) {
   ASSERT_TRUE(mine_.Create("Todo", {{"id", "t1"}, {"title", "first"}}).ok());
   int n = 0;
   racing_.RaceNextApplies(1000, [&] {
-    ASSERT_TRUE(other_.PatchAttributes("Todo", "t1", {{"title", "other " + std::to_string(++n)}}).ok());
+    ASSERT_TRUE(
+        other_.PatchAttributes("Todo", "t1", {{"title", "other " + std::to_string(++n)}}).ok());
   });
   const int before = racing_.applies();
   Result<Record> patched = mine_.PatchAttributes("Todo", "t1", {{"completed", true}});
   ASSERT_FALSE(patched.ok());
   EXPECT_EQ(patched.status().code(), StatusCode::kConflict) << patched.status().ToString();
   EXPECT_EQ(patched.status().details(), (Json{{"model", "Todo"}, {"id", "t1"}}));
-  EXPECT_EQ(racing_.applies() - before, 5);  // bounded
+  EXPECT_EQ(racing_.applies() - before, 5);     // bounded
   EXPECT_EQ(Stored("t1")["title"], "other 5");  // every other write kept
   EXPECT_EQ(Stored("t1")["completed"], false);  // and none of the refused one
   ExpectChangeAgrees("t1");

@@ -691,15 +691,16 @@ TEST_P(StoreConformanceTest, PreconditionsThatHoldLetTheBatchApply) {
   // The committed batch is what was written: the checks are dropped once they held.
   EXPECT_TRUE(committed->batch.preconditions.empty());
   EXPECT_FALSE(committed->batch.expected_checkpoint.has_value());
-  EXPECT_EQ(DumpStore(*store_, {"Todo"}, {"k"}),
-            "Record(Todo, {\"completed\":true,\"id\":\"a\",\"priority\":1,\"title\":\"ask again\"})\n"
-            "Record(Todo, {\"completed\":false,\"id\":\"n\",\"priority\":9,\"title\":\"new\"})\n"
-            "Change(Todo, {\"checkpoint\":3,\"id\":\"cid-Todo-a\",\"modelId\":\"a\","
-            "\"modelName\":\"Todo\",\"rev\":\"r2\"})\n"
-            "Change(Todo, {\"checkpoint\":3,\"id\":\"cid-Todo-n\",\"modelId\":\"n\","
-            "\"modelName\":\"Todo\",\"rev\":\"r1\"})\n"
-            "Checkpoint(3)\n"
-            "Meta(k, \"w\")\n");
+  EXPECT_EQ(
+      DumpStore(*store_, {"Todo"}, {"k"}),
+      "Record(Todo, {\"completed\":true,\"id\":\"a\",\"priority\":1,\"title\":\"ask again\"})\n"
+      "Record(Todo, {\"completed\":false,\"id\":\"n\",\"priority\":9,\"title\":\"new\"})\n"
+      "Change(Todo, {\"checkpoint\":3,\"id\":\"cid-Todo-a\",\"modelId\":\"a\","
+      "\"modelName\":\"Todo\",\"rev\":\"r2\"})\n"
+      "Change(Todo, {\"checkpoint\":3,\"id\":\"cid-Todo-n\",\"modelId\":\"n\","
+      "\"modelName\":\"Todo\",\"rev\":\"r1\"})\n"
+      "Checkpoint(3)\n"
+      "Meta(k, \"w\")\n");
 }
 
 TEST_P(StoreConformanceTest, AFailedPreconditionWritesNothing) {

@@ -77,8 +77,8 @@ class Database {
   // changes, that the checkpoint is still `checkpoint`, the seq its change is stamped with.
   // Apply answers kPreconditionFailed otherwise: re-read and retry.
   Status AddCheckedWrite(const ModelDefinition& model, const std::string& id,
-                         const StoredEntry& read, std::optional<Record> record,
-                         int64_t checkpoint, Batch* batch);
+                         const StoredEntry& read, std::optional<Record> record, int64_t checkpoint,
+                         Batch* batch);
   // Applies the batch and hands it to the listener.
   Result<CommittedBatch> Commit(Batch batch);
 
@@ -90,8 +90,8 @@ class Database {
   // change row. The change row may be read after the record: if another write came
   // between, the record no longer matches and Apply refuses the batch.
   Status AddWriteOver(const ModelDefinition& model, const std::string& id,
-                      std::optional<Record> read, std::optional<Record> record,
-                      int64_t checkpoint, Batch* batch);
+                      std::optional<Record> read, std::optional<Record> record, int64_t checkpoint,
+                      Batch* batch);
   // Writes `record` over `read`, what the caller read of it (nullopt: absent).
   Result<Record> WriteOne(const ModelDefinition& model, const std::string& id,
                           std::optional<Record> read, Record record);
@@ -103,13 +103,11 @@ class Database {
   Result<std::vector<Record>> CreateManyOnce(const std::string& model, const Json& array);
   Result<Record> PatchAttributesOnce(const std::string& model, const std::string& id,
                                      const Json& data);
-  Result<Record> ReplaceByIdOnce(const std::string& model, const std::string& id,
-                                 const Json& data);
+  Result<Record> ReplaceByIdOnce(const std::string& model, const std::string& id, const Json& data);
   Result<Record> PatchOrCreateOnce(const std::string& model, const Json& data);
   Result<Record> ReplaceOrCreateOnce(const std::string& model, const Json& data);
   Result<size_t> UpdateAllOnce(const std::string& model, const Json& where, const Json& data);
-  Result<Record> UpsertWithWhereOnce(const std::string& model, const Json& where,
-                                     const Json& data);
+  Result<Record> UpsertWithWhereOnce(const std::string& model, const Json& where, const Json& data);
   Result<size_t> DeleteByIdOnce(const std::string& model, const std::string& id);
   Result<size_t> DeleteAllOnce(const std::string& model, const Json& where);
   Result<Json> CheckpointOnce();

@@ -74,7 +74,7 @@ struct Batch {
 // A batch as committed, handed out for whoever persists or broadcasts it.
 struct CommittedBatch {
   uint64_t seq = 0;  // per-store commit counter, 1, 2, ...
-  Batch batch;  // its writes; the preconditions are dropped once they held
+  Batch batch;       // its writes; the preconditions are dropped once they held
   int64_t checkpoint = 0;  // the checkpoint seq after the commit
 };
 
@@ -91,8 +91,8 @@ struct ChangeQuery {
 // kPreconditionFailed), or OK. `read` gives the stored entry of (model, id) and
 // `checkpoint` the current seq, both as the store's atomic step sees them; `checkpoint` is
 // asked only when the batch expects one.
-using EntryReader = std::function<Result<StoredEntry>(const std::string& model,
-                                                      const std::string& id)>;
+using EntryReader =
+    std::function<Result<StoredEntry>(const std::string& model, const std::string& id)>;
 Status CheckPreconditions(const Batch& batch, const EntryReader& read,
                           const std::function<Result<int64_t>()>& checkpoint);
 // The kPreconditionFailed of a record (model, id) that changed since it was read.
