@@ -172,7 +172,9 @@ static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(Database&
   return by_id;
 }
 
-static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
+// One attempt: every record it writes is pinned as read (a Precondition), so that a batch
+// another server committed meanwhile makes Apply refuse this one (kPreconditionFailed).
+static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& model, Json updates) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   const ModelDefinition& m = *def;
   RC_RETURN_IF_ERROR(RequireArray(updates));
@@ -243,7 +245,11 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
+    if (written.count(id)) {  // pinned by its first write
+      RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
+    } else {
+      RC_RETURN_IF_ERROR(db.AddCheckedWrite(m, id, stored, std::move(record), checkpoint, &batch));
+    }
     written[id] = batch.records.size() - 1;
     ++result.applied;
   }
@@ -253,6 +259,31 @@ static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::str
   return result;
 }
 
+// Bulk-update and update-last-change decide on what they read: when another writer
+// (another server on the same database) changed one of those records before the batch
+// applied, they read again and decide again, at most kWriteAttempts times; then the client
+// gets a conflict (409) and retries the replication. `attempt(last)` runs one try.
+constexpr int kWriteAttempts = 5;
+
+template <typename Fn>
+static auto Retrying(Fn attempt) -> decltype(attempt(true)) {
+  for (int n = 1;; ++n) {
+    auto result = attempt(n == kWriteAttempts);
+    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
+    if (n == kWriteAttempts) {
+      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
+                              result.status().details());
+    }
+  }
+}
+
+static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model,
+                                                    Json updates) {
+  return Retrying([&](bool last) {
+    return BulkUpdateOnce(db, model, last ? std::move(updates) : updates);
+  });
+}
+
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id) {
   RC_RETURN_IF_ERROR(db.GetModel(model).status());
   RC_ASSIGN_OR_RETURN(std::optional<Change> change, db.store()->GetChange(model, id));
@@ -260,7 +291,7 @@ Result<Json> FindLastChange(Database& db, const std::string& model, const std::s
   return change->ToJson();
 }
 
-static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& model, const std::string& id,
+static Result<Json> UpdateLastChangeOnce(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   if (!data.is_object()) return Status::BadRequest("Value is not an object.");
@@ -276,10 +307,13 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
   if (!existing.has_value()) {
     return Status::NotFound("No change record found for " + model + " with id " + id);
   }
+  // Pinned: a record another server writes meanwhile rewrites this row, whose rev this
+  // write would otherwise put back, leaving a change that disagrees with its record.
+  StoredEntry read{std::nullopt, existing};
+  RC_ASSIGN_OR_RETURN(read.record, db.store()->Get(model, id));
   Change change = std::move(*existing);
   if (auto rev = data.find("rev"); rev != data.end()) {
-    RC_ASSIGN_OR_RETURN(std::optional<Record> record, db.store()->Get(model, id));
-    std::optional<std::string> computed = CurrentRev(*def, record);
+    std::optional<std::string> computed = CurrentRev(*def, read.record);
     std::optional<std::string> sent;
     if (rev->is_string()) sent = rev->get<std::string>();
     if (!rev->is_null() && !rev->is_string()) return Status::BadRequest("`rev` must be a string");
@@ -304,6 +338,8 @@ static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& m
   // The resolution bump (§9.4): a peer replicating with an advanced since still sees it.
   change.checkpoint = checkpoint;
   Batch batch;
+  batch.preconditions.push_back({model, id, std::move(read)});
+  batch.expected_checkpoint = checkpoint;
   batch.changes.push_back({model, id, change});
   RC_RETURN_IF_ERROR(db.Commit(std::move(batch)).status());
   return change.ToJson();
@@ -334,7 +370,9 @@ Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json
 
 Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
-  return Guard("updateLastChange", [&]() -> Result<Json> { return UpdateLastChangeUnguarded(db, model, id, data); });
+  return Guard("updateLastChange", [&]() -> Result<Json> {
+    return Retrying([&](bool) { return UpdateLastChangeOnce(db, model, id, data); });
+  });
 }
 
 }  // namespace replicore

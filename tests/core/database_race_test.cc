@@ -11,6 +11,7 @@
 #include "core/test_util.h"
 #include "replicore/database.h"
 #include "replicore/memory_store.h"
+#include "replicore/replication.h"
 
 namespace replicore {
 namespace {
@@ -173,6 +174,43 @@ TEST_F(DatabaseRaceTest, AWriteThatLosesEveryRaceIsAConflictAndLosesNothing) {
   EXPECT_EQ(Stored("t1")["title"], "other 5");  // every other write kept
   EXPECT_EQ(Stored("t1")["completed"], false);  // and none of the refused one
   ExpectChangeAgrees("t1");
+}
+
+// A replicated update decided on the record as read: the other server's write meanwhile
+// makes it a conflict for the client to resolve, never a silent overwrite.
+TEST_F(DatabaseRaceTest, ABulkUpdateRacingAPatchBecomesAConflictAndLosesNothing) {
+  ASSERT_TRUE(mine_.Create("Todo", {{"id", "t1"}, {"title", "first"}}).ok());
+  const ModelDefinition* model = *mine_.GetModel("Todo");
+  Result<std::optional<Record>> read = base_.Get("Todo", "t1");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  const std::string r0 = model->RevisionOf(**read);
+  Json updates = Json::array(
+      {{{"type", "update"},
+        {"data", {{"id", "t1"}, {"title", "from a peer"}, {"completed", false}}},
+        {"change",
+         {{"id", "c1"}, {"rev", "r-peer"}, {"prev", r0}, {"checkpoint", 1},
+          {"modelName", "Todo"}, {"modelId", "t1"}}}}});
+  racing_.RaceNextApplies(1, [&] {
+    ASSERT_TRUE(other_.PatchAttributes("Todo", "t1", {{"title", "other"}}).ok());
+  });
+  Result<BulkUpdateResult> result = BulkUpdate(mine_, "Todo", updates);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->applied, 0u);
+  EXPECT_EQ(result->conflicts.size(), 1u);
+  EXPECT_EQ(Stored("t1")["title"], "other");
+  ExpectChangeAgrees("t1");
+}
+
+TEST_F(DatabaseRaceTest, AConflictResolutionRacingAPatchKeepsTheChangeAgreeingWithTheRecord) {
+  ASSERT_TRUE(mine_.Create("Todo", {{"id", "t1"}, {"title", "first"}}).ok());
+  racing_.RaceNextApplies(1, [&] {
+    ASSERT_TRUE(other_.PatchAttributes("Todo", "t1", {{"title", "other"}}).ok());
+  });
+  Result<Json> updated = UpdateLastChange(mine_, "Todo", "t1", {{"prev", "p-resolved"}});
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(Stored("t1")["title"], "other");
+  ExpectChangeAgrees("t1");
+  EXPECT_EQ(base_.GetChange("Todo", "t1")->value().prev, "p-resolved");
 }
 
 }  // namespace
