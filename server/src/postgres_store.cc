@@ -40,6 +40,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -60,6 +61,34 @@ struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Whether `s` can be a PostgreSQL text of a UTF8 database: valid UTF-8 (no overlong forms,
+// no surrogates) without NUL. SQLite stores any bytes; an id that is no such text cannot
+// be stored here, so reads of it find nothing and writes of it are refused.
+bool IsPgText(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
+    if (n == 0 || c > 0xF4 || i + n >= s.size()) return false;
+    uint32_t cp = c & (0x3F >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      const unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
 
 // The advisory lock key serialising schema creation and index declarations across servers.
 constexpr int64_t kDdlLockKey = 0x7265706c69636f72;  // "replicor"
@@ -87,10 +116,11 @@ struct Connection {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const std::optional<std::string>& p : params) {
-      // libpq takes text parameters as C strings, and PostgreSQL's text holds no NUL.
-      if (p && p->find('\0') != std::string::npos) {
-        return Status::BadRequest("PostgreSQL cannot store a text holding NUL (\\u0000) as a " +
-                                  std::string(what) + " key");
+      // libpq takes text parameters as C strings, and PostgreSQL's text holds no NUL
+      // and only valid UTF-8.
+      if (p && !IsPgText(*p)) {
+        return Status::BadRequest(std::string(what) +
+                                  ": PostgreSQL text cannot hold NUL (\\u0000) or invalid UTF-8");
       }
       values.push_back(p ? p->c_str() : nullptr);
     }
@@ -178,17 +208,17 @@ Change ReadChange(const PGresult* r, int row, int first) {
   return change;
 }
 
-bool HoldsNul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
 
 // The record and change row of each id, in order: one statement.
 Result<std::vector<StoredEntry>> GetManyOn(Connection& c, const std::string& model,
                                            const std::vector<std::string>& ids) {
   std::vector<StoredEntry> entries(ids.size());
-  // Such an id cannot be stored (PostgreSQL's text holds no NUL): it is absent.
+  // Such an id cannot be stored (not a PostgreSQL text, IsPgText): it is absent.
   std::vector<std::string> asked;
   std::vector<size_t> at;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (HoldsNul(ids[i])) continue;
+    if (!IsPgText(ids[i])) continue;
     asked.push_back(ids[i]);
     at.push_back(i);
   }
@@ -334,7 +364,7 @@ class Prefilter {
   // (the core compares an integer with a double as doubles, jsonb as exact numerics).
   static bool Exact(const Json& v) {
     if (v.is_boolean()) return true;
-    if (v.is_string()) return !HoldsNul(v.get_ref<const std::string&>());
+    if (v.is_string()) return IsPgText(v.get_ref<const std::string&>());
     constexpr int64_t kExactDouble = int64_t{1} << 53;
     if (v.is_number_integer() && !v.is_number_unsigned()) {
       const int64_t i = v.get<int64_t>();
@@ -348,7 +378,7 @@ class Prefilter {
   // core has to look at (absent, null, an array matched element-wise, an object, or a
   // record holding NUL).
   std::optional<std::string> Condition(const Where& w) {
-    if (w.path.size() != 1 || HoldsNul(w.path[0])) return std::nullopt;
+    if (w.path.size() != 1 || !IsPgText(w.path[0])) return std::nullopt;
     Json operands = Json::array();
     if (w.op == WhereOp::kEq) {
       operands.push_back(w.value);
@@ -504,7 +534,7 @@ Status PostgresStore::DeclareIndexes(const std::string& model,
   std::vector<std::string> properties;
   for (const IndexDefinition& index : indexes) {
     for (const IndexKey& key : index.keys) {
-      if (!HoldsNul(key.property)) properties.push_back(key.property);
+      if (IsPgText(key.property)) properties.push_back(key.property);
     }
   }
   if (properties.empty()) return Status::Ok();
@@ -533,7 +563,7 @@ Status PostgresStore::DeclareIndexes(const std::string& model,
 }
 
 Result<std::optional<Record>> PostgresStore::Get(const std::string& model, const std::string& id) {
-  if (HoldsNul(id)) return std::optional<Record>();
+  if (!IsPgText(id)) return std::optional<Record>();
   return impl_->Read([&](Connection& c) -> Result<std::optional<Record>> {
     RC_ASSIGN_OR_RETURN(PgResult r,
                         c.Exec("SELECT data FROM replicore_records WHERE model = $1 AND id = $2",
@@ -605,7 +635,7 @@ Result<std::string> PostgresStore::ExplainFind(const std::string& model, const F
 
 Result<std::optional<Change>> PostgresStore::GetChange(const std::string& model,
                                                        const std::string& model_id) {
-  if (HoldsNul(model_id)) return std::optional<Change>();
+  if (!IsPgText(model_id)) return std::optional<Change>();
   return impl_->Read([&](Connection& c) -> Result<std::optional<Change>> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(std::string("SELECT ") + kChangeColumns +
                                                " FROM replicore_changes WHERE model = $1 AND"
@@ -625,7 +655,7 @@ Result<std::vector<Change>> PostgresStore::Changes(const ChangeQuery& query) {
     Params params{query.model, std::to_string(query.since), std::nullopt};
     if (query.limit) params[2] = std::to_string(*query.limit);
     if (query.after) {
-      if (HoldsNul(query.after->second)) return Status::BadRequest("a change cursor holds NUL");
+      if (!IsPgText(query.after->second)) return Status::BadRequest("a change cursor that is not valid UTF-8 text");
       sql += " AND (checkpoint, model_id) > ($4::bigint, $5)";
       params.push_back(std::to_string(query.after->first));
       params.push_back(query.after->second);
@@ -651,7 +681,7 @@ Result<int64_t> PostgresStore::CurrentCheckpoint() {
 }
 
 Result<std::optional<Json>> PostgresStore::GetMeta(const std::string& key) {
-  if (HoldsNul(key)) return std::optional<Json>();
+  if (!IsPgText(key)) return std::optional<Json>();
   return impl_->Read([&](Connection& c) -> Result<std::optional<Json>> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec("SELECT value FROM replicore_meta WHERE key = $1",
                                            {key}, true, "GetMeta"));
@@ -699,8 +729,8 @@ Status PostgresStore::Impl::ApplyOn(Connection& c, const Batch& batch, int64_t* 
   }
   for (const std::vector<std::string>* keys : {&put_model, &put_id, &del_model, &del_id}) {
     for (const std::string& k : *keys) {
-      if (HoldsNul(k)) {
-        return Status::BadRequest("PostgreSQL cannot store an id or model name holding NUL (\\u0000)");
+      if (!IsPgText(k)) {
+        return Status::BadRequest("PostgreSQL text cannot hold an id or model name with NUL (\\u0000) or invalid UTF-8");
       }
     }
   }
@@ -725,8 +755,8 @@ Status PostgresStore::Impl::ApplyOn(Connection& c, const Batch& batch, int64_t* 
   std::vector<std::optional<std::string>> cm, cmid, cid, crev, cprev, cset, cckpt, cname;
   std::vector<std::string> dm, dmid;
   for (const auto& [key, w] : changes) {
-    if (HoldsNul(w->model) || HoldsNul(w->model_id)) {
-      return Status::BadRequest("PostgreSQL cannot store an id or model name holding NUL (\\u0000)");
+    if (!IsPgText(w->model) || !IsPgText(w->model_id)) {
+      return Status::BadRequest("PostgreSQL text cannot hold an id or model name with NUL (\\u0000) or invalid UTF-8");
     }
     if (w->change) {
       const Change& ch = *w->change;
@@ -771,7 +801,7 @@ Status PostgresStore::Impl::ApplyOn(Connection& c, const Batch& batch, int64_t* 
     *checkpoint = *batch.checkpoint;
   }
   for (const auto& [key, value] : batch.meta) {
-    if (HoldsNul(key)) return Status::BadRequest("PostgreSQL cannot store a meta key holding NUL");
+    if (!IsPgText(key)) return Status::BadRequest("PostgreSQL text cannot hold a meta key with NUL or invalid UTF-8");
     if (value.is_null()) {
       RC_RETURN_IF_ERROR(
           c.Exec("DELETE FROM replicore_meta WHERE key = $1", {key}, true, "delete meta").status());
