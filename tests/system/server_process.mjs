@@ -1,5 +1,6 @@
 // Starts and stops replicore-server for the process-level tests.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,9 +17,30 @@ export function modelsDir() {
   return dir;
 }
 
+// REPLICORE_TEST_STORE=postgres (with REPLICORE_PG_URL, tests/pg/with-postgres.sh) runs the
+// same tests on servers backed by PostgreSQL: `--db :memory:` (or no --db) becomes a fresh
+// schema, a file path a schema named after it, so a restart finds its data. Servers with
+// --users keep SQLite (users are not stored in PostgreSQL).
+let freshSchemas = 0;
+export function storeArgs(args) {
+  if (process.env.REPLICORE_TEST_STORE !== 'postgres') return args;
+  if (args.includes('--users') || args.includes('--allow-signup')) return args;
+  const url = process.env.REPLICORE_PG_URL;
+  if (!url) throw new Error('REPLICORE_TEST_STORE=postgres needs REPLICORE_PG_URL (tests/pg/with-postgres.sh)');
+  const out = [...args];
+  const at = out.indexOf('--db');
+  const db = at >= 0 ? out[at + 1] : ':memory:';
+  if (/^postgres(ql)?:\/\//.test(db)) return args;  // on PostgreSQL already
+  const schema = db === ':memory:' || db === undefined
+    ? `rc_js_${process.pid}_${++freshSchemas}_${Date.now()}`
+    : `rc_jsfile_${createHash('sha1').update(db).digest('hex').slice(0, 16)}`;
+  if (at >= 0) out.splice(at, 2);
+  return [...out, '--db', url, '--pg-schema', schema];
+}
+
 // Resolves {process, url} once the server printed its URL (its first stdout line).
 export function startServer(args) {
-  const child = spawn(serverBinary, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(serverBinary, ['--port', '0', ...storeArgs(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
   return new Promise((resolve, reject) => {
