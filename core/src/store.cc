@@ -3,12 +3,23 @@
 #include "replicore/store.h"
 
 #include <string>
+#include <utility>
 
 namespace replicore {
 
 Status RecordChanged(const std::string& model, const std::string& id) {
   return Status::PreconditionFailed(model + " id \"" + id + "\" changed since it was read",
                                     Json{{"model", model}, {"id", id}});
+}
+
+CommittedBatch CommittedAs(Batch batch, uint64_t seq, int64_t checkpoint) {
+  CommittedBatch committed;
+  committed.seq = seq;
+  committed.checkpoint = checkpoint;
+  batch.preconditions.clear();
+  batch.expected_checkpoint.reset();
+  committed.batch = std::move(batch);
+  return committed;
 }
 
 Status CheckPreconditions(const Batch& batch, const EntryReader& read,

@@ -510,21 +510,11 @@ PostgresStore::~PostgresStore() = default;
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  // The schema first (search_path may name one that does not exist yet): connect without it.
-  {
-    Impl bootstrap;
-    bootstrap.options = options;
-    bootstrap.options.schema.clear();
-    RC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, bootstrap.Connect());
-    if (!options.schema.empty()) {
-      char* quoted = PQescapeIdentifier(c->conn, options.schema.c_str(), options.schema.size());
-      if (quoted == nullptr) return c->Error("quote the schema name");
-      std::string sql = std::string("SET search_path TO ") + quoted;
-      PQfreemem(quoted);
-      RC_RETURN_IF_ERROR(c->Run(sql, "set search_path"));
-    }
-    RC_RETURN_IF_ERROR(CreateOrCheckSchema(*c, options.schema));
-  }
+  // search_path may name a schema that does not exist yet: CreateOrCheckSchema makes it,
+  // and each statement after resolves names anew.
+  RC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, impl->Connect());
+  RC_RETURN_IF_ERROR(CreateOrCheckSchema(*c, options.schema));
+  impl->Return(std::move(c));
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
@@ -831,16 +821,12 @@ Result<CommittedBatch> PostgresStore::Apply(Batch batch) {
   }
   impl_->Return(std::move(c));
   if (!status.ok()) return status;
-  CommittedBatch committed;
+  uint64_t seq = 0;
   {
     std::lock_guard<std::mutex> lock(impl_->seq_mu);
-    committed.seq = ++impl_->seq;
+    seq = ++impl_->seq;
   }
-  committed.checkpoint = checkpoint;
-  batch.preconditions.clear();
-  batch.expected_checkpoint.reset();
-  committed.batch = std::move(batch);
-  return committed;
+  return CommittedAs(std::move(batch), seq, checkpoint);
 }
 
 }  // namespace replicore

@@ -95,6 +95,9 @@ using EntryReader =
     std::function<Result<StoredEntry>(const std::string& model, const std::string& id)>;
 Status CheckPreconditions(const Batch& batch, const EntryReader& read,
                           const std::function<Result<int64_t>()>& checkpoint);
+// For Store implementations: `batch` as committed with `seq` and `checkpoint` (its
+// preconditions and expected checkpoint dropped, once they held).
+CommittedBatch CommittedAs(Batch batch, uint64_t seq, int64_t checkpoint);
 // The kPreconditionFailed of a record (model, id) that changed since it was read.
 Status RecordChanged(const std::string& model, const std::string& id);
 
