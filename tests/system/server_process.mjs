@@ -1,5 +1,6 @@
 // Starts and stops replicore-server for the process-level tests.
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,4 +71,29 @@ export async function request(url, method, path, body) {
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+// LoopBack's revision of a stored record: the SHA-1 of its canonical JSON (keys sorted at
+// every level, values as JSON.stringify writes them; enough for the ASCII records of tests).
+function canonical(value) {
+  if (Array.isArray(value)) return '[' + value.map(canonical).join(',') + ']';
+  if (value && typeof value === 'object') {
+    return '{' + Object.keys(value).sort().map((k) => JSON.stringify(k) + ':' + canonical(value[k])).join(',') + '}';
+  }
+  return JSON.stringify(value);
+}
+export const revision = (record) => createHash('sha1').update(canonical(record)).digest('hex');
+
+// The change log of the server at `url` agrees with `records` (all its Todos): one row per
+// record, and each row's rev is the record's revision.
+export async function assertChangeLogAgrees(url, records) {
+  const changes = (await request(url, 'GET', '/Todos/changes?since=-1')).body;
+  const live = changes.filter((c) => c.rev !== null);
+  const changeById = new Map(live.map((c) => [c.modelId, c]));
+  assert.equal(changeById.size, live.length, 'one change row per record');
+  assert.equal(live.length, records.length, 'no change row without its record');
+  for (const record of records) {
+    assert.ok(changeById.has(record.id), `${record.id} has no change row`);
+    assert.equal(changeById.get(record.id).rev, revision(record), `${record.id}: rev disagrees with data`);
+  }
 }
