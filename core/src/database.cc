@@ -29,22 +29,25 @@ Status RequireObject(const Json& data) {
 // the same records are written without pause.
 constexpr int kWriteAttempts = 5;
 
-// Runs `attempt` (a read-then-write) until its batch applies over what it read, at most
-// kWriteAttempts times; one that keeps losing the race is kConflict (re-read, resolve,
-// retry), as LoopBack reports a write it cannot make.
-template <typename Fn>
-auto Retrying(Fn attempt) -> decltype(attempt()) {
-  for (int n = 1;; ++n) {
-    auto result = attempt();
-    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
-    if (n == kWriteAttempts) {
-      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
-                              result.status().details());
-    }
-  }
+// What a write that lost every race reports: kConflict (re-read, resolve, retry), as
+// LoopBack reports a write it cannot make.
+Status Exhausted(const Status& refused) {
+  return Status::Conflict(
+      refused.message() + " (" + std::to_string(kWriteAttempts) + " attempts)", refused.details());
 }
 
 }  // namespace
+
+// A member pointer rather than a lambda: one instantiation per signature instead of one per
+// operation, which the wasm's size budget needs.
+template <typename R, typename... Args>
+R Database::Retrying(R (Database::*once)(Args...), NotDeduced<Args>... args) {
+  for (int n = 1;; ++n) {
+    R result = (this->*once)(args...);
+    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
+    if (n == kWriteAttempts) return Exhausted(result.status());
+  }
+}
 
 Database::Database(Store* store, Environment env) : store_(store), env_(std::move(env)) {}
 
@@ -118,19 +121,20 @@ Status Database::AddWriteOver(const ModelDefinition& model, const std::string& i
                               std::optional<Record> read, std::optional<Record> record,
                               int64_t checkpoint, Batch* batch) {
   // Read for every model: the precondition pins the row, or that there is none.
-  StoredEntry stored{std::move(read), std::nullopt};
-  RC_ASSIGN_OR_RETURN(stored.change, store_->GetChange(model.name(), id));
-  return AddCheckedWrite(model, id, stored, std::move(record), checkpoint, batch);
+  RC_ASSIGN_OR_RETURN(std::optional<Change> change, store_->GetChange(model.name(), id));
+  return AddCheckedWrite(model, id, StoredEntry{std::move(read), std::move(change)},
+                         std::move(record), checkpoint, batch);
 }
 
 Status Database::AddCheckedWrite(const ModelDefinition& model, const std::string& id,
-                                 const StoredEntry& read, std::optional<Record> record,
+                                 StoredEntry read, std::optional<Record> record,
                                  int64_t checkpoint, Batch* batch) {
-  batch->preconditions.push_back({model.name(), id, read});
+  batch->preconditions.push_back({model.name(), id, std::move(read)});
   // The change is stamped with `checkpoint`: a bump before it commits would leave the
   // change behind a `since` a replicator already took from that bump.
   if (model.track_changes()) batch->expected_checkpoint = checkpoint;
-  return AddWrite(model, id, std::move(record), checkpoint, read.change, batch);
+  return AddWrite(model, id, std::move(record), checkpoint,
+                  batch->preconditions.back().expected.change, batch);
 }
 
 Status Database::AddWrite(const ModelDefinition& model, const std::string& id,
@@ -172,7 +176,7 @@ Json Database::PrefillNulls(const ModelDefinition& model, const Json& data) cons
 }
 
 Result<Record> Database::Create(const std::string& model, const Json& data) {
-  return Retrying([&] { return CreateOnce(model, data); });
+  return Retrying(&Database::CreateOnce, model, data);
 }
 
 Result<Record> Database::CreateOnce(const std::string& model, const Json& data) {
@@ -188,7 +192,7 @@ Result<Record> Database::CreateOnce(const std::string& model, const Json& data) 
 }
 
 Result<std::vector<Record>> Database::CreateMany(const std::string& model, const Json& array) {
-  return Retrying([&] { return CreateManyOnce(model, array); });
+  return Retrying(&Database::CreateManyOnce, model, array);
 }
 
 Result<std::vector<Record>> Database::CreateManyOnce(const std::string& model, const Json& array) {
@@ -235,7 +239,7 @@ Result<Record> Database::GetExisting(const std::string& model, const std::string
 
 Result<Record> Database::PatchAttributes(const std::string& model, const std::string& id,
                                        const Json& data) {
-  return Retrying([&] { return PatchAttributesOnce(model, id, data); });
+  return Retrying(&Database::PatchAttributesOnce, model, id, data);
 }
 
 Result<Record> Database::PatchAttributesOnce(const std::string& model, const std::string& id,
@@ -250,7 +254,7 @@ Result<Record> Database::PatchAttributesOnce(const std::string& model, const std
 
 Result<Record> Database::ReplaceById(const std::string& model, const std::string& id,
                                    const Json& data) {
-  return Retrying([&] { return ReplaceByIdOnce(model, id, data); });
+  return Retrying(&Database::ReplaceByIdOnce, model, id, data);
 }
 
 Result<Record> Database::ReplaceByIdOnce(const std::string& model, const std::string& id,
@@ -266,7 +270,7 @@ Result<Record> Database::ReplaceByIdOnce(const std::string& model, const std::st
 }
 
 Result<Record> Database::PatchOrCreate(const std::string& model, const Json& data) {
-  return Retrying([&] { return PatchOrCreateOnce(model, data); });
+  return Retrying(&Database::PatchOrCreateOnce, model, data);
 }
 
 Result<Record> Database::PatchOrCreateOnce(const std::string& model, const Json& data) {
@@ -290,7 +294,7 @@ Result<Record> Database::PatchOrCreateOnce(const std::string& model, const Json&
 }
 
 Result<Record> Database::ReplaceOrCreate(const std::string& model, const Json& data) {
-  return Retrying([&] { return ReplaceOrCreateOnce(model, data); });
+  return Retrying(&Database::ReplaceOrCreateOnce, model, data);
 }
 
 Result<Record> Database::ReplaceOrCreateOnce(const std::string& model, const Json& data) {
@@ -307,7 +311,7 @@ Result<Record> Database::ReplaceOrCreateOnce(const std::string& model, const Jso
 
 Result<size_t> Database::UpdateAll(const std::string& model, const Json& where,
                                    const Json& data) {
-  return Retrying([&] { return UpdateAllOnce(model, where, data); });
+  return Retrying(&Database::UpdateAllOnce, model, where, data);
 }
 
 // Each matching record is written on condition that it is unchanged. A record that starts
@@ -336,7 +340,7 @@ Result<size_t> Database::UpdateAllOnce(const std::string& model, const Json& whe
 
 Result<Record> Database::UpsertWithWhere(const std::string& model, const Json& where,
                                        const Json& data) {
-  return Retrying([&] { return UpsertWithWhereOnce(model, where, data); });
+  return Retrying(&Database::UpsertWithWhereOnce, model, where, data);
 }
 
 Result<Record> Database::UpsertWithWhereOnce(const std::string& model, const Json& where,
@@ -356,7 +360,7 @@ Result<Record> Database::UpsertWithWhereOnce(const std::string& model, const Jso
 }
 
 Result<size_t> Database::DeleteById(const std::string& model, const std::string& id) {
-  return Retrying([&] { return DeleteByIdOnce(model, id); });
+  return Retrying(&Database::DeleteByIdOnce, model, id);
 }
 
 Result<size_t> Database::DeleteByIdOnce(const std::string& model, const std::string& id) {
@@ -371,7 +375,7 @@ Result<size_t> Database::DeleteByIdOnce(const std::string& model, const std::str
 }
 
 Result<size_t> Database::DeleteAll(const std::string& model, const Json& where) {
-  return Retrying([&] { return DeleteAllOnce(model, where); });
+  return Retrying(&Database::DeleteAllOnce, model, where);
 }
 
 Result<size_t> Database::DeleteAllOnce(const std::string& model, const Json& where) {
@@ -395,7 +399,7 @@ const char kCheckpointTimeKey[] = "checkpoint.time";
 }  // namespace
 
 Result<Json> Database::Checkpoint() {
-  return Retrying([&] { return CheckpointOnce(); });
+  return Retrying(&Database::CheckpointOnce);
 }
 
 Result<Json> Database::CheckpointOnce() {

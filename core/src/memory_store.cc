@@ -174,13 +174,27 @@ void MemoryStore::PutChange(ModelData& data, const std::string& model_id,
   data.change_order.emplace(std::make_pair(it->second.checkpoint, model_id), &it->second);
 }
 
+Status MemoryStore::CheckPreconditions(const Batch& batch) {
+  for (const Precondition& precondition : batch.preconditions) {
+    // Through Get and GetChange, not the maps: the wasm then keeps one lookup of each.
+    RC_ASSIGN_OR_RETURN(std::optional<Record> record,
+                        MemoryStore::Get(precondition.model, precondition.id));
+    RC_ASSIGN_OR_RETURN(std::optional<Change> change,
+                        MemoryStore::GetChange(precondition.model, precondition.id));
+    if (!Holds(precondition, record ? &*record : nullptr, change ? &*change : nullptr)) {
+      return RecordChanged(precondition.model, precondition.id);
+    }
+  }
+  if (batch.expected_checkpoint && *batch.expected_checkpoint != checkpoint_) {
+    return CheckpointMoved(checkpoint_);
+  }
+  return Status::Ok();
+}
+
 Result<CommittedBatch> MemoryStore::Apply(Batch batch) {
   // Checked before the first change; nothing after it can fail, so the batch is
   // all-or-nothing by construction.
-  RC_RETURN_IF_ERROR(CheckPreconditions(
-      batch,
-      [this](const std::string& model, const std::string& id) { return GetEntry(model, id); },
-      [this] { return CurrentCheckpoint(); }));
+  RC_RETURN_IF_ERROR(CheckPreconditions(batch));
   batch.preconditions.clear();
   batch.expected_checkpoint.reset();
   Undo undo;

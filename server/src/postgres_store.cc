@@ -695,12 +695,16 @@ Status PostgresStore::Impl::ApplyOn(Connection& c, const Batch& batch, int64_t* 
     RC_ASSIGN_OR_RETURN(std::vector<StoredEntry> entries, GetManyOn(c, model, ids));
     for (size_t i = 0; i < ids.size(); ++i) read[{model, ids[i]}] = std::move(entries[i]);
   }
-  RC_RETURN_IF_ERROR(CheckPreconditions(
-      batch,
-      [&read](const std::string& model, const std::string& id) -> Result<StoredEntry> {
-        return read[{model, id}];
-      },
-      [current]() -> Result<int64_t> { return current; }));
+  for (const Precondition& p : batch.preconditions) {
+    const StoredEntry& stored = read[{p.model, p.id}];
+    if (!Holds(p, stored.record ? &*stored.record : nullptr,
+               stored.change ? &*stored.change : nullptr)) {
+      return RecordChanged(p.model, p.id);
+    }
+  }
+  if (batch.expected_checkpoint && current != *batch.expected_checkpoint) {
+    return CheckpointMoved(current);
+  }
 
   // The last write of each key wins (as applying them in order would): each statement then
   // touches a row once.

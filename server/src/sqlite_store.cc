@@ -967,15 +967,19 @@ Status SqliteStore::Impl::ApplyLocked(const Batch& batch, int64_t* checkpoint) {
   Connection& c = *writer;
   // Inside the transaction (BEGIN IMMEDIATE holds the write lock), so no other writer,
   // in this process or another, comes between these reads and the writes below.
-  RC_RETURN_IF_ERROR(CheckPreconditions(
-      batch,
-      [&c](const std::string& model, const std::string& id) -> Result<StoredEntry> {
-        StoredEntry stored;
-        RC_ASSIGN_OR_RETURN(stored.record, GetRecordOn(c, model, id));
-        RC_ASSIGN_OR_RETURN(stored.change, GetChangeOn(c, model, id));
-        return stored;
-      },
-      [&c] { return CheckpointOn(c); }));
+  for (const Precondition& precondition : batch.preconditions) {
+    RC_ASSIGN_OR_RETURN(std::optional<Record> record,
+                        GetRecordOn(c, precondition.model, precondition.id));
+    RC_ASSIGN_OR_RETURN(std::optional<Change> change,
+                        GetChangeOn(c, precondition.model, precondition.id));
+    if (!Holds(precondition, record ? &*record : nullptr, change ? &*change : nullptr)) {
+      return RecordChanged(precondition.model, precondition.id);
+    }
+  }
+  if (batch.expected_checkpoint) {
+    RC_ASSIGN_OR_RETURN(int64_t current, CheckpointOn(c));
+    if (current != *batch.expected_checkpoint) return CheckpointMoved(current);
+  }
   auto step = [&](sqlite3_stmt* stmt, const char* what) -> Status {
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);

@@ -198,8 +198,9 @@ TEST(PostgresStoreTest, StoresOnOneDatabaseNeverLoseAnUpdate) {
       Result<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(options);
       ASSERT_TRUE(store.ok()) << store.status().ToString();
       for (int i = 0; i < kIncrements;) {
-        Result<StoredEntry> read = (*store)->GetEntry("Todo", "counter");
-        ASSERT_TRUE(read.ok());
+        Result<std::vector<StoredEntry>> entries = (*store)->GetMany("Todo", {"counter"});
+        ASSERT_TRUE(entries.ok());
+        Result<StoredEntry> read = std::move((*entries)[0]);
         Result<int64_t> checkpoint = (*store)->CurrentCheckpoint();
         ASSERT_TRUE(checkpoint.ok());
         const int n = (**read->record)["n"].get<int>() + 1;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "replicore/model.h"
@@ -76,9 +77,8 @@ class Database {
   // (model, id) is still stored as `read` (a Precondition) and, for a model that tracks
   // changes, that the checkpoint is still `checkpoint`, the seq its change is stamped with.
   // Apply answers kPreconditionFailed otherwise: re-read and retry.
-  Status AddCheckedWrite(const ModelDefinition& model, const std::string& id,
-                         const StoredEntry& read, std::optional<Record> record, int64_t checkpoint,
-                         Batch* batch);
+  Status AddCheckedWrite(const ModelDefinition& model, const std::string& id, StoredEntry read,
+                         std::optional<Record> record, int64_t checkpoint, Batch* batch);
   // Applies the batch and hands it to the listener.
   Result<CommittedBatch> Commit(Batch batch);
 
@@ -96,6 +96,12 @@ class Database {
   Result<Record> WriteOne(const ModelDefinition& model, const std::string& id,
                           std::optional<Record> read, Record record);
 
+  // Runs `once` (a read-then-write) again while Apply says what it read has changed, at
+  // most 5 times, then answers kConflict. Args come from `once` alone (NotDeduced).
+  template <typename T>
+  using NotDeduced = typename std::enable_if<true, T>::type;
+  template <typename R, typename... Args>
+  R Retrying(R (Database::*once)(Args...), NotDeduced<Args>... args);
   // One attempt of each write: kPreconditionFailed when something it read changed before
   // its batch applied (another server, or a store shared without this process's lock).
   // The public operations run them through Retrying, which reads again.

@@ -59,6 +59,8 @@ class MemoryStore : public Store {
   ModelData& Model(const std::string& model);
   const ModelData* FindModel(const std::string& model) const;
   void PutChange(ModelData& data, const std::string& model_id, std::optional<Change> change);
+  // The first precondition of `batch` that does not hold, as kPreconditionFailed; else OK.
+  Status CheckPreconditions(const Batch& batch);
   static RecordLookup LookupIn(const ModelData& data, size_t* examined);
 
   std::unordered_map<std::string, std::unique_ptr<ModelData>> models_;

@@ -5,10 +5,10 @@
 #define REPLICORE_STORE_H_
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "replicore/change.h"
@@ -87,19 +87,24 @@ struct ChangeQuery {
   std::optional<size_t> limit;  // unset: all
 };
 
-// For Store implementations: the first precondition of `batch` that does not hold (as
-// kPreconditionFailed), or OK. `read` gives the stored entry of (model, id) and
-// `checkpoint` the current seq, both as the store's atomic step sees them; `checkpoint` is
-// asked only when the batch expects one.
-using EntryReader =
-    std::function<Result<StoredEntry>(const std::string& model, const std::string& id)>;
-Status CheckPreconditions(const Batch& batch, const EntryReader& read,
-                          const std::function<Result<int64_t>()>& checkpoint);
-// For Store implementations: `batch` as committed with `seq` and `checkpoint` (its
-// preconditions and expected checkpoint dropped, once they held).
-CommittedBatch CommittedAs(Batch batch, uint64_t seq, int64_t checkpoint);
-// The kPreconditionFailed of a record (model, id) that changed since it was read.
+// For Store implementations, which check each precondition of a batch against what their
+// atomic step reads: whether the stored record and change row (nullptr: none) are the
+// expected ones, and the kPreconditionFailed answers when not.
+bool Holds(const Precondition& precondition, const Record* record, const Change* change);
 Status RecordChanged(const std::string& model, const std::string& id);
+Status CheckpointMoved(int64_t current);
+// For Store implementations: `batch` as committed with `seq` and `checkpoint` (its
+// preconditions and expected checkpoint dropped, once they held). Inline: the wasm core,
+// whose stores build their own, carries none of it.
+inline CommittedBatch CommittedAs(Batch batch, uint64_t seq, int64_t checkpoint) {
+  CommittedBatch committed;
+  committed.seq = seq;
+  committed.checkpoint = checkpoint;
+  batch.preconditions.clear();
+  batch.expected_checkpoint.reset();
+  committed.batch = std::move(batch);
+  return committed;
+}
 
 // A batch of reads that Store::BatchReads opened; destroying it ends the batch.
 class ReadScope {
@@ -154,17 +159,11 @@ class Store {
     std::vector<StoredEntry> entries;
     entries.reserve(ids.size());
     for (const std::string& id : ids) {
-      RC_ASSIGN_OR_RETURN(StoredEntry entry, GetEntry(model, id));
-      entries.push_back(std::move(entry));
+      RC_ASSIGN_OR_RETURN(std::optional<Record> record, Get(model, id));
+      RC_ASSIGN_OR_RETURN(std::optional<Change> change, GetChange(model, id));
+      entries.push_back({std::move(record), std::move(change)});
     }
     return entries;
-  }
-  // The record and change row of one id, through Get and GetChange.
-  Result<StoredEntry> GetEntry(const std::string& model, const std::string& id) {
-    StoredEntry entry;
-    RC_ASSIGN_OR_RETURN(entry.record, Get(model, id));
-    RC_ASSIGN_OR_RETURN(entry.change, GetChange(model, id));
-    return entry;
   }
 
   // The current checkpoint seq; 1 before any bump (LoopBack's singleton starts at 1).
