@@ -174,7 +174,8 @@ static Result<std::unordered_map<std::string, StoredEntry>> ReadStored(Database&
 
 // One attempt: every record it writes is pinned as read (a Precondition), so that a batch
 // another server committed meanwhile makes Apply refuse this one (kPreconditionFailed).
-static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& model, Json updates) {
+static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& model,
+                                                const Json& updates) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   const ModelDefinition& m = *def;
   RC_RETURN_IF_ERROR(RequireArray(updates));
@@ -185,7 +186,7 @@ static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& 
   // Where an id was written earlier in this batch, so two updates of one id see each other.
   std::unordered_map<std::string, size_t> written;
   RC_ASSIGN_OR_RETURN(auto stored_entries, ReadStored(db, model, updates));
-  for (Json& update : updates) {
+  for (const Json& update : updates) {
     auto change_json = update.is_object() ? update.find("change") : update.end();
     if (change_json == update.end()) {
       return Status::BadRequest("an update must be an object with `type` and `change`");
@@ -213,7 +214,7 @@ static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& 
       return Status::BadRequest("unknown update type \"" + type + "\" for id \"" + id + "\"");
     }
     if (conflict) {
-      result.conflicts.push_back(std::move(*change_json));
+      result.conflicts.push_back(*change_json);
       continue;
     }
     std::optional<Record> record;
@@ -222,7 +223,7 @@ static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& 
       if (data == update.end() || !data->is_object()) {
         return Status::BadRequest("update of id \"" + id + "\" has no `data` object");
       }
-      Json replacement = std::move(*data);
+      Json replacement = *data;
       // The change names the record: data that names another would be stored under the
       // wrong key (listed under one id, unreachable under the other).
       if (auto named = replacement.find(id_name); named != replacement.end() && !named->is_null()) {
@@ -245,11 +246,8 @@ static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& 
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    if (written.count(id)) {  // pinned by its first write
-      RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
-    } else {
-      RC_RETURN_IF_ERROR(db.AddCheckedWrite(m, id, stored, std::move(record), checkpoint, &batch));
-    }
+    // A repeated id is pinned again to what was read: both hold, or neither.
+    RC_RETURN_IF_ERROR(db.AddCheckedWrite(m, id, stored, std::move(record), checkpoint, &batch));
     written[id] = batch.records.size() - 1;
     ++result.applied;
   }
@@ -259,29 +257,25 @@ static Result<BulkUpdateResult> BulkUpdateOnce(Database& db, const std::string& 
   return result;
 }
 
-// Bulk-update and update-last-change decide on what they read: when another writer
-// (another server on the same database) changed one of those records before the batch
-// applied, they read again and decide again, at most kWriteAttempts times; then the client
-// gets a conflict (409) and retries the replication. `attempt(last)` runs one try.
-constexpr int kWriteAttempts = 5;
-
-template <typename Fn>
-static auto Retrying(Fn attempt) -> decltype(attempt(true)) {
-  for (int n = 1;; ++n) {
-    auto result = attempt(n == kWriteAttempts);
-    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
-    if (n == kWriteAttempts) {
-      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
-                              result.status().details());
-    }
-  }
-}
-
+// Bulk-update decides on what it read: when another writer (another server on the same
+// database) changed one of those records before the batch applied, it reads again and
+// decides again, at most kBulkAttempts times; then the client gets a conflict (409) and
+// retries the replication. Not in the browser: there one leader applies every batch of a
+// database, so nothing moves between the read and the write (and the wasm is on a budget).
 static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model,
-                                                    Json updates) {
-  return Retrying([&](bool last) {
-    return BulkUpdateOnce(db, model, last ? std::move(updates) : updates);
-  });
+                                                    const Json& updates) {
+#ifndef __EMSCRIPTEN__
+  constexpr int kBulkAttempts = 5;
+  for (int n = 1; n < kBulkAttempts; ++n) {
+    Result<BulkUpdateResult> result = BulkUpdateOnce(db, model, updates);
+    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
+  }
+  Result<BulkUpdateResult> last = BulkUpdateOnce(db, model, updates);
+  if (last.status().code() != StatusCode::kPreconditionFailed) return last;
+  return Status::Conflict(last.status().message(), last.status().details());
+#else
+  return BulkUpdateOnce(db, model, updates);
+#endif
 }
 
 Result<Json> FindLastChange(Database& db, const std::string& model, const std::string& id) {
@@ -291,7 +285,9 @@ Result<Json> FindLastChange(Database& db, const std::string& model, const std::s
   return change->ToJson();
 }
 
-static Result<Json> UpdateLastChangeOnce(Database& db, const std::string& model, const std::string& id,
+// One attempt: a record written meanwhile (another server) makes it kPreconditionFailed
+// (409), and the client resolves again over what it then reads.
+static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   if (!data.is_object()) return Status::BadRequest("Value is not an object.");
@@ -370,9 +366,7 @@ Result<BulkUpdateResult> BulkUpdate(Database& db, const std::string& model, Json
 
 Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
-  return Guard("updateLastChange", [&]() -> Result<Json> {
-    return Retrying([&](bool) { return UpdateLastChangeOnce(db, model, id, data); });
-  });
+  return Guard("updateLastChange", [&]() -> Result<Json> { return UpdateLastChangeUnguarded(db, model, id, data); });
 }
 
 }  // namespace replicore
