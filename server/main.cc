@@ -27,6 +27,7 @@
 #include "replicore/http_api.h"
 #include "replicore/http_server.h"
 #include "replicore/memory_store.h"
+#include "replicore/postgres_store.h"
 #include "replicore/sqlite_store.h"
 #include "replicore/user_routes.h"
 #include "replicore/user_store.h"
@@ -45,7 +46,11 @@ LoopBack 3 compatible REST and replication server (PROTOCOL.md §2, §9).
 Options:
   --models DIR      model JSON files (every *.json in DIR), as the browser uses them
   --db PATH         SQLite database file (default ./replicore.db); ":memory:" keeps
-                    everything in memory (lost on exit)
+                    everything in memory (lost on exit); a postgresql://... (or
+                    postgres://...) URL stores in that PostgreSQL database instead,
+                    which several replicore-server processes may share
+  --pg-schema NAME  with a PostgreSQL --db: the schema holding replicore's tables
+                    (created when missing; default: the connection's search_path)
   --host HOST       address to listen on (default 127.0.0.1)
   --port N          port (default 3000; 0 picks a free one)
   --static [/PATH=]DIR  also serve the files of DIR at / (or at /PATH); repeatable
@@ -294,12 +299,23 @@ int UserCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
+// A --db for logs: a PostgreSQL URL's password (user:password@) becomes "***".
+std::string WithoutPassword(const std::string& db) {
+  if (!replicore::IsPostgresUrl(db)) return db;
+  const size_t start = db.find("://") + 3;
+  const size_t at = db.find('@', start);
+  const size_t colon = db.find(':', start);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon + 1) + "***" + db.substr(at);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string models_dir;
   std::string db_path = "./replicore.db";
   std::string sync = "normal";
+  std::string pg_schema;
   std::string log_level_text = "info";
   replicore::http::ServerOptions options;
   bool users_enabled = false;
@@ -356,7 +372,7 @@ int main(int argc, char** argv) {
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
         arg == "--log-level" || arg == "--cors" || arg == "--max-connections" ||
         arg == "--request-timeout" || arg == "--token-ttl" || arg == "--shared-models" ||
-        arg == "--explorer-path" || arg == "--explorer-dir") {
+        arg == "--explorer-path" || arg == "--explorer-dir" || arg == "--pg-schema") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
@@ -369,6 +385,7 @@ int main(int argc, char** argv) {
       else return Fail("--shared-models must be open, read-only or closed");
     }
     else if (arg == "--db") db_path = v;
+    else if (arg == "--pg-schema") pg_schema = v;
     else if (arg == "--host") options.host = v;
     else if (arg == "--static") {
       // DIR (served at /) or /PREFIX=DIR: repeatable, so an app and the package it
@@ -453,8 +470,21 @@ int main(int argc, char** argv) {
 
   // The store.
   std::unique_ptr<replicore::Store> store;
+  const bool postgres = replicore::IsPostgresUrl(db_path);
+  if (!pg_schema.empty() && !postgres) return Fail("--pg-schema needs a postgresql:// --db");
+  if (postgres && users_enabled) {
+    return Fail("--users keeps users in a SQLite --db file: not yet with a PostgreSQL --db");
+  }
   if (db_path == ":memory:") {
     store = std::make_unique<replicore::MemoryStore>();
+  } else if (postgres) {
+    replicore::PostgresStoreOptions pg;
+    pg.url = db_path;
+    pg.schema = pg_schema;
+    auto opened = replicore::PostgresStore::Open(pg);
+    // The URL may hold a password: name the store, not the URL.
+    if (!opened.ok()) return Fail("cannot open the PostgreSQL --db: " + opened.status().ToString());
+    store = std::move(opened).value();
   } else {
     replicore::SqliteStoreOptions sqlite;
     sqlite.path = db_path;
@@ -543,7 +573,8 @@ int main(int argc, char** argv) {
     std::string names;
     for (const auto& name : db.ModelNames()) names += (names.empty() ? "" : ", ") + name;
     std::fprintf(stderr, "replicore-server: listening on %s, api %s, models: %s, db %s%s\n",
-                 server.Url().c_str(), options.api_root.c_str(), names.c_str(), db_path.c_str(),
+                 server.Url().c_str(), options.api_root.c_str(), names.c_str(),
+                 WithoutPassword(db_path).c_str(),
                  !users ? ""
                  : user_options.allow_signup ? ", users (sign-up allowed)"
                                              : ", users");

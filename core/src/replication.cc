@@ -352,11 +352,8 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
     } else if (!current->has_value()) {
       continue;  // nothing to delete
     }
-    if (written.count(id)) {  // pinned by its first write
-      RC_RETURN_IF_ERROR(db.AddWrite(m, id, std::move(record), checkpoint, stored.change, &batch));
-    } else {
-      RC_RETURN_IF_ERROR(db.AddCheckedWrite(m, id, stored, std::move(record), checkpoint, &batch));
-    }
+    // A repeated id is pinned again to what was read: both hold, or neither.
+    RC_RETURN_IF_ERROR(db.AddCheckedWrite(m, id, stored, std::move(record), checkpoint, &batch));
     written[id] = batch.records.size() - 1;
     ++result.applied;
   }
@@ -366,26 +363,25 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
   return result;
 }
 
-// Bulk-update and update-last-change decide on what they read: when another writer changed
-// one of those records before the batch applied, they read again and decide again, at most
-// kWriteAttempts times; then the client gets a conflict (409) and replicates again.
-constexpr int kWriteAttempts = 5;
-
-template <typename Fn>
-static auto Retrying(Fn attempt) -> decltype(attempt()) {
-  for (int n = 1;; ++n) {
-    auto result = attempt();
-    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
-    if (n == kWriteAttempts) {
-      return Status::Conflict(result.status().message() + " (" + std::to_string(n) + " attempts)",
-                              result.status().details());
-    }
-  }
-}
-
+// Bulk-update decides on what it read: when another writer (another server on the same
+// database) changed one of those records before the batch applied, it reads again and
+// decides again, at most kBulkAttempts times; then the client gets a conflict (409) and
+// replicates again. Not in the browser: there one leader applies every batch of a database,
+// so nothing moves between the read and the write (and the wasm is on a budget).
 static Result<BulkUpdateResult> ApplyUpdatesRetrying(Database& db, const ModelDefinition& m,
                                                      const std::vector<UpdateInput>& updates) {
-  return Retrying([&] { return ApplyUpdates(db, m, updates); });
+#ifndef __EMSCRIPTEN__
+  constexpr int kBulkAttempts = 5;
+  for (int n = 1; n < kBulkAttempts; ++n) {
+    Result<BulkUpdateResult> result = ApplyUpdates(db, m, updates);
+    if (result.status().code() != StatusCode::kPreconditionFailed) return result;
+  }
+  Result<BulkUpdateResult> last = ApplyUpdates(db, m, updates);
+  if (last.status().code() != StatusCode::kPreconditionFailed) return last;
+  return Status::Conflict(last.status().message(), last.status().details());
+#else
+  return ApplyUpdates(db, m, updates);
+#endif
 }
 
 static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
@@ -419,7 +415,9 @@ Result<Json> FindLastChange(Database& db, const std::string& model, const std::s
   return change->ToJson();
 }
 
-static Result<Json> UpdateLastChangeOnce(Database& db, const std::string& model, const std::string& id,
+// One attempt: a record written meanwhile (another server) makes it kPreconditionFailed
+// (409), and the client resolves again over what it then reads.
+static Result<Json> UpdateLastChangeUnguarded(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
   RC_ASSIGN_OR_RETURN(const ModelDefinition* def, db.GetModel(model));
   if (!data.is_object()) return Status::BadRequest("Value is not an object.");
@@ -505,9 +503,7 @@ Result<BulkUpdateResult> BulkUpdateText(Database& db, const std::string& model,
 
 Result<Json> UpdateLastChange(Database& db, const std::string& model, const std::string& id,
                               const Json& data) {
-  return Guard("updateLastChange", [&]() -> Result<Json> {
-    return Retrying([&] { return UpdateLastChangeOnce(db, model, id, data); });
-  });
+  return Guard("updateLastChange", [&]() -> Result<Json> { return UpdateLastChangeUnguarded(db, model, id, data); });
 }
 
 }  // namespace replicore

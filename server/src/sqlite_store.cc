@@ -1080,13 +1080,7 @@ Result<CommittedBatch> SqliteStore::Apply(Batch batch) {
   }
   // A shared scope of this thread reads on after the batch: its snapshot must include it.
   if (scope != nullptr && !exclusive) (void)Impl::EndRead(scope);
-  CommittedBatch committed;
-  committed.seq = ++impl_->seq;
-  committed.checkpoint = checkpoint;
-  batch.preconditions.clear();
-  batch.expected_checkpoint.reset();
-  committed.batch = std::move(batch);
-  return committed;
+  return CommittedAs(std::move(batch), ++impl_->seq, checkpoint);
 }
 
 }  // namespace replicore

@@ -201,16 +201,21 @@ TEST_F(DatabaseRaceTest, ABulkUpdateRacingAPatchBecomesAConflictAndLosesNothing)
   ExpectChangeAgrees("t1");
 }
 
-TEST_F(DatabaseRaceTest, AConflictResolutionRacingAPatchKeepsTheChangeAgreeingWithTheRecord) {
+TEST_F(DatabaseRaceTest, AConflictResolutionRacingAPatchIsRefusedAndTheChangeKeepsAgreeing) {
   ASSERT_TRUE(mine_.Create("Todo", {{"id", "t1"}, {"title", "first"}}).ok());
   racing_.RaceNextApplies(1, [&] {
     ASSERT_TRUE(other_.PatchAttributes("Todo", "t1", {{"title", "other"}}).ok());
   });
+  // Refused (409): the client resolves again over the record as it now is.
   Result<Json> updated = UpdateLastChange(mine_, "Todo", "t1", {{"prev", "p-resolved"}});
-  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  ASSERT_FALSE(updated.ok());
+  EXPECT_EQ(updated.status().code(), StatusCode::kPreconditionFailed)
+      << updated.status().ToString();
   EXPECT_EQ(Stored("t1")["title"], "other");
   ExpectChangeAgrees("t1");
-  EXPECT_EQ(base_.GetChange("Todo", "t1")->value().prev, "p-resolved");
+  EXPECT_NE(base_.GetChange("Todo", "t1")->value().prev, "p-resolved");
+  ASSERT_TRUE(UpdateLastChange(mine_, "Todo", "t1", {{"prev", "p-resolved"}}).ok());
+  ExpectChangeAgrees("t1");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { storeArgs } from '../system/server_process.mjs';
 
 const require = createRequire(import.meta.url);
 const loopback = require('loopback');
@@ -29,7 +30,7 @@ const since = { push: -1, pull: -1 };
 function startServer() {
   dir = mkdtempSync(join(tmpdir(), 'replicore-interop-'));
   writeFileSync(join(dir, 'todo.json'), JSON.stringify(todoModel));
-  server = spawn(serverBinary, ['--port', '0', '--db', ':memory:', '--models', dir],
+  server = spawn(serverBinary, ['--port', '0', ...storeArgs(['--db', ':memory:', '--models', dir])],
                  { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start in 10 s')), 10000);

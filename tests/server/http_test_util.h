@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -108,7 +110,9 @@ class ServerProcess {
   }
 
   // Starts replicore-server with `args` (plus --port 0 --host 127.0.0.1) and reads its URL.
+  // REPLICORE_TEST_STORE=postgres runs it on PostgreSQL instead (UsePostgres).
   ::testing::AssertionResult Start(std::vector<std::string> args) {
+    if (::testing::AssertionResult moved = UsePostgres(&args); !moved) return moved;
     args.insert(args.begin(), RC_SERVER_BINARY);
     args.push_back("--port");
     args.push_back("0");
@@ -150,6 +154,35 @@ class ServerProcess {
     const size_t colon = line.rfind(':');
     host_ = line.substr(std::strlen("http://"), colon - std::strlen("http://"));
     port_ = std::stoi(line.substr(colon + 1));
+    return ::testing::AssertionSuccess();
+  }
+
+  // With REPLICORE_TEST_STORE=postgres (tests/pg/with-postgres.sh sets REPLICORE_PG_URL),
+  // the same tests run on a server backed by PostgreSQL: `--db :memory:` becomes a fresh
+  // schema of $REPLICORE_PG_URL, a file path a schema named after it (a restart finds its
+  // data). A server with --users keeps SQLite: users are not stored in PostgreSQL.
+  static ::testing::AssertionResult UsePostgres(std::vector<std::string>* args) {
+    const char* store = std::getenv("REPLICORE_TEST_STORE");
+    if (store == nullptr || std::string(store) != "postgres") return ::testing::AssertionSuccess();
+    for (const std::string& arg : *args) {
+      if (arg == "--users" || arg == "--allow-signup") return ::testing::AssertionSuccess();
+    }
+    const char* url = std::getenv("REPLICORE_PG_URL");
+    if (url == nullptr || *url == '\0') {
+      return ::testing::AssertionFailure()
+             << "REPLICORE_TEST_STORE=postgres needs REPLICORE_PG_URL (tests/pg/with-postgres.sh)";
+    }
+    static int fresh = 0;
+    for (size_t i = 0; i + 1 < args->size(); ++i) {
+      if ((*args)[i] != "--db") continue;
+      std::string& db = (*args)[i + 1];
+      const std::string schema =
+          db == ":memory:" ? "rc_http_" + std::to_string(getpid()) + "_" + std::to_string(++fresh)
+                           : "rc_file_" + std::to_string(std::hash<std::string>()(db));
+      db = url;
+      args->insert(args->begin() + static_cast<std::ptrdiff_t>(i) + 2, {"--pg-schema", schema});
+      break;
+    }
     return ::testing::AssertionSuccess();
   }
 

@@ -1,5 +1,7 @@
 // Starts and stops replicore-server for the process-level tests.
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,10 +18,31 @@ export function modelsDir() {
   return dir;
 }
 
+// REPLICORE_TEST_STORE=postgres (with REPLICORE_PG_URL, tests/pg/with-postgres.sh) runs the
+// same tests on servers backed by PostgreSQL: `--db :memory:` (or no --db) becomes a fresh
+// schema, a file path a schema named after it, so a restart finds its data. Servers with
+// --users keep SQLite (users are not stored in PostgreSQL).
+let freshSchemas = 0;
+export function storeArgs(args) {
+  if (process.env.REPLICORE_TEST_STORE !== 'postgres') return args;
+  if (args.includes('--users') || args.includes('--allow-signup')) return args;
+  const url = process.env.REPLICORE_PG_URL;
+  if (!url) throw new Error('REPLICORE_TEST_STORE=postgres needs REPLICORE_PG_URL (tests/pg/with-postgres.sh)');
+  const out = [...args];
+  const at = out.indexOf('--db');
+  const db = at >= 0 ? out[at + 1] : ':memory:';
+  if (/^postgres(ql)?:\/\//.test(db)) return args;  // on PostgreSQL already
+  const schema = db === ':memory:' || db === undefined
+    ? `rc_js_${process.pid}_${++freshSchemas}_${Date.now()}`
+    : `rc_jsfile_${createHash('sha1').update(db).digest('hex').slice(0, 16)}`;
+  if (at >= 0) out.splice(at, 2);
+  return [...out, '--db', url, '--pg-schema', schema];
+}
+
 // Resolves {process, url, stdout} once the server printed its URL (its first stdout line);
 // stdout() is everything it printed there so far.
 export function startServer(args) {
-  const child = spawn(serverBinary, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(serverBinary, ['--port', '0', ...storeArgs(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
@@ -70,4 +93,29 @@ export async function request(url, method, path, body) {
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+// LoopBack's revision of a stored record: the SHA-1 of its canonical JSON (keys sorted at
+// every level, values as JSON.stringify writes them; enough for the ASCII records of tests).
+function canonical(value) {
+  if (Array.isArray(value)) return '[' + value.map(canonical).join(',') + ']';
+  if (value && typeof value === 'object') {
+    return '{' + Object.keys(value).sort().map((k) => JSON.stringify(k) + ':' + canonical(value[k])).join(',') + '}';
+  }
+  return JSON.stringify(value);
+}
+export const revision = (record) => createHash('sha1').update(canonical(record)).digest('hex');
+
+// The change log of the server at `url` agrees with `records` (all its Todos): one row per
+// record, and each row's rev is the record's revision.
+export async function assertChangeLogAgrees(url, records) {
+  const changes = (await request(url, 'GET', '/Todos/changes?since=-1')).body;
+  const live = changes.filter((c) => c.rev !== null);
+  const changeById = new Map(live.map((c) => [c.modelId, c]));
+  assert.equal(changeById.size, live.length, 'one change row per record');
+  assert.equal(live.length, records.length, 'no change row without its record');
+  for (const record of records) {
+    assert.ok(changeById.has(record.id), `${record.id} has no change row`);
+    assert.equal(changeById.get(record.id).rev, revision(record), `${record.id}: rev disagrees with data`);
+  }
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "replicore/change.h"
@@ -92,6 +93,18 @@ struct ChangeQuery {
 bool Holds(const Precondition& precondition, const Record* record, const Change* change);
 Status RecordChanged(const std::string& model, const std::string& id);
 Status CheckpointMoved(int64_t current);
+// For Store implementations: `batch` as committed with `seq` and `checkpoint` (its
+// preconditions and expected checkpoint dropped, once they held). Inline: the wasm core,
+// whose stores build their own, carries none of it.
+inline CommittedBatch CommittedAs(Batch batch, uint64_t seq, int64_t checkpoint) {
+  CommittedBatch committed;
+  committed.seq = seq;
+  committed.checkpoint = checkpoint;
+  batch.preconditions.clear();
+  batch.expected_checkpoint.reset();
+  committed.batch = std::move(batch);
+  return committed;
+}
 
 // A batch of reads that Store::BatchReads opened; destroying it ends the batch.
 class ReadScope {
