@@ -106,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         code == replicore::StatusCode::kInternal) {
       Fail(std::string(replicore::OpName(op)) + " answered " + response.status.message());
     }
-    (void)response.result.dump();  // what the server sends must serialise
+    (void)response.result.Dump();  // what the server sends must serialise
     CheckConsistent(db);
   }
   return 0;
