@@ -11,11 +11,6 @@
 # Environment (all optional):
 #   DURATION=5 WARMUP=1        load.mjs seconds per measured phase / warm-up
 #   PHASES="lb rc2000 rc10000 wrk sync"   which phases to run, in this order; also
-#                              pg1 / pg2 / pg3: 1, 2 or 3 replicore-server processes on one
-#                              PostgreSQL database ($REPLICORE_PG_URL; run under
-#                              tests/pg/with-postgres.sh), one load.mjs per process at once
-#                              (each on its own model Todo<i>, in the same tables, under the
-#                              same checkpoint), results pg<N>-<DOCS>-s<i>.json
 #                              lb22 / rc22: issue 22's server targets (find and count with a
 #                              where at 10,000 docs, 64 clients; bulk-update at 2,000 docs)
 #   TAG=                       names the binary in the rc22 result files (rc-TAG-*.json)
@@ -108,27 +103,6 @@ start_lb() {  # start_lb [NAME SYNC]: arguments ignored (the same call shape as 
   PIDS+=("$SERVER_PID")
   API=$(wait_url "$WORK/lb.url" "$SERVER_PID")
   log "LoopBack 3 (pid $SERVER_PID) at $API"
-}
-
-# start_pg N -> sets PG_PIDS and PG_APIS: N servers on one fresh schema of $REPLICORE_PG_URL
-start_pg() {
-  local n=$1 i schema="bench_pg${1}_$$"
-  : "${REPLICORE_PG_URL:?the pg phases need REPLICORE_PG_URL (tests/pg/with-postgres.sh)}"
-  PG_PIDS=() PG_APIS=()
-  # One model per load.mjs (its initial-sync counts the model's docs): Todo1..TodoN.
-  mkdir -p "$WORK/pg-models$n"
-  for ((i = 1; i <= n; i++)); do
-    sed -e "s/\"name\": \"Todo\"/\"name\": \"Todo$i\"/" -e "s/\"plural\": \"Todos\"/\"plural\": \"Todos$i\"/" \
-      "$MODELS/todo.json" > "$WORK/pg-models$n/todo$i.json"
-  done
-  for ((i = 1; i <= n; i++)); do
-    "$BIN" --models "$WORK/pg-models$n" --db "$REPLICORE_PG_URL" --pg-schema "$schema" --port 0 \
-      --log-level warn > "$WORK/pg$n-$i.url" 2> "$WORK/pg$n-$i.log" &
-    PG_PIDS+=("$!")
-    PIDS+=("$!")
-    PG_APIS+=("$(wait_url "$WORK/pg$n-$i.url" "$!")/api")
-  done
-  log "replicore-server x$n on PostgreSQL (schema $schema) at ${PG_APIS[*]}"
 }
 
 # load NAME DOCS [load.mjs args...]: one load.mjs run against $API -> OUT_DIR/NAME.json
@@ -227,16 +201,6 @@ for phase in $PHASES; do
           stop "$SERVER_PID"
         done
       done ;;
-    pg1|pg2|pg3)  # N servers on one PostgreSQL database, a load.mjs against each at once
-      n=${phase#pg}
-      start_pg "$n"
-      LOAD_PIDS=()
-      for ((i = 0; i < n; i++)); do
-        API=${PG_APIS[$i]} load "pg$n-$DOCS-s$((i + 1))" "$DOCS" --model "Todos$((i + 1))" &
-        LOAD_PIDS+=("$!")
-      done
-      for pid in "${LOAD_PIDS[@]}"; do wait "$pid" || true; done
-      for pid in "${PG_PIDS[@]}"; do stop "$pid"; done ;;
     lb22) targets22 lb3 start_lb ;;
     rc22) targets22 "rc${TAG:+-$TAG}" start_rc ;;
     *) log "unknown phase $phase"; exit 2 ;;
