@@ -48,13 +48,14 @@ fresh_pg() {
   psql -q "$admin_url" -c 'DROP DATABASE IF EXISTS replicore_bench WITH (FORCE)' -c 'CREATE DATABASE replicore_bench' >/dev/null
 }
 
-start_server() {  # start_server NAME DB -> prints its port
+start_server() {  # start_server NAME DB -> appends its port to PORTS (not in a subshell:
+  # PIDS must keep the pid, so the server is stopped with the others)
   "$BIN" --models "$HERE/models" --db "$2" --port 0 --log-level warn \
     > "$WORK/$1.url" 2> "$WORK/$1.log" &
   PIDS+=($!)
   local i
   for ((i = 0; i < 300; i++)); do
-    if [[ -s $WORK/$1.url ]]; then head -1 "$WORK/$1.url" | sed 's/.*://'; return 0; fi
+    if [[ -s $WORK/$1.url ]]; then PORTS+=("$(head -1 "$WORK/$1.url" | sed 's/.*://')"); return 0; fi
     sleep 0.1
   done
   cat "$WORK/$1.log" >&2
@@ -64,11 +65,11 @@ start_server() {  # start_server NAME DB -> prints its port
 for setup in $SETUPS; do
   store=${setup%-*} count=${setup#*-}
   if [[ $store == pg ]]; then fresh_pg; fi
-  ports=()
+  PORTS=()
   for ((n = 1; n <= count; n++)); do
     db=$bench_url
     [[ $store == sqlite ]] && db=$WORK/$setup.db
-    ports+=("$(start_server "$setup-$n" "$db")")
+    start_server "$setup-$n" "$db"
   done
   front=$(free_port)
   {
@@ -76,7 +77,7 @@ for setup in $SETUPS; do
     printf '  timeout client 120s\n  timeout server 120s\n'
     printf 'frontend front\n  bind 127.0.0.1:%s\n  default_backend servers\n' "$front"
     printf 'backend servers\n  balance roundrobin\n'
-    for ((n = 0; n < count; n++)); do printf '  server s%d 127.0.0.1:%s\n' "$n" "${ports[$n]}"; done
+    for ((n = 0; n < count; n++)); do printf '  server s%d 127.0.0.1:%s\n' "$n" "${PORTS[$n]}"; done
   } > "$WORK/$setup.cfg"
   haproxy -f "$WORK/$setup.cfg" -db > "$WORK/$setup.haproxy.log" 2>&1 &
   PIDS+=($!)
