@@ -366,11 +366,10 @@ static Result<BulkUpdateResult> ApplyUpdates(Database& db, const ModelDefinition
 // Bulk-update decides on what it read: when another writer (another server on the same
 // database) changed one of those records before the batch applied, it reads again and
 // decides again, at most kBulkAttempts times; then the client gets a conflict (409) and
-// replicates again. Not in the browser: there one leader applies every batch of a database,
-// so nothing moves between the read and the write (and the wasm is on a budget).
+// replicates again. (In the browser one leader tab applies every batch, so there the first
+// attempt holds; the loop stays so both builds behave alike.)
 static Result<BulkUpdateResult> ApplyUpdatesRetrying(Database& db, const ModelDefinition& m,
                                                      const std::vector<UpdateInput>& updates) {
-#ifndef __EMSCRIPTEN__
   constexpr int kBulkAttempts = 5;
   for (int n = 1; n < kBulkAttempts; ++n) {
     Result<BulkUpdateResult> result = ApplyUpdates(db, m, updates);
@@ -379,9 +378,6 @@ static Result<BulkUpdateResult> ApplyUpdatesRetrying(Database& db, const ModelDe
   Result<BulkUpdateResult> last = ApplyUpdates(db, m, updates);
   if (last.status().code() != StatusCode::kPreconditionFailed) return last;
   return Status::Conflict(last.status().message(), last.status().details());
-#else
-  return ApplyUpdates(db, m, updates);
-#endif
 }
 
 static Result<BulkUpdateResult> BulkUpdateUnguarded(Database& db, const std::string& model, Json updates) {
