@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -26,12 +25,10 @@
 #include "replicore/database.h"
 #include "replicore/http_api.h"
 #include "replicore/http_server.h"
-#include "replicore/memory_store.h"
+#include "replicore/open_database.h"
 #include "replicore/postgres_store.h"
-#include "replicore/sqlite_store.h"
 #include "replicore/user_routes.h"
 #include "replicore/user_store.h"
-#include "replicore/uuid.h"
 
 namespace {
 
@@ -126,23 +123,6 @@ bool ParseSize(const std::string& text, size_t* out) {
   }
   *out = static_cast<size_t>(value);
   return true;
-}
-
-replicore::Environment MakeEnvironment() {
-  replicore::Environment env;
-  env.now_ms = [] {
-    using namespace std::chrono;
-    return static_cast<double>(
-        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-  };
-  env.new_guid = [] {
-    thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                     static_cast<uint64_t>(std::hash<std::thread::id>()(
-                                         std::this_thread::get_id())));
-    const uint64_t a = rng();
-    return replicore::FormatUuidV4(a, rng());
-  };
-  return env;
 }
 
 // The explorer's folder: server/explorer of the source tree, found from the binary
@@ -297,16 +277,6 @@ int UserCommand(const std::vector<std::string>& args) {
   if (!added.ok()) return Fail(added.status().message());
   std::printf("%s\n", (*added)["id"].get<std::string>().c_str());
   return 0;
-}
-
-// A --db for logs: a PostgreSQL URL's password (user:password@) becomes "***".
-std::string WithoutPassword(const std::string& db) {
-  if (!replicore::IsPostgresUrl(db)) return db;
-  const size_t start = db.find("://") + 3;
-  const size_t at = db.find('@', start);
-  const size_t colon = db.find(':', start);
-  if (at == std::string::npos || colon == std::string::npos || colon > at) return db;
-  return db.substr(0, colon + 1) + "***" + db.substr(at);
 }
 
 }  // namespace
@@ -469,52 +439,27 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   // The store.
-  std::unique_ptr<replicore::Store> store;
   const bool postgres = replicore::IsPostgresUrl(db_path);
   if (!pg_schema.empty() && !postgres) return Fail("--pg-schema needs a postgresql:// --db");
   if (postgres && users_enabled) {
     return Fail("--users keeps users in a SQLite --db file: not yet with a PostgreSQL --db");
   }
-  if (db_path == ":memory:") {
-    store = std::make_unique<replicore::MemoryStore>();
-  } else if (postgres) {
-    replicore::PostgresStoreOptions pg;
-    pg.url = db_path;
-    pg.schema = pg_schema;
-    auto opened = replicore::PostgresStore::Open(pg);
-    // The URL may hold a password: name the store, not the URL.
-    if (!opened.ok()) return Fail("cannot open the PostgreSQL --db: " + opened.status().ToString());
-    store = std::move(opened).value();
-  } else {
-    replicore::SqliteStoreOptions sqlite;
-    sqlite.path = db_path;
-    sqlite.synchronous_full = sync == "full";
-    auto opened = replicore::SqliteStore::Open(sqlite);
-    if (!opened.ok()) return Fail("cannot open " + db_path + ": " + opened.status().ToString());
-    store = std::move(opened).value();
-  }
-  replicore::Database db(store.get(), MakeEnvironment());
+  auto opened = replicore::OpenStore({db_path, pg_schema, sync == "full"});
+  if (!opened.ok()) return Fail(opened.status().message());
+  std::unique_ptr<replicore::Store> store = std::move(opened).value();
+  replicore::Database db(store.get(), replicore::NativeEnvironment());
 
   // The models: every *.json of --models, in name order.
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(models_dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  if (ec) return Fail("cannot read --models " + models_dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) return Fail("no *.json model files in " + models_dir);
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    Json definition = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-    if (definition.is_discarded()) return Fail(file.string() + ": not valid JSON");
+  auto model_files = replicore::ReadModelFiles(models_dir);
+  if (!model_files.ok()) return Fail(model_files.status().message());
+  for (const replicore::ModelFile& model_file : *model_files) {
+    const Json& definition = model_file.definition;
+    const std::string file = model_file.path;
     replicore::Status added = db.AddModel(definition);
-    if (!added.ok()) return Fail(file.string() + ": " + added.ToString());
+    if (!added.ok()) return Fail(file + ": " + added.ToString());
     // Ours (LoopBack's $owner idea, as a model setting the browser ignores).
     if (auto it = definition.find("ownership"); it != definition.end()) {
-      if (*it != "owner") return Fail(file.string() + ": ownership: the one value is \"owner\"");
+      if (*it != "owner") return Fail(file + ": ownership: the one value is \"owner\"");
       owned.insert(definition.value("name", ""));
     }
   }
@@ -574,7 +519,7 @@ int main(int argc, char** argv) {
     for (const auto& name : db.ModelNames()) names += (names.empty() ? "" : ", ") + name;
     std::fprintf(stderr, "replicore-server: listening on %s, api %s, models: %s, db %s%s\n",
                  server.Url().c_str(), options.api_root.c_str(), names.c_str(),
-                 WithoutPassword(db_path).c_str(),
+                 replicore::WithoutPassword(db_path).c_str(),
                  !users ? ""
                  : user_options.allow_signup ? ", users (sign-up allowed)"
                                              : ", users");
