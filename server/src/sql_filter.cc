@@ -34,8 +34,9 @@ std::string SqlBuilder::Pointer(const void* v) {
   return Push(SqlParam{SqlParam::Kind::kPointer, 0, 0, {}, v});
 }
 std::string SqlBuilder::Push(SqlParam p) {
+  const SqlParam::Kind kind = p.kind;
   params_.push_back(std::move(p));
-  return dialect_->Placeholder(params_.size());
+  return dialect_->TypedPlaceholder(params_.size(), kind);
 }
 
 std::string Hex(const std::string& bytes) {
@@ -66,6 +67,18 @@ PropertyColumns ColumnsOf(const std::string& property) {
   return {"rc_t_" + Hex(property), "rc_x_" + Hex(property)};
 }
 
+std::optional<SqlValue> SqlDialect::IndexedValue(const std::string& property) const {
+  PropertyColumns columns = ColumnsOf(property);
+  std::string value = Identifier(columns.value);
+  return SqlValue{Identifier(columns.type), value, value};
+}
+
+std::string SqlDialect::OrderValueTerms(const SqlValue& v, const std::string& dir) const {
+  return "(CASE WHEN " + v.t + " IN ('array','object') THEN NULL ELSE " + v.x + " END)" +
+         Utf16Collation() + dir + ", (CASE WHEN " + v.t + " IN ('array','object') THEN " + v.x +
+         " END)" + JsonCollation() + dir;
+}
+
 namespace {
 
 bool IsHugeUnsigned(const Json& v) {
@@ -87,16 +100,17 @@ class Columns {
   Columns(SqlBuilder* b, const IndexedProperties& indexed, bool direct, std::string data)
       : b_(b), d_(b->dialect()), indexed_(indexed), direct_(direct), data_(std::move(data)) {}
 
-  // {type, value} expressions of a property path (`path` is its JsonPath text).
-  std::pair<std::string, std::string> Of(const std::vector<std::string>& keys,
-                                         const std::string& path) {
-    if (keys.size() == 1 && indexed_.count(keys[0])) {
-      PropertyColumns columns = ColumnsOf(keys[0]);
-      return {d_.Identifier(columns.type), d_.Identifier(columns.value)};
-    }
+  // The value expressions of a property path; nullopt when the dialect can neither read
+  // the path nor has it indexed.
+  std::optional<SqlValue> Of(const std::vector<std::string>& keys) {
+    if (keys.size() == 1 && indexed_.count(keys[0])) return d_.IndexedValue(keys[0]);
+    std::optional<std::string> json_path = d_.JsonPath(keys);
+    if (!json_path) return std::nullopt;
+    const std::string& path = *json_path;
     if (direct_) {
       std::string p = b_->Text(path);
-      return {d_.JsonType(data_, p), d_.JsonValue(data_, p)};
+      std::string value = d_.JsonValue(data_, p);
+      return SqlValue{d_.JsonType(data_, p), value, value};
     }
     auto it = index_.find(path);
     if (it == index_.end()) {
@@ -106,7 +120,7 @@ class Columns {
                  " AS rc_x" + n;
       it = index_.emplace(path, n).first;
     }
-    return {"rc_t" + it->second, "rc_x" + it->second};
+    return SqlValue{"rc_t" + it->second, "rc_x" + it->second, "rc_x" + it->second};
   }
 
   const std::string& Data() const { return data_; }
@@ -114,9 +128,9 @@ class Columns {
   // The FROM ... WHERE head of a statement over the model's records (`model` is the bound
   // parameter of the model name), to be followed by the condition.
   std::string Source(const std::string& model) const {
-    if (direct_ || index_.empty()) return "records WHERE model = " + model + " AND ";
-    return "(SELECT id, data" + select_ + " FROM records WHERE model = " + model + d_.Fence() +
-           ") WHERE ";
+    if (direct_ || index_.empty()) return d_.Table() + " WHERE model = " + model + " AND ";
+    return "(SELECT id, data" + select_ + " FROM " + d_.Table() + " WHERE model = " + model +
+           d_.Fence() + ") WHERE ";
   }
 
  private:
@@ -151,22 +165,23 @@ bool ReadsText(const Where& w) {
 
 class WhereTranslator {
  public:
-  WhereTranslator(SqlBuilder* b, Columns* columns) : b_(b), d_(b->dialect()), columns_(columns) {}
+  WhereTranslator(SqlQuery* q, Columns* columns)
+      : q_(q), b_(&q->b), d_(q->b.dialect()), columns_(columns) {}
 
   // For one condition: {its value's type expression, the records whose value is a scalar
   // and matches}, the ELSE arm of Condition's CASE as a condition of its own; nullopt when
   // the condition has no such arm. A positive test names the types it accepts, so it
   // stays a bare conjunct that an index can seek; a negated one needs the type guard.
   std::optional<std::pair<std::string, std::string>> ScalarArm(const Where& w) {
-    std::optional<std::string> path = d_.JsonPath(w.path);
-    if (!path) return std::nullopt;
-    std::tie(t_, x_) = columns_->Of(w.path, *path);
+    std::optional<SqlValue> value = columns_->Of(w.path);
+    if (!value) return std::nullopt;
+    v_ = *value;
     std::optional<std::string> scalar = Scalar(w);
     if (!scalar) return std::nullopt;
     bool negated = w.op == WhereOp::kNeq || w.op == WhereOp::kNin || w.op == WhereOp::kNlike ||
                    w.op == WhereOp::kNilike;
-    if (negated) *scalar = "(" + t_ + " NOT IN ('array','object') AND " + *scalar + ")";
-    return std::make_pair(t_, *scalar);
+    if (negated) *scalar = "(" + v_.t + " NOT IN ('array','object') AND " + *scalar + ")";
+    return std::make_pair(v_.t, *scalar);
   }
 
   std::string Translate(const Where& where) {
@@ -175,9 +190,11 @@ class WhereTranslator {
     // The whole where's parameter is bound only where the SQL uses it: an engine may refuse
     // a parameter it never sees (PostgreSQL cannot type it).
     const std::string& data = columns_->Data();
-    if (CountNodes(where) > 200) return d_.CoreMatch(data, b_->Pointer(&where));
+    if (CountNodes(where) > 200) return LeftOut(where);
     std::string sql = Node(where);
-    if (sql == "1" || sql == "0" || !ReadsText(where)) return sql;
+    if (sql == d_.True() || sql == d_.False() || !ReadsText(where) || !d_.MatchesInSql()) {
+      return sql;
+    }
     const std::string whole = d_.CoreMatch(data, b_->Pointer(&where));
     // SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), so
     // a record whose text holds one is matched by the core instead: one scan per record.
@@ -192,12 +209,20 @@ class WhereTranslator {
     return n;
   }
 
+  // `w` decided by the core: in SQL where the dialect can, else left out of the SQL (which
+  // then keeps every record, and is not exact).
+  std::string LeftOut(const Where& w) {
+    if (d_.MatchesInSql()) return d_.CoreMatch(columns_->Data(), b_->Pointer(&w));
+    q_->exact = false;
+    return d_.True();
+  }
+
   std::string Node(const Where& w) {
     switch (w.kind) {
       case Where::Kind::kAnd:
       case Where::Kind::kOr: {
         bool is_and = w.kind == Where::Kind::kAnd;
-        if (w.children.empty()) return is_and ? "1" : "0";
+        if (w.children.empty()) return is_and ? d_.True() : d_.False();
         std::string out = "(";
         for (size_t i = 0; i < w.children.size(); ++i) {
           if (i > 0) out += is_and ? " AND " : " OR ";
@@ -208,35 +233,44 @@ class WhereTranslator {
       case Where::Kind::kCondition:
         return Condition(w);
     }
-    return "0";
+    return d_.False();
   }
 
   // One condition. For a stored scalar at the path the SQL below decides; an array or
   // object value (matched element-wise / deeply by LoopBack) and, for nested paths, an
   // absent value (a path through an array has MongoDB-like semantics) go to the core.
+  // Without the core in SQL, the composite arm is left to the caller (SqlQuery::composite:
+  // exact while no record holds an array or object there) and records are objects.
   std::string Condition(const Where& w) {
-    std::string fallback = d_.CoreMatch(columns_->Data(), b_->Pointer(&w));
-    std::optional<std::string> path = d_.JsonPath(w.path);
-    if (!path) return fallback;
-    std::tie(t_, x_) = columns_->Of(w.path, *path);
+    const bool core = d_.MatchesInSql();
+    // Bound first, where SQLite's statements have always had it.
+    std::string fallback = core ? d_.CoreMatch(columns_->Data(), b_->Pointer(&w)) : "";
+    std::optional<SqlValue> value = columns_->Of(w.path);
+    if (!value) return core ? fallback : LeftOut(w);
+    v_ = *value;
     std::optional<std::string> scalar = Scalar(w);
-    if (!scalar) return fallback;
+    if (!scalar) return core ? fallback : LeftOut(w);
     std::string absent;
-    if (w.path.size() == 1) {
+    const std::string absent_value = Matches(w, Json::object()) ? d_.True() : d_.False();
+    if (!core) {
+      if (w.path.size() != 1) return LeftOut(w);
+      q_->composite.insert(w.path[0]);
+      absent = absent_value;
+      fallback = d_.False();
+    } else if (w.path.size() == 1) {
       // A top-level property that is absent from an object record: the answer does not
       // depend on the record (LoopBack's undefined), so it is a constant computed here.
       absent = "(CASE WHEN " + d_.RootType(columns_->Data()) + " = 'object' THEN " +
-               std::string(Matches(w, Json::object()) ? "1" : "0") + " ELSE " + fallback +
-               " END)";
+               absent_value + " ELSE " + fallback + " END)";
     } else {
       absent = fallback;
     }
-    return "(CASE WHEN " + t_ + " IS NULL THEN " + absent + " WHEN " + t_ +
-           " IN ('array','object') THEN " + fallback + " ELSE COALESCE((" + *scalar +
-           "), 0) END)";
+    return "(CASE WHEN " + v_.t + " IS NULL THEN " + absent + " WHEN " + v_.t +
+           " IN ('array','object') THEN " + fallback + " ELSE COALESCE((" + *scalar + "), " +
+           d_.False() + ") END)";
   }
 
-  // The condition on a scalar JSON value (t_ is its json_type, not 'array'/'object');
+  // The condition on a scalar JSON value (v_.t is its json_type, not 'array'/'object');
   // nullopt when this cannot be expressed exactly.
   std::optional<std::string> Scalar(const Where& w) {
     const Json& v = w.value;
@@ -271,58 +305,72 @@ class WhereTranslator {
       case WhereOp::kNlike:
       case WhereOp::kNilike: {
         bool negated = w.op == WhereOp::kNlike || w.op == WhereOp::kNilike;
-        if (!w.regex) return std::string(negated ? "1" : "0");
+        if (!w.regex) return negated ? d_.True() : d_.False();
+        if (!d_.MatchesInSql()) return std::nullopt;  // ECMAScript's regexps are the core's
         // One parameter per statement: numbered in the order written, whatever the compiler.
         std::string source = b_->Text(w.regex_source);
         std::string flags = b_->Text(w.regex_flags);
-        std::string test = "(" + t_ + " = 'text' AND " + d_.Regexp(x_, source, flags) + ")";
+        std::string test = "(" + v_.t + " = 'text' AND " + d_.Regexp(v_.x, source, flags) + ")";
         return negated ? "NOT " + test : test;
       }
     }
     return std::nullopt;
   }
 
+  // A string operand, bound; nullopt when the engine cannot bind it.
+  std::optional<std::string> TextOperand(const std::string& s) {
+    if (!d_.CanBindText(s)) return std::nullopt;
+    return d_.TextOperand(b_->Text(s));
+  }
+
   // LoopBack equality (LooseEquals): null = null; booleans only equal booleans (json_extract
   // gives 1/0 for true/false, so the json_type decides); numbers numerically; strings
   // byte-wise; an array/object operand never equals a scalar.
   std::optional<std::string> Eq(const Json& v) {
-    if (v.is_null()) return "(" + t_ + " = 'null')";
-    if (v.is_boolean()) return "(" + t_ + " = " + b_->Text(v.get<bool>() ? "true" : "false") + ")";
+    if (v.is_null()) return "(" + v_.t + " = 'null')";
+    if (v.is_boolean()) {
+      return "(" + v_.t + " = " + b_->Text(v.get<bool>() ? "true" : "false") + ")";
+    }
     if (v.is_number()) return Num(v, "=");
     if (v.is_string()) {
-      return "(" + t_ + " = 'text' AND " + x_ + " = " + b_->Text(v.get<std::string>()) + ")";
+      std::optional<std::string> operand = TextOperand(v.get<std::string>());
+      if (!operand) return std::nullopt;
+      return "(" + v_.t + " = 'text' AND " + v_.x + " = " + *operand + ")";
     }
-    return std::string("0");
+    return d_.False();
   }
 
   // gt/gte/lt/lte (Compare(value, operand)): same-type only; null only compares equal to
   // null (so gte/lte null match a stored null); strings in JavaScript (UTF-16) order.
   std::optional<std::string> Cmp(const Json& v, const std::string& op) {
     if (v.is_null()) {
-      return op.find('=') != std::string::npos ? "(" + t_ + " = 'null')" : std::string("0");
+      return op.find('=') != std::string::npos ? "(" + v_.t + " = 'null')" : d_.False();
     }
     if (v.is_boolean()) {
-      return "(" + t_ + " IN ('true','false') AND (" + t_ + " = 'true') " + op + " " +
-             b_->Int(v.get<bool>() ? 1 : 0) + ")";
+      return "(" + v_.t + " IN ('true','false') AND " + d_.BoolAsInt("(" + v_.t + " = 'true')") +
+             " " + op + " " + b_->Int(v.get<bool>() ? 1 : 0) + ")";
     }
     if (v.is_number()) return Num(v, op);
     if (v.is_string()) {
-      return "(" + t_ + " = 'text' AND " + x_ + " " + op + " " + b_->Text(v.get<std::string>()) +
+      std::optional<std::string> operand = TextOperand(v.get<std::string>());
+      if (!operand) return std::nullopt;
+      return "(" + v_.t + " = 'text' AND " + v_.x + " " + op + " " + *operand +
              d_.Utf16Collation() + ")";
     }
-    return std::string("0");
+    return d_.False();
   }
 
   // nlohmann compares int with int exactly and otherwise as doubles; so does this.
   std::optional<std::string> Num(const Json& v, const std::string& op) {
     if (IsHugeUnsigned(v)) return std::nullopt;
-    std::string type = "(" + t_ + " IN ('integer','real') AND ";
+    const std::string& n = v_.n;
+    std::string type = "(" + v_.t + " IN ('integer','real') AND ";
     if (v.is_number_float()) {
-      return type + d_.AsReal(x_) + " " + op + " " + b_->Double(v.get<double>()) + ")";
+      return type + d_.AsReal(n) + " " + op + " " + b_->Double(v.get<double>()) + ")";
     }
     std::string p = b_->Int(v.get<int64_t>());
-    return type + "CASE WHEN " + d_.NumberKind(x_) + " = 'integer' THEN " + x_ + " " + op + " " +
-           p + " ELSE " + x_ + " " + op + " " + d_.AsReal(p) + " END)";
+    return type + "CASE WHEN " + d_.NumberKind(v_.t, n) + " = 'integer' THEN " + n + " " + op +
+           " " + p + " ELSE " + d_.StoredReal(n) + " " + op + " " + d_.AsReal(p) + " END)";
   }
 
   // inq: the operand list split by type, each group one bound JSON array read by json_each.
@@ -345,70 +393,74 @@ class WhereTranslator {
         strings.push_back(item);
       }  // arrays/objects never equal a scalar
     }
+    const std::string& n = v_.n;
     std::vector<std::string> parts;
     if (!all_numbers.empty()) {
-      std::string integer_part = "0";
+      std::string integer_part = d_.False();
       if (!ints.empty()) {
-        integer_part = x_ + " IN (SELECT value FROM " + d_.JsonEach(b_->Text(ints.dump())) + ")";
+        integer_part = n + " IN (SELECT " + d_.EachNumber() + " FROM " +
+                       d_.JsonEach(b_->Text(ints.dump())) + ")";
       }
       if (!floats.empty()) {
-        integer_part += " OR " + d_.AsReal(x_) + " IN (SELECT value FROM " +
+        integer_part += " OR " + d_.AsReal(n) + " IN (SELECT " + d_.EachReal() + " FROM " +
                         d_.JsonEach(b_->Text(floats.dump())) + ")";
       }
-      parts.push_back("(" + t_ + " IN ('integer','real') AND ((" + d_.NumberKind(x_) +
-                      " = 'integer' AND (" + integer_part + ")) OR (" + d_.NumberKind(x_) +
-                      " = 'real' AND " + x_ + " IN (SELECT " + d_.AsReal("value") + " FROM " +
-                      d_.JsonEach(b_->Text(all_numbers.dump())) + "))))");
+      parts.push_back("(" + v_.t + " IN ('integer','real') AND ((" + d_.NumberKind(v_.t, n) +
+                      " = 'integer' AND (" + integer_part + ")) OR (" + d_.NumberKind(v_.t, n) +
+                      " = 'real' AND " + d_.StoredReal(n) + " IN (SELECT " + d_.AsReal("value") +
+                      " FROM " + d_.JsonEach(b_->Text(all_numbers.dump())) + "))))");
     }
     if (!strings.empty()) {
-      parts.push_back("(" + t_ + " = 'text' AND " + x_ + " IN (SELECT value FROM " +
-                      d_.JsonEach(b_->Text(strings.dump())) + "))");
+      parts.push_back("(" + v_.t + " = 'text' AND " + v_.x + " IN (SELECT " + d_.EachText() +
+                      " FROM " + d_.JsonEach(b_->Text(strings.dump())) + "))");
     }
-    for (const std::string& type : types) parts.push_back("(" + t_ + " = " + b_->Text(type) + ")");
-    if (parts.empty()) return std::string("0");
+    for (const std::string& type : types) parts.push_back("(" + v_.t + " = " + b_->Text(type) + ")");
+    if (parts.empty()) return d_.False();
     std::string out = "(";
     for (size_t i = 0; i < parts.size(); ++i) out += (i ? " OR " : "") + parts[i];
     return out + ")";
   }
 
+  SqlQuery* q_;
   SqlBuilder* b_;
   const SqlDialect& d_;
   Columns* columns_;
-  std::string t_, x_;
+  SqlValue v_;
 };
 
 }  // namespace
 
 // OrderPage's order: null/undefined first, then booleans, numbers, strings in UTF-16
 // order, arrays, objects.
-std::string OrderTerms(const SqlDialect& dialect, const std::string& t, const std::string& x,
-                       bool descending) {
+std::string OrderTerms(const SqlDialect& dialect, const SqlValue& v, bool descending) {
   std::string dir = descending ? " DESC" : " ASC";
-  return "CASE " + t +
+  return "CASE " + v.t +
          " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
          " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END" +
-         dir + ", (CASE WHEN " + t + " IN ('array','object') THEN NULL ELSE " + x + " END)" +
-         dialect.Utf16Collation() + dir + ", (CASE WHEN " + t + " IN ('array','object') THEN " +
-         x + " END)" + dialect.JsonCollation() + dir;
+         dir + ", " + dialect.OrderValueTerms(v, dir);
 }
 
 namespace {
 
 // ORDER BY for a filter: its keys' terms, then id (the stable sort starts from id order).
-// nullopt: some key needs JavaScript's array indexing ("tags.0") or a path SQLite cannot
-// spell; then the caller sorts in C++.
+// nullopt: some key needs JavaScript's array indexing ("tags.0") or a path the dialect
+// cannot read; then the caller sorts in C++. Without the core in SQL, arrays and objects
+// are not ordered as the core orders them: the keys join SqlQuery::composite.
 std::optional<std::string> OrderBy(const SqlDialect& dialect, const Filter& filter,
-                                   Columns* columns) {
+                                   Columns* columns, SqlQuery* q) {
+  std::vector<SqlValue> values;
   for (const OrderKey& key : filter.order) {
-    if (!dialect.JsonPath(key.path)) return std::nullopt;
     for (const std::string& segment : key.path) {
       if (IsAllDigits(segment)) return std::nullopt;
     }
+    std::optional<SqlValue> value = columns->Of(key.path);
+    if (!value) return std::nullopt;
+    values.push_back(std::move(*value));
   }
   std::string out;
-  for (const OrderKey& key : filter.order) {
-    auto [t, x] = columns->Of(key.path, *dialect.JsonPath(key.path));
-    out += OrderTerms(dialect, t, x, key.descending) + ", ";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!dialect.MatchesInSql()) q->composite.insert(filter.order[i].path[0]);
+    out += OrderTerms(dialect, values[i], filter.order[i].descending) + ", ";
   }
   return out + "id ASC";
 }
@@ -433,9 +485,9 @@ void BuildFind(const std::string& model, const Filter& filter, const IndexedProp
                 std::any_of(filter.order.begin(), filter.order.end(),
                             [&](const OrderKey& key) { return IsIndexed(key.path, indexed); });
   Columns columns(&q->b, indexed, direct, "data");
-  WhereTranslator translator(&q->b, &columns);
+  WhereTranslator translator(q, &columns);
   std::string condition = translator.Translate(filter.where);
-  std::optional<std::string> order = OrderBy(dialect, filter, &columns);
+  std::optional<std::string> order = OrderBy(dialect, filter, &columns, q);
   q->sql = "SELECT data FROM " + columns.Source(model_param) + condition;
   q->ordered = order.has_value();
   if (order) {
@@ -453,13 +505,14 @@ void BuildFind(const std::string& model, const Filter& filter, const IndexedProp
 // the text (an array value, another path) reads it for its rows only.
 void BuildCount(const std::string& model, const Where& where, const IndexedProperties& indexed,
                 SqlQuery* q) {
+  const std::string table = q->b.dialect().Table();
   std::string model_param = q->b.Text(model);
   bool direct = NamesIndexed(where, indexed);
   Columns columns(&q->b, indexed, direct,
-                  direct ? "(SELECT data FROM records AS d WHERE d.model = records.model"
-                           " AND d.id = records.id)"
+                  direct ? "(SELECT data FROM " + table + " AS d WHERE d.model = " + table +
+                               ".model AND d.id = " + table + ".id)"
                          : "data");
-  WhereTranslator translator(&q->b, &columns);
+  WhereTranslator translator(q, &columns);
   std::string condition = translator.Translate(where);
   q->sql = "SELECT count(*) FROM " + columns.Source(model_param) + condition;
   // One condition on an indexed property (the common count: {"completed": false}) is
@@ -471,13 +524,14 @@ void BuildCount(const std::string& model, const Where& where, const IndexedPrope
     single = &single->children[0];
   }
   if (!direct || single->kind != Where::Kind::kCondition || !IsIndexed(single->path, indexed) ||
-      ReadsText(*single)) {
+      (ReadsText(*single) && q->b.dialect().MatchesInSql())) {
     return;
   }
   std::optional<std::pair<std::string, std::string>> arm = translator.ScalarArm(*single);
   if (!arm) return;
   const std::string& t = arm->first;
-  const std::string head = "(SELECT count(*) FROM records WHERE model = " + model_param + " AND ";
+  const std::string head =
+      "(SELECT count(*) FROM " + table + " WHERE model = " + model_param + " AND ";
   q->sql = "SELECT " + head + arm->second + ") + " +
            head + t + " IN ('array','object') AND " + condition + ") + " + head + t +
            " IS NULL AND " + condition + ")";

@@ -35,8 +35,9 @@ std::string SqliteDialect::JsonValue(const std::string& data, const std::string&
   return "json_extract(" + data + ", " + path + ")";
 }
 
-std::string SqliteDialect::NumberKind(const std::string& value) const {
-  return "typeof(" + value + ")";
+std::string SqliteDialect::NumberKind(const std::string& t, const std::string& n) const {
+  (void)t;  // json_type says 'integer' or 'real' too, but typeof reads the column alone
+  return "typeof(" + n + ")";
 }
 
 std::string SqliteDialect::AsReal(const std::string& value) const {

@@ -783,8 +783,7 @@ Status SqliteStore::DeclareIndexes(const std::string& model,
     if (!sortable) continue;
     std::string terms;
     for (const IndexKey& key : index.keys) {
-      PropertyColumns columns = ColumnsOf(key.property);
-      terms += ", " + OrderTerms(kDialect, columns.type, columns.value, key.descending);
+      terms += ", " + OrderTerms(kDialect, *kDialect.IndexedValue(key.property), key.descending);
     }
     ddl += "CREATE INDEX IF NOT EXISTS " + OrderIndexName(index) + " ON records(model" + terms +
            ");";

@@ -18,14 +18,59 @@
 
 namespace replicore {
 
+enum class SqlParamKind { kInt, kDouble, kText, kPointer };
+
+// The expressions of one property's stored value: its type as JsonType names it (`t`), the
+// value (`x`: a string in the dialect's comparable form), and the value as a number (`n`;
+// a boolean as 1/0). SQLite has one dynamically typed value, so there x and n are the same.
+struct SqlValue {
+  std::string t, x, n;
+};
+
 // How one SQL engine spells what the translation needs. Every method returns SQL text
 // built from its arguments, which are SQL expressions or placeholders, never values.
+// The defaults are SQLite's; an engine without the core's functions (MatchesInSql false)
+// gets exact SQL only for what it can say exactly, and the caller learns when it could not.
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
 
   // The n-th (from 1) bound parameter: "?1" in SQLite, "$1" in PostgreSQL.
   virtual std::string Placeholder(size_t n) const = 0;
+  // The same where the statement uses it: an engine that types parameters says the type.
+  virtual std::string TypedPlaceholder(size_t n, SqlParamKind kind) const {
+    (void)kind;
+    return Placeholder(n);
+  }
+  // The records table.
+  virtual std::string Table() const { return "records"; }
+  // The value expressions of a top-level property the store keeps indexed; nullopt when it
+  // cannot. SQLite: the two columns of PropertyColumns.
+  virtual std::optional<SqlValue> IndexedValue(const std::string& property) const;
+  // Whether CoreMatch and Regexp run the core's code in SQL. When not, the translation
+  // leaves what needs them to the caller (SqlQuery::exact, SqlQuery::composite).
+  virtual bool MatchesInSql() const { return true; }
+  // SQL's true and false, as conditions.
+  virtual std::string True() const { return "1"; }
+  virtual std::string False() const { return "0"; }
+  // Whether `s` can be a bound text parameter (PostgreSQL's text holds no NUL).
+  virtual bool CanBindText(const std::string& s) const {
+    (void)s;
+    return true;
+  }
+  // A condition as 1/0, to compare with an integer.
+  virtual std::string BoolAsInt(const std::string& condition) const { return condition; }
+  // A bound string operand in the form `x` holds.
+  virtual std::string TextOperand(const std::string& p) const { return p; }
+  // A stored number `n` as a double (SQLite's real is one already).
+  virtual std::string StoredReal(const std::string& n) const { return n; }
+  // The elements of JsonEach as numbers, doubles and comparable strings.
+  virtual std::string EachNumber() const { return "value"; }
+  virtual std::string EachReal() const { return "value"; }
+  virtual std::string EachText() const { return "value"; }
+  // ORDER BY terms of one key after its type rank (see OrderTerms), with `dir` " ASC" or
+  // " DESC". SQLite: the scalar under rc_utf16, then arrays and objects under rc_json.
+  virtual std::string OrderValueTerms(const SqlValue& v, const std::string& dir) const;
   // A column of ours as SQL (names of [a-z0-9_] only, so quoting is the dialect's choice).
   virtual std::string Identifier(const std::string& name) const = 0;
   // The JSON path of nested object `keys` as the JSON functions take it (always bound as a
@@ -40,8 +85,8 @@ class SqlDialect {
   // The value at `path`: a number or a string as SQL's, true/false as 1/0, an array or an
   // object as its JSON text.
   virtual std::string JsonValue(const std::string& data, const std::string& path) const = 0;
-  // 'integer' or 'real' for a number JsonValue gave.
-  virtual std::string NumberKind(const std::string& value) const = 0;
+  // 'integer' or 'real' for a number of type `t` and value `n`.
+  virtual std::string NumberKind(const std::string& t, const std::string& n) const = 0;
   virtual std::string AsReal(const std::string& value) const = 0;
   // A table with one row per element of the bound JSON array `array`, in column `value`.
   virtual std::string JsonEach(const std::string& array) const = 0;
@@ -67,7 +112,8 @@ class SqlDialect {
 
 // One bound parameter of a generated statement.
 struct SqlParam {
-  enum class Kind { kInt, kDouble, kText, kPointer } kind;
+  using Kind = SqlParamKind;
+  Kind kind;
   int64_t i = 0;
   double d = 0;
   std::string s;
@@ -111,6 +157,11 @@ struct SqlQuery {
   SqlBuilder b;
   std::string sql;
   bool ordered = false;  // ORDER BY, LIMIT and OFFSET are in the SQL
+  // Without the core in SQL (SqlDialect::MatchesInSql): false when some condition or key
+  // was left out (the SQL is then not the answer), and the properties whose array or
+  // object values the SQL does not decide: exact only while no record holds one there.
+  bool exact = true;
+  std::set<std::string> composite;
 };
 
 // SELECT data of the records of `model` matching filter.where; ordered, limited and
@@ -125,8 +176,7 @@ void BuildCount(const std::string& model, const Where& where, const IndexedPrope
 // The ORDER BY terms of one key whose type and value are `t` and `x`, equal to OrderPage's
 // comparison. A declared index is built on these very terms: an engine matches an index to
 // an ORDER BY only on identical expressions.
-std::string OrderTerms(const SqlDialect& dialect, const std::string& t, const std::string& x,
-                       bool descending);
+std::string OrderTerms(const SqlDialect& dialect, const SqlValue& v, bool descending);
 
 // A key the translation reads as JavaScript's array index ("tags.0").
 bool IsAllDigits(const std::string& s);

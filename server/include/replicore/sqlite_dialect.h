@@ -19,7 +19,7 @@ class SqliteDialect : public SqlDialect {
   std::string JsonType(const std::string& data, const std::string& path) const override;
   std::string RootType(const std::string& data) const override;
   std::string JsonValue(const std::string& data, const std::string& path) const override;
-  std::string NumberKind(const std::string& value) const override;
+  std::string NumberKind(const std::string& t, const std::string& n) const override;
   std::string AsReal(const std::string& value) const override;
   std::string JsonEach(const std::string& array) const override;
   std::string HoldsNul(const std::string& data) const override;
