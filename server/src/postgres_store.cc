@@ -45,7 +45,9 @@
 #include <utility>
 #include <vector>
 
+#include "replicore/postgres_dialect.h"
 #include "replicore/sha1.h"
+#include "replicore/sql_filter.h"
 
 namespace replicore {
 
@@ -252,7 +254,7 @@ Result<int64_t> CheckpointOn(Connection& c, bool lock) {
   return static_cast<int64_t>(std::strtoll(PQgetvalue(r.get(), 0, 0), nullptr, 10));
 }
 
-// Version 1. A later release that changes the layout bumps it and migrates in Migrate.
+// Version 1, as a new database gets it; kMigrations then bring it to kSchemaVersion.
 const char* const kSchema =
     "CREATE TABLE replicore_records("
     "  model text COLLATE \"C\" NOT NULL, id text COLLATE \"C\" NOT NULL, data text NOT NULL,"
@@ -278,6 +280,58 @@ const char* const kSchema =
     "  THEN data::jsonb -> key END $$;"
     "INSERT INTO replicore_schema(version) VALUES (1);";
 
+// kMigrations[v - 1] takes version v to v + 1.
+const char* const kMigrations[] = {
+    // 2: the functions the filter translation (PostgresDialect) reads indexed properties
+    // through, and an index of the records holding an escaped NUL (their properties read as
+    // NULL there: the core decides queries on a model holding one). Each body is
+    // self-contained (it names no function of ours), so it works whatever the search_path.
+    // replicore_type: the type as SQLite's json_type names it ('integer' or 'real' from
+    // the number's text, which the core wrote).
+    "CREATE OR REPLACE FUNCTION replicore_type(data text, key text) RETURNS text"
+    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN strpos(data,"
+    "  '\\u0000') > 0 THEN NULL ELSE CASE json_typeof(data::json -> key) WHEN 'number' THEN"
+    "  CASE WHEN (data::json -> key)::text ~ '[.eE]' THEN 'real' ELSE 'integer' END"
+    "  WHEN 'string' THEN 'text' WHEN 'boolean' THEN (data::json -> key)::text"
+    "  ELSE json_typeof(data::json -> key) END END $$;"
+    // replicore_number: a number exactly (numeric), a boolean as 1/0.
+    "CREATE OR REPLACE FUNCTION replicore_number(data text, key text) RETURNS numeric"
+    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN strpos(data,"
+    "  '\\u0000') > 0 THEN NULL ELSE CASE json_typeof(data::json -> key) WHEN 'number' THEN"
+    "  (data::json ->> key)::numeric WHEN 'boolean' THEN CASE WHEN data::json ->> key ="
+    "  'true' THEN 1 ELSE 0 END END END $$;"
+    // replicore_utf16: a key whose byte ("C") order is JavaScript's UTF-16 order: U+D7FF
+    // before each character above U+FFFF puts those between U+D7FF and U+E000, where
+    // their surrogates sort, and keeps their order among themselves.
+    "CREATE OR REPLACE FUNCTION replicore_utf16(s text) RETURNS text"
+    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT regexp_replace(s,"
+    "  '([\\U00010000-\\U0010FFFF])', chr(55295) || '\\1', 'g') $$;"
+    // replicore_text16: a string property as replicore_utf16's key.
+    "CREATE OR REPLACE FUNCTION replicore_text16(data text, key text) RETURNS text"
+    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN strpos(data,"
+    "  '\\u0000') > 0 THEN NULL WHEN json_typeof(data::json -> key) = 'string' THEN"
+    "  regexp_replace(data::json ->> key, '([\\U00010000-\\U0010FFFF])', chr(55295) ||"
+    "  '\\1', 'g') END $$;"
+    // On the position (not a partial index, nor one on "> 0"): the planner then reads it
+    // for the check's range instead of scanning the model for a first such record.
+    "CREATE INDEX IF NOT EXISTS replicore_records_nul ON replicore_records(model,"
+    "  strpos(data, '\\u0000'));",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) + 1 ==
+                  static_cast<size_t>(PostgresStore::kSchemaVersion),
+              "one migration per version after the first");
+
+// Brings a database of `version` to kSchemaVersion, inside the caller's transaction.
+Status Migrate(Connection& c, long version) {
+  for (long v = version; v < PostgresStore::kSchemaVersion; ++v) {
+    RC_RETURN_IF_ERROR(c.Run(kMigrations[v - 1], "migrate the schema"));
+  }
+  if (version == PostgresStore::kSchemaVersion) return Status::Ok();
+  return c.Exec("UPDATE replicore_schema SET version = $1::integer",
+                {std::to_string(PostgresStore::kSchemaVersion)}, false, "set the schema version")
+      .status();
+}
+
 // Creates the tables on first open, checks the version otherwise; one server at a time.
 Status CreateOrCheckSchema(Connection& c, const std::string& schema) {
   RC_RETURN_IF_ERROR(c.Run("BEGIN", "begin"));
@@ -297,15 +351,19 @@ Status CreateOrCheckSchema(Connection& c, const std::string& schema) {
               "create replicore_schema"));
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec("SELECT max(version) FROM replicore_schema", {}, false,
                                            "read the schema version"));
-    if (PQgetisnull(r.get(), 0, 0)) return c.Run(kSchema, "create the tables");
-    const long version = std::strtol(PQgetvalue(r.get(), 0, 0), nullptr, 10);
+    long version = 1;
+    if (PQgetisnull(r.get(), 0, 0)) {
+      RC_RETURN_IF_ERROR(c.Run(kSchema, "create the tables"));
+    } else {
+      version = std::strtol(PQgetvalue(r.get(), 0, 0), nullptr, 10);
+    }
     if (version > PostgresStore::kSchemaVersion) {
       return Status::Storage(
           "postgresql: the database holds replicore schema version " + std::to_string(version) +
           ", newer than this replicore-server's (" +
           std::to_string(PostgresStore::kSchemaVersion) + "): run a newer replicore-server");
     }
-    return Status::Ok();  // version 1: nothing to migrate yet
+    return Migrate(c, version);
   };
   Status status = body();
   if (status.ok()) status = c.Run("COMMIT", "commit the schema");
@@ -441,6 +499,63 @@ std::string IndexName(const std::string& property) {
   return "replicore_p_" + Sha1Hex(property).substr(0, 24);
 }
 
+const PostgresDialect kDialect;
+
+// The expression indexes of the filter translation for one declared index: per property,
+// its type and values (equality, ranges, counts), and the order of all its keys (an ORDER
+// BY of the same terms with a limit reads the index instead of sorting).
+std::vector<std::string> TranslationIndexes(const IndexDefinition& index) {
+  std::vector<std::string> ddl;
+  std::string order_terms, order_key;
+  for (const IndexKey& key : index.keys) {
+    if (!PostgresDialect::IsPlainName(key.property)) return {};
+    const SqlValue v = PostgresDialect::ValueOf(key.property);
+    ddl.push_back("CREATE INDEX IF NOT EXISTS replicore_w_" + Sha1Hex(key.property).substr(0, 24) +
+                  " ON replicore_records(model, (" + v.t + "), (" + v.n + "), (" + v.x +
+                  " COLLATE \"C\"))");
+    const std::string dir = key.descending ? " DESC" : " ASC";
+    order_terms += ", (" + TypeRank(v.t) + ")" + dir + ", " + kDialect.OrderValueTerms(v, dir);
+    order_key += key.property + (key.descending ? " -1;" : " 1;");
+    if (IsAllDigits(key.property)) return ddl;  // ordered as an array index: by the core
+  }
+  ddl.push_back("CREATE INDEX IF NOT EXISTS replicore_o_" + Sha1Hex(order_key).substr(0, 24) +
+                " ON replicore_records(model" + order_terms + ", id)");
+  return ddl;
+}
+
+// Whether the translated query can be trusted: a model holding a record with an escaped NUL
+// (every property of it reads as NULL in SQL), or an array or object at a property the SQL
+// leaves those to the core for (SqlQuery::composite), is answered by the core. A scalar
+// subquery of the statement itself, so it reads the statement's snapshot.
+std::string Unsafe(const std::string& model_param, const std::set<std::string>& composite) {
+  std::string sql = "(SELECT EXISTS(SELECT 1 FROM replicore_records WHERE model = " + model_param +
+                    " AND strpos(data, '\\u0000') > 0)";
+  for (const std::string& property : composite) {
+    sql += " OR EXISTS(SELECT 1 FROM replicore_records WHERE model = " + model_param + " AND " +
+           PostgresDialect::ValueOf(property).t + " IN ('array','object'))";
+  }
+  return sql + ")";
+}
+
+// A translated statement with Unsafe as its first column, and its parameters as libpq's.
+struct Translated {
+  std::string sql;
+  Params params;
+};
+Translated WithUnsafe(const SqlQuery& q) {
+  Translated t;
+  t.sql = "SELECT " + Unsafe("$1", q.composite) + ", " + q.sql.substr(std::string("SELECT ").size());
+  for (const SqlParam& p : q.b.params()) {
+    switch (p.kind) {
+      case SqlParam::Kind::kInt: t.params.push_back(std::to_string(p.i)); break;
+      case SqlParam::Kind::kDouble: t.params.push_back(Json(p.d).dump()); break;
+      case SqlParam::Kind::kText: t.params.push_back(p.s); break;
+      case SqlParam::Kind::kPointer: t.params.push_back(std::nullopt); break;
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
 struct PostgresStore::Impl {
@@ -449,6 +564,16 @@ struct PostgresStore::Impl {
   std::vector<std::unique_ptr<Connection>> idle;  // guarded by mu
   std::mutex seq_mu;
   uint64_t seq = 0;  // guarded by seq_mu
+  // Per model, the properties its declared indexes hold, which the filter translation
+  // reads in SQL (DeclareIndexes).
+  std::mutex indexed_mu;
+  std::map<std::string, IndexedProperties> indexed;  // guarded by indexed_mu
+
+  IndexedProperties IndexedOf(const std::string& model) {
+    std::lock_guard<std::mutex> lock(indexed_mu);
+    auto it = indexed.find(model);
+    return it == indexed.end() ? IndexedProperties() : it->second;
+  }
 
   Result<std::unique_ptr<Connection>> Connect() {
     auto c = std::make_unique<Connection>();
@@ -520,12 +645,15 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOp
 
 Status PostgresStore::DeclareIndexes(const std::string& model,
                                      const std::vector<IndexDefinition>& indexes) {
-  (void)model;
   std::vector<std::string> properties;
+  std::vector<std::string> translation_ddl;
+  IndexedProperties translated;
   for (const IndexDefinition& index : indexes) {
     for (const IndexKey& key : index.keys) {
       if (IsPgText(key.property)) properties.push_back(key.property);
+      if (PostgresDialect::IsPlainName(key.property)) translated.insert(key.property);
     }
+    for (std::string& ddl : TranslationIndexes(index)) translation_ddl.push_back(std::move(ddl));
   }
   if (properties.empty()) return Status::Ok();
   RC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, impl_->Borrow());
@@ -543,12 +671,17 @@ Status PostgresStore::DeclareIndexes(const std::string& model,
       PQfreemem(literal);
       RC_RETURN_IF_ERROR(c->Run(sql, "create an index"));
     }
+    for (const std::string& ddl : translation_ddl) RC_RETURN_IF_ERROR(c->Run(ddl, "create an index"));
     return Status::Ok();
   };
   Status status = body();
   if (status.ok()) status = c->Run("COMMIT", "commit the indexes");
   if (!status.ok()) (void)c->Run("ROLLBACK", "rollback");
   impl_->Return(std::move(c));
+  if (status.ok()) {
+    std::lock_guard<std::mutex> lock(impl_->indexed_mu);
+    impl_->indexed[model].insert(translated.begin(), translated.end());
+  }
   return status;
 }
 
@@ -563,7 +696,35 @@ Result<std::optional<Record>> PostgresStore::Get(const std::string& model, const
   });
 }
 
+// The filter translated whole (sql_filter.h) when it can be: conditions and order keys on
+// indexed properties only, so PostgreSQL filters, orders and pages through the indexes;
+// nullopt when the translation left something to the core, or the statement's own check
+// (Unsafe) finds records the SQL cannot read.
+Result<std::optional<std::vector<Record>>> PostgresStore::FindTranslated(const std::string& model,
+                                                                         const Filter& filter) {
+  SqlQuery q(&kDialect);
+  BuildFind(model, filter, impl_->IndexedOf(model), &q);
+  if (!q.exact || !q.ordered) return std::optional<std::vector<Record>>();
+  Translated t = WithUnsafe(q);
+  return impl_->Read([&](Connection& c) -> Result<std::optional<std::vector<Record>>> {
+    RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, false, "Find"));
+    const int rows = PQntuples(r.get());
+    // No row, no verdict: the core's path answers, in a snapshot of its own.
+    if (rows == 0 || Text(r.get(), 0, 0) != "f") return std::optional<std::vector<Record>>();
+    std::vector<Record> page;
+    page.reserve(static_cast<size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+      Record record = Record::FromCanonicalText(Text(r.get(), i, 1));
+      if (Projects(filter)) record = Record::FromTree(Project(filter, *record));
+      page.push_back(std::move(record));
+    }
+    return std::optional<std::vector<Record>>(std::move(page));
+  });
+}
+
 Result<std::vector<Record>> PostgresStore::Find(const std::string& model, const Filter& filter) {
+  RC_ASSIGN_OR_RETURN(std::optional<std::vector<Record>> translated, FindTranslated(model, filter));
+  if (translated) return std::move(*translated);
   Query q = BuildFind(model, filter);
   return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(q.sql, q.params, false, "Find"));
@@ -592,7 +753,16 @@ Result<std::vector<Record>> PostgresStore::Find(const std::string& model, const 
 }
 
 Result<size_t> PostgresStore::Count(const std::string& model, const Where& where) {
+  SqlQuery q(&kDialect);
+  if (!MatchesAll(where)) BuildCount(model, where, impl_->IndexedOf(model), &q);
   return impl_->Read([&](Connection& c) -> Result<size_t> {
+    if (!MatchesAll(where) && q.exact) {
+      Translated t = WithUnsafe(q);
+      RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, false, "Count"));
+      if (Text(r.get(), 0, 0) == "f") {
+        return static_cast<size_t>(std::strtoull(PQgetvalue(r.get(), 0, 1), nullptr, 10));
+      }
+    }
     if (MatchesAll(where)) {
       RC_ASSIGN_OR_RETURN(PgResult r,
                           c.Exec("SELECT count(*) FROM replicore_records WHERE model = $1",
@@ -615,6 +785,13 @@ Result<size_t> PostgresStore::Count(const std::string& model, const Where& where
 
 Result<std::string> PostgresStore::ExplainFind(const std::string& model, const Filter& filter) {
   Query q = BuildFind(model, filter);
+  SqlQuery translated(&kDialect);
+  BuildFind(model, filter, impl_->IndexedOf(model), &translated);
+  if (translated.exact && translated.ordered) {
+    Translated t = WithUnsafe(translated);
+    q.sql = t.sql;
+    q.params = t.params;
+  }
   return impl_->Read([&](Connection& c) -> Result<std::string> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec("EXPLAIN " + q.sql, q.params, false, "explain"));
     std::string plan;

@@ -251,13 +251,18 @@ class WhereTranslator {
     std::optional<std::string> scalar = Scalar(w);
     if (!scalar) return core ? fallback : LeftOut(w);
     std::string absent;
-    const std::string absent_value = Matches(w, Json::object()) ? d_.True() : d_.False();
+    const bool absent_matches = Matches(w, Json::object());
+    const std::string absent_value = absent_matches ? d_.True() : d_.False();
     if (!core) {
+      // No array or object is stored there (composite), so the scalar test decides every
+      // present value; one bare conjunct, which an index on the property can seek. A NULL
+      // rejects the record like false: no NOT is ever put around a condition.
       if (w.path.size() != 1) return LeftOut(w);
       q_->composite.insert(w.path[0]);
-      absent = absent_value;
-      fallback = d_.False();
-    } else if (w.path.size() == 1) {
+      if (!absent_matches) return *scalar;
+      return "(" + v_.t + " IS NULL OR " + *scalar + ")";
+    }
+    if (w.path.size() == 1) {
       // A top-level property that is absent from an object record: the answer does not
       // depend on the record (LoopBack's undefined), so it is a constant computed here.
       absent = "(CASE WHEN " + d_.RootType(columns_->Data()) + " = 'object' THEN " +
@@ -432,12 +437,15 @@ class WhereTranslator {
 
 // OrderPage's order: null/undefined first, then booleans, numbers, strings in UTF-16
 // order, arrays, objects.
+std::string TypeRank(const std::string& t) {
+  return "CASE " + t +
+         " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
+         " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END";
+}
+
 std::string OrderTerms(const SqlDialect& dialect, const SqlValue& v, bool descending) {
   std::string dir = descending ? " DESC" : " ASC";
-  return "CASE " + v.t +
-         " WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2"
-         " WHEN 'text' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 ELSE 0 END" +
-         dir + ", " + dialect.OrderValueTerms(v, dir);
+  return TypeRank(v.t) + dir + ", " + dialect.OrderValueTerms(v, dir);
 }
 
 namespace {

@@ -40,7 +40,7 @@ bool IsPostgresUrl(const std::string& db);
 // anything else, and for a text holding \u0000: the core matches those records).
 class PostgresStore : public Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   static Result<std::unique_ptr<PostgresStore>> Open(const PostgresStoreOptions& options);
   ~PostgresStore() override;
@@ -67,6 +67,8 @@ class PostgresStore : public Store {
   Result<std::string> ExplainFind(const std::string& model, const Filter& filter);
 
  private:
+  Result<std::optional<std::vector<Record>>> FindTranslated(const std::string& model,
+                                                            const Filter& filter);
   struct Impl;
   explicit PostgresStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

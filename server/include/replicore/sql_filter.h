@@ -177,6 +177,8 @@ void BuildCount(const std::string& model, const Where& where, const IndexedPrope
 // comparison. A declared index is built on these very terms: an engine matches an index to
 // an ORDER BY only on identical expressions.
 std::string OrderTerms(const SqlDialect& dialect, const SqlValue& v, bool descending);
+// Its first term: the rank of the value's type `t` in that order.
+std::string TypeRank(const std::string& t);
 
 // A key the translation reads as JavaScript's array index ("tags.0").
 bool IsAllDigits(const std::string& s);
