@@ -78,6 +78,22 @@ TEST(PostgresStoreTest, DurableAcrossReopenAndSchemaVersioned) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(DumpStore(**again, kModels, kMetaKeys), before);
 
+  // A database of version 1 (the first release) is migrated on open: the translation's
+  // functions and index appear, and filters on declared indexes are answered with them.
+  const std::string& s = owned.schema;
+  ASSERT_TRUE(testing::PgExec("DROP INDEX " + s + ".replicore_records_nul; DROP FUNCTION " + s +
+                              ".replicore_type; DROP FUNCTION " + s + ".replicore_number; DROP "
+                              "FUNCTION " + s + ".replicore_text16; DROP FUNCTION " + s +
+                              ".replicore_utf16; UPDATE " + s + ".replicore_schema SET version = 1"));
+  Result<std::unique_ptr<PostgresStore>> migrated = PostgresStore::Open(options);
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  ASSERT_TRUE((*migrated)->DeclareIndexes("Todo", {IndexDefinition{"n_idx", {{"n", false}}}}).ok());
+  Filter by_n = testing::MustFilter({{"where", {{"n", {{"gt", 1}}}}}, {"order", "n ASC"}});
+  EXPECT_EQ(testing::Render((*migrated)->Find("Todo", by_n)), "{\"b\":\"caf\u00e9\",\"id\":\"a\",\"n\":1.5,\"z\":1}\n");
+  Result<std::string> plan = (*migrated)->ExplainFind("Todo", by_n);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_NE(plan->find("replicore_type(data, 'n'::text)"), std::string::npos) << *plan;
+
   // A database written by a newer release is refused, clearly.
   ASSERT_TRUE(testing::PgExec("UPDATE " + owned.schema + ".replicore_schema SET version = 99"));
   Result<std::unique_ptr<PostgresStore>> newer = PostgresStore::Open(options);
