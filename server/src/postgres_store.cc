@@ -4,6 +4,8 @@
 //   replicore_schema(version)                                   one row: the layout's version
 //   replicore_records(model, id, data text)                     PRIMARY KEY(model, id)
 //     + per indexed property: INDEX replicore_p_<sha1>(replicore_scalar(data, 'property'))
+//       and replicore_w_<sha1>(model, its type, number and UTF-16 key); per declared index
+//       replicore_o_<sha1>(model, its keys' order terms, id); replicore_records_nul
 //   replicore_changes(model, model_id, id, rev, prev, prev_set, checkpoint, model_name)
 //                                                               PRIMARY KEY(model, model_id)
 //     + INDEX replicore_changes_by_checkpoint(model, checkpoint, model_id)
@@ -23,11 +25,18 @@
 // each statement sees every batch committed before it, and none can commit meanwhile).
 // A server killed mid-batch leaves an open transaction that PostgreSQL rolls back.
 //
-// Filters: the where becomes a SQL condition with bound parameters only, which keeps at
-// least every matching record (a superset: top-level equality and inq on scalars, the ones
-// an index serves); the core's Matches then decides every row, and OrderRecordsPage orders,
-// pages and projects, so results equal MemoryStore's by construction: UTF-16 string order,
-// mixed types, regexps and strings holding NUL never depend on PostgreSQL's semantics.
+// Filters, two ways, both with bound parameters only:
+// - Translated (sql_filter.h with PostgresDialect): a filter whose conditions and order keys
+//   all name properties of the model's declared indexes is filtered, ordered and paged by
+//   PostgreSQL through expression indexes on replicore_type/number/text16 (schema version
+//   2). The statement checks in its own snapshot (Unsafe) that no record of the model holds
+//   an escaped NUL and none holds an array or object at those properties; if one does, the
+//   second way answers.
+// - Otherwise the where becomes a condition keeping at least every matching record (top-
+//   level equality and inq on scalars, through replicore_scalar's indexes); the core's
+//   Matches decides every row, and OrderRecordsPage orders, pages and projects.
+// Either way results equal MemoryStore's: UTF-16 string order, mixed types, regexps and
+// strings holding NUL never depend on PostgreSQL's semantics.
 #include "replicore/postgres_store.h"
 
 #include <libpq-fe.h>
