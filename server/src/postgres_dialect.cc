@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "replicore/sha1.h"
+
 namespace replicore {
 
 bool PostgresDialect::IsPlainName(const std::string& property) {
@@ -15,6 +17,11 @@ bool PostgresDialect::IsPlainName(const std::string& property) {
 }
 
 SqlValue PostgresDialect::ValueOf(const std::string& property) {
+  const std::string suffix = Sha1Hex(property).substr(0, 24);
+  return {"rc_t_" + suffix, "rc_x_" + suffix, "rc_n_" + suffix};
+}
+
+SqlValue PostgresDialect::Computed(const std::string& property) {
   const std::string args = "(data, '" + property + "')";
   return {"replicore_type" + args, "replicore_text16" + args, "replicore_number" + args};
 }
@@ -56,10 +63,9 @@ std::string PostgresDialect::StoredReal(const std::string& n) const { return AsR
 
 // Numbers, then strings in UTF-16 order (replicore_text16 is a key whose "C" order is
 // UTF-16's). Arrays and objects tie: a query ordered by them is not exact
-// (SqlQuery::composite). Parenthesised as an index definition needs them, so that a
-// declared index's expressions are these very terms.
+// (SqlQuery::composite). A declared index is built on these very terms.
 std::string PostgresDialect::OrderValueTerms(const SqlValue& v, const std::string& dir) const {
-  return "(" + v.n + ")" + dir + ", (" + v.x + " COLLATE \"C\")" + dir;
+  return v.n + dir + ", " + v.x + dir;  // rc_x_ columns are COLLATE "C"
 }
 
 std::string PostgresDialect::Identifier(const std::string& name) const {

@@ -510,18 +510,25 @@ std::string IndexName(const std::string& property) {
 
 const PostgresDialect kDialect;
 
-// The expression indexes of the filter translation for one declared index: per property,
-// its type and values (equality, ranges, counts), and the order of all its keys (an ORDER
-// BY of the same terms with a limit reads the index instead of sorting).
-std::vector<std::string> TranslationIndexes(const IndexDefinition& index) {
+// What the filter translation reads for one declared index: per property, generated
+// columns of its type, number and UTF-16 key (computed once per write instead of per row
+// read: each function parses the record) and an index on them (equality, ranges, counts);
+// and an index in the order of all its keys (an ORDER BY of the same terms with a limit
+// reads the index instead of sorting). ADD COLUMN computes the rows already stored.
+std::vector<std::string> TranslationDdl(const IndexDefinition& index) {
   std::vector<std::string> ddl;
   std::string order_terms, order_key;
   for (const IndexKey& key : index.keys) {
     if (!PostgresDialect::IsPlainName(key.property)) return {};
     const SqlValue v = PostgresDialect::ValueOf(key.property);
-    ddl.push_back("CREATE INDEX IF NOT EXISTS replicore_w_" + Sha1Hex(key.property).substr(0, 24) +
-                  " ON replicore_records(model, (" + v.t + "), (" + v.n + "), (" + v.x +
-                  " COLLATE \"C\"))");
+    const SqlValue f = PostgresDialect::Computed(key.property);
+    ddl.push_back("ALTER TABLE replicore_records ADD COLUMN IF NOT EXISTS " + v.t +
+                  " text GENERATED ALWAYS AS (" + f.t + ") STORED, ADD COLUMN IF NOT EXISTS " +
+                  v.n + " numeric GENERATED ALWAYS AS (" + f.n +
+                  ") STORED, ADD COLUMN IF NOT EXISTS " + v.x +
+                  " text COLLATE \"C\" GENERATED ALWAYS AS (" + f.x + ") STORED");
+    ddl.push_back("CREATE INDEX IF NOT EXISTS replicore_w_" + v.t.substr(5) +
+                  " ON replicore_records(model, " + v.t + ", " + v.n + ", " + v.x + ")");
     const std::string dir = key.descending ? " DESC" : " ASC";
     order_terms += ", (" + TypeRank(v.t) + ")" + dir + ", " + kDialect.OrderValueTerms(v, dir);
     order_key += key.property + (key.descending ? " -1;" : " 1;");
@@ -662,7 +669,7 @@ Status PostgresStore::DeclareIndexes(const std::string& model,
       if (IsPgText(key.property)) properties.push_back(key.property);
       if (PostgresDialect::IsPlainName(key.property)) translated.insert(key.property);
     }
-    for (std::string& ddl : TranslationIndexes(index)) translation_ddl.push_back(std::move(ddl));
+    for (std::string& ddl : TranslationDdl(index)) translation_ddl.push_back(std::move(ddl));
   }
   if (properties.empty()) return Status::Ok();
   RC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, impl_->Borrow());

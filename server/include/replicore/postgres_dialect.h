@@ -1,8 +1,8 @@
 // PostgreSQL's spelling of the filter translation (sql_filter.h). PostgreSQL cannot call
-// the core, so only top-level properties the store keeps indexed are read in SQL, through
-// the SQL functions PostgresStore creates (replicore_type, replicore_text16,
-// replicore_number, replicore_utf16); anything else leaves the query inexact
-// (SqlQuery::exact) and the store lets the core decide.
+// the core, so only top-level properties the store keeps indexed are read in SQL, from
+// generated columns that the SQL functions PostgresStore creates compute (replicore_type,
+// replicore_text16, replicore_number; operands through replicore_utf16); anything else
+// leaves the query inexact (SqlQuery::exact) and the store lets the core decide.
 #ifndef REPLICORE_POSTGRES_DIALECT_H_
 #define REPLICORE_POSTGRES_DIALECT_H_
 
@@ -19,8 +19,11 @@ class PostgresDialect : public SqlDialect {
   // Property names that can be written as SQL literals in statements and index
   // definitions with no escaping: letters, digits, '_', '$' and '-'.
   static bool IsPlainName(const std::string& property);
-  // What replicore_type(data, 'property') and the other functions become in SQL.
+  // The generated columns holding a property's type, UTF-16 key and number (rc_t_, rc_x_,
+  // rc_n_ and the start of the name's SHA-1), which the translation reads ...
   static SqlValue ValueOf(const std::string& property);
+  // ... and what computes them from the record's text.
+  static SqlValue Computed(const std::string& property);
 
   std::string Placeholder(size_t n) const override;
   std::string TypedPlaceholder(size_t n, SqlParamKind kind) const override;
