@@ -83,9 +83,23 @@ static Result<Json> DiffUnguarded(Database& db, const std::string& model, int64_
   RC_RETURN_IF_ERROR(RequireArray(changes));
   Json deltas = Json::array();
   Json conflicts = Json::array();
-  for (Json& item : changes) {
+  // This side's change rows in one read (Store::GetChanges): one statement on PostgreSQL
+  // instead of a round trip per change.
+  std::vector<Change> remotes;
+  std::vector<std::string> ids;
+  remotes.reserve(changes.size());
+  ids.reserve(changes.size());
+  for (const Json& item : changes) {
     RC_ASSIGN_OR_RETURN(Change remote, Change::FromJson(item));
-    RC_ASSIGN_OR_RETURN(std::optional<Change> local, db.store()->GetChange(model, remote.model_id));
+    ids.push_back(remote.model_id);
+    remotes.push_back(std::move(remote));
+  }
+  RC_ASSIGN_OR_RETURN(std::vector<std::optional<Change>> locals,
+                      db.store()->GetChanges(model, ids));
+  for (size_t i = 0; i < remotes.size(); ++i) {
+    Json& item = changes[i];
+    const Change& remote = remotes[i];
+    const std::optional<Change>& local = locals[i];
     // In the window: changed here since `since`, so the other direction's replicate will
     // carry it. Compared only because the id is unresolved: it may have been sent already.
     bool in_window = local.has_value() && local->checkpoint >= since;

@@ -222,8 +222,10 @@ Change ReadChange(const PGresult* r, int row, int first) {
 
 
 // The record and change row of each id, in order: one statement.
+// The record (unless !with_records) and change row of each id, in one statement.
 Result<std::vector<StoredEntry>> GetManyOn(Connection& c, const std::string& model,
-                                           const std::vector<std::string>& ids) {
+                                           const std::vector<std::string>& ids,
+                                           bool with_records) {
   std::vector<StoredEntry> entries(ids.size());
   // Such an id cannot be stored (not a PostgreSQL text, IsPgText): it is absent.
   std::vector<std::string> asked;
@@ -236,11 +238,16 @@ Result<std::vector<StoredEntry>> GetManyOn(Connection& c, const std::string& mod
   if (asked.empty()) return entries;
   RC_ASSIGN_OR_RETURN(
       PgResult r,
-      c.Exec("SELECT r.data, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint, ch.model_name,"
-             " ch.model_id FROM unnest($2::text[]) WITH ORDINALITY AS j(id, n)"
-             " LEFT JOIN replicore_records AS r ON r.model = $1 AND r.id = j.id"
-             " LEFT JOIN replicore_changes AS ch ON ch.model = $1 AND ch.model_id = j.id"
-             " ORDER BY j.n",
+      c.Exec(with_records
+                 ? "SELECT r.data, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint,"
+                   " ch.model_name, ch.model_id FROM unnest($2::text[]) WITH ORDINALITY AS"
+                   " j(id, n) LEFT JOIN replicore_records AS r ON r.model = $1 AND r.id = j.id"
+                   " LEFT JOIN replicore_changes AS ch ON ch.model = $1 AND ch.model_id = j.id"
+                   " ORDER BY j.n"
+                 : "SELECT NULL, ch.id, ch.rev, ch.prev, ch.prev_set, ch.checkpoint,"
+                   " ch.model_name, ch.model_id FROM unnest($2::text[]) WITH ORDINALITY AS"
+                   " j(id, n) LEFT JOIN replicore_changes AS ch ON ch.model = $1 AND"
+                   " ch.model_id = j.id ORDER BY j.n",
              {model, TextArray(asked)}, true, "GetMany"));
   if (static_cast<size_t>(PQntuples(r.get())) != asked.size()) {
     return Status::Storage("postgresql: GetMany lost ids");
@@ -856,7 +863,17 @@ Result<std::vector<Change>> PostgresStore::Changes(const ChangeQuery& query) {
 
 Result<std::vector<StoredEntry>> PostgresStore::GetMany(const std::string& model,
                                                         const std::vector<std::string>& ids) {
-  return impl_->Read([&](Connection& c) { return GetManyOn(c, model, ids); });
+  return impl_->Read([&](Connection& c) { return GetManyOn(c, model, ids, true); });
+}
+
+Result<std::vector<std::optional<Change>>> PostgresStore::GetChanges(
+    const std::string& model, const std::vector<std::string>& ids) {
+  RC_ASSIGN_OR_RETURN(std::vector<StoredEntry> entries,
+                      impl_->Read([&](Connection& c) { return GetManyOn(c, model, ids, false); }));
+  std::vector<std::optional<Change>> changes;
+  changes.reserve(entries.size());
+  for (StoredEntry& entry : entries) changes.push_back(std::move(entry.change));
+  return changes;
 }
 
 Result<int64_t> PostgresStore::CurrentCheckpoint() {
@@ -885,7 +902,7 @@ Status PostgresStore::Impl::ApplyOn(Connection& c, const Batch& batch, int64_t* 
   for (const Precondition& p : batch.preconditions) wanted[p.model].push_back(p.id);
   std::map<std::pair<std::string, std::string>, StoredEntry> read;
   for (auto& [model, ids] : wanted) {
-    RC_ASSIGN_OR_RETURN(std::vector<StoredEntry> entries, GetManyOn(c, model, ids));
+    RC_ASSIGN_OR_RETURN(std::vector<StoredEntry> entries, GetManyOn(c, model, ids, true));
     for (size_t i = 0; i < ids.size(); ++i) read[{model, ids[i]}] = std::move(entries[i]);
   }
   for (const Precondition& p : batch.preconditions) {

@@ -199,21 +199,21 @@ TEST_F(BulkUpdateTextTest, StoresTheSameAsTheTreePath) {
   EXPECT_EQ(result->applied, 3u);
   EXPECT_EQ(text_store_.Get("Todo", "n1")->value().text(), plain) << "stored as it came";
   // Again: idempotent; then a conflict (prev no longer current).
-  Both("[" + Update("create", "n1", RevOf(plain), std::nullopt, plain) + "]");
+  (void)Both("[" + Update("create", "n1", RevOf(plain), std::nullopt, plain) + "]");
   auto conflict = Both("[" + Update("update", "old", "r2", old_rev, R"({"id":"old","title":"late"})") + "]");
   ASSERT_TRUE(conflict.ok());
   EXPECT_EQ(conflict->conflicts.size(), 1u);
 }
 
 TEST_F(BulkUpdateTextTest, RefusesAsTheTreePathDoes) {
-  Both("[" + Update("create", "x1", "r", std::nullopt, R"({"id":"other","title":"t"})") + "]");
-  Both("[" + Update("create", "x2", "r", std::nullopt, R"({"id":"x2"})") + "]");  // required title
-  Both("[" + Update("create", "x3", "r", std::nullopt, "") + "]");               // no data
-  Both("[" + Update("upsert", "x4", "r", std::nullopt, R"({"id":"x4","title":"t"})") + "]");
-  Both(R"([{"type":"create"}])");
-  Both(R"([5])");
-  Both(R"({"updates":[]})");
-  Both("[]");
+  (void)Both("[" + Update("create", "x1", "r", std::nullopt, R"({"id":"other","title":"t"})") + "]");
+  (void)Both("[" + Update("create", "x2", "r", std::nullopt, R"({"id":"x2"})") + "]");  // required title
+  (void)Both("[" + Update("create", "x3", "r", std::nullopt, "") + "]");               // no data
+  (void)Both("[" + Update("upsert", "x4", "r", std::nullopt, R"({"id":"x4","title":"t"})") + "]");
+  (void)Both(R"([{"type":"create"}])");
+  (void)Both(R"([5])");
+  (void)Both(R"({"updates":[]})");
+  (void)Both("[]");
   // Malformed text: refused, nothing written.
   auto malformed = BulkUpdateText(text_db_, "Todo",
                                   "[" + Update("create", "x5", "r", std::nullopt, R"({"id":"x5","title":[})") + "]");

@@ -55,6 +55,8 @@ class PostgresStore : public Store {
   Result<std::optional<Change>> GetChange(const std::string& model,
                                           const std::string& model_id) override;
   Result<std::vector<Change>> Changes(const ChangeQuery& query) override;
+  Result<std::vector<std::optional<Change>>> GetChanges(
+      const std::string& model, const std::vector<std::string>& ids) override;
   Result<std::vector<StoredEntry>> GetMany(const std::string& model,
                                            const std::vector<std::string>& ids) override;
   Result<int64_t> CurrentCheckpoint() override;
