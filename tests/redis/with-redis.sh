@@ -3,7 +3,7 @@
 # (no RDB, no AOF), listening on a Unix socket in a temporary folder and on 127.0.0.1 at a
 # free port; stopped and the folder removed when the command ends, whatever its exit. The
 # command finds it in $REPLICORE_REDIS_URL (redis://127.0.0.1:PORT/0) and
-# $REPLICORE_REDIS_SOCKET (the socket's path).
+# $REPLICORE_REDIS_SOCKET (the socket's path); $REPLICORE_REDIS_PID is the server's pid.
 #
 #   tests/redis/with-redis.sh CMD [ARGS...]
 #
@@ -39,5 +39,6 @@ done
 redis-cli -s "$dir/redis.sock" ping >/dev/null || { cat "$dir/redis.log" >&2; exit 1; }
 export REPLICORE_REDIS_URL="redis://127.0.0.1:$port/0"
 export REPLICORE_REDIS_SOCKET="$dir/redis.sock"
+export REPLICORE_REDIS_PID=$pid  # benchmarks read its CPU time
 echo "with-redis.sh: Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') at $REPLICORE_REDIS_URL and $REPLICORE_REDIS_SOCKET" >&2
 "$@"
