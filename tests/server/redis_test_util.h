@@ -8,33 +8,21 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "replicore/redis_store.h"
+#include "server/external_server.h"
 
 namespace replicore {
 namespace testing {
 
 // $REPLICORE_REDIS_URL, or "" when unset.
-inline std::string RedisUrl() {
-  const char* url = std::getenv("REPLICORE_REDIS_URL");
-  return url != nullptr ? url : "";
-}
+inline std::string RedisUrl() { return EnvOrEmpty("REPLICORE_REDIS_URL"); }
 
-// In CI a test needing Redis fails rather than skips without one.
-#define RC_REQUIRE_REDIS()                                                                    \
-  do {                                                                                        \
-    if (::replicore::testing::RedisUrl().empty()) {                                           \
-      const char* ci = std::getenv("CI");                                                     \
-      if (ci != nullptr && std::string(ci) == "true") {                                       \
-        FAIL() << "REPLICORE_REDIS_URL is unset in CI: run under tests/redis/with-redis.sh";  \
-      }                                                                                       \
-      GTEST_SKIP() << "no Redis: REPLICORE_REDIS_URL is unset (tests/redis/with-redis.sh)";   \
-    }                                                                                         \
-  } while (0)
+#define RC_REQUIRE_REDIS() \
+  RC_REQUIRE_EXTERNAL_SERVER("REPLICORE_REDIS_URL", "Redis", "tests/redis/with-redis.sh")
 
 // The options of $REPLICORE_REDIS_URL with `prefix`.
 inline RedisStoreOptions RedisOptions(const std::string& prefix) {
