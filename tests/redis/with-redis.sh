@@ -14,7 +14,8 @@ set -euo pipefail
 command -v redis-server >/dev/null ||
   { echo "with-redis.sh: no redis-server (apt-get install redis-server)" >&2; exit 2; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/replicore-redis.XXXXXX")
-port=${REDIS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+# A free port, as the kernel picks one (node is there wherever the tests run).
+port=${REDIS_PORT:-$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')}
 pid=""
 stop() {
   if [[ -n $pid ]]; then
