@@ -246,6 +246,9 @@ int UserCommand(const std::vector<std::string>& args) {
   if (db_path.empty() || db_path == ":memory:") {
     return Fail("user " + command + " needs a database file (--db PATH)");
   }
+  if (replicore::IsRedisUrl(db_path)) {
+    return Fail("user " + command + ": users live in a SQLite --db file, not in Redis");
+  }
   if (command == "list") {
     if (!name.empty() || !email.empty()) return Fail("user list takes only --db (see --help)");
     auto users = replicore::UserStore::Open(db_path);

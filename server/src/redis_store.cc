@@ -100,14 +100,17 @@ std::vector<std::string> ApplyArgs(const std::string& prefix, const Batch& batch
   return a;
 }
 
-// Records by id, from alternating id, text replies (kRedisPageScript); a nil text (gone
-// between the two reads of the script: impossible, as scripts are atomic) is skipped.
+// Records by id, from alternating id, text replies (kRedisPageScript). A nil text means the
+// id set and the records disagree (keys changed behind the store's back: scripts are
+// atomic), which is reported rather than skipped.
 Result<std::vector<Record>> PageRecords(const redisReply* r, std::vector<std::string>* ids) {
   if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) return Malformed("a page");
   std::vector<Record> records;
   records.reserve(r->elements / 2);
   for (size_t i = 0; i < r->elements; i += 2) {
-    if (!IsText(r->element[i]) || !IsText(r->element[i + 1])) continue;
+    if (!IsText(r->element[i]) || !IsText(r->element[i + 1])) {
+      return Status::Storage("redis: the id set names a record that is not stored");
+    }
     ids->push_back(ReplyText(r->element[i]));
     records.push_back(Record::FromCanonicalText(ReplyText(r->element[i + 1])));
   }
