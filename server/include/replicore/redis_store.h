@@ -1,8 +1,8 @@
 // A Store over Redis (hiredis): a read replica that live replication keeps current and
 // that serves reads by id with low latency. It is a full replication target (records,
 // change log, checkpoint, meta, atomic batches with preconditions), but Find and Count
-// serve only what a key lookup answers (RedisFilterPlan): anything else is kBadFilter,
-// never a scan.
+// serve only what a key lookup answers (server/src/redis_filter.h): anything else is
+// kBadFilter, never a scan.
 #ifndef REPLICORE_REDIS_STORE_H_
 #define REPLICORE_REDIS_STORE_H_
 
