@@ -368,12 +368,13 @@ TEST(RedisStoreTest, KeepsBytesAsTheyAre) {
   OwnedRedis owned("bytes");
   ASSERT_NE(owned.store, nullptr);
   const std::string nul_id("a\0b", 3);
+  const char kTitle[] = "nul\0here \u00e9 \U0001F600";
+  const std::string title(kTitle, sizeof(kTitle) - 1);
   const std::vector<std::string> ids = {nul_id, "\u65e5\u672c", "\U0001F600", "caf\u00e9", "x\ny"};
   Batch batch;
   std::vector<std::string> texts;
   for (const std::string& id : ids) {
-    Record record = Record::FromTree(
-        Json{{"id", id}, {"title", std::string("nul\0here \u00e9 \U0001F600", 19)}, {"n", 0.1}});
+    Record record = Record::FromTree(Json{{"id", id}, {"title", title}, {"n", 0.1}});
     texts.push_back(record.text());
     batch.records.push_back({"Todo", id, record});
     Change row = Row("Todo", id, std::string("rev\0", 4) + id, 3);
@@ -388,6 +389,7 @@ TEST(RedisStoreTest, KeepsBytesAsTheyAre) {
     Result<std::optional<Record>> got = owned.store->Get("Todo", ids[i]);
     ASSERT_TRUE(got.ok() && got->has_value()) << i;
     EXPECT_EQ((*got)->text(), texts[i]);
+    EXPECT_EQ((***got)["title"], title);  // the NUL, the é and the emoji, byte for byte
     EXPECT_EQ(owned.store->GetChange("Todo", ids[i])->value(), *batch.changes[i].change);
   }
   EXPECT_FALSE(owned.store->Get("Todo", "a")->has_value());  // the NUL is part of the id
