@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -476,6 +477,49 @@ TEST(RedisStoreTest, ReconnectsAfterClientKill) {
     ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   }
   EXPECT_EQ(*store.Count("Todo", Where()), 6u);
+}
+
+// Random batches against MemoryStore (leveldb's Randomized): records, change rows moving
+// between checkpoints and removed, the checkpoint; after each batch the whole state and
+// random pages of the change log (since, after, limit) are the same.
+TEST(RedisStoreTest, RandomBatchesMatchMemoryStore) {
+  RC_REQUIRE_REDIS();
+  OwnedRedis owned("random");
+  ASSERT_NE(owned.store, nullptr);
+  MemoryStore memory;
+  std::mt19937 rng(26);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const std::vector<std::string> ids = {"a", "b", "c", "ab", "\u00e9", "B", "a b", "10", "9"};
+  int64_t checkpoint = 1;
+  for (int step = 0; step < 150; ++step) {
+    Batch batch;
+    for (int k = pick(6); k > 0; --k) {
+      const std::string& id = ids[pick(static_cast<int>(ids.size()))];
+      if (pick(4) == 0) {
+        batch.records.push_back({"Todo", id, std::nullopt});
+      } else {
+        batch.records.push_back(PutTodo(id, "s" + std::to_string(step), pick(9)));
+      }
+      std::optional<Change> row;
+      if (pick(5) != 0) row = Row("Todo", id, "r" + std::to_string(step), checkpoint - pick(2));
+      batch.changes.push_back({"Todo", id, row});
+    }
+    if (pick(3) == 0) batch.checkpoint = ++checkpoint;
+    if (pick(4) == 0) batch.meta.push_back({"m", pick(2) == 0 ? Json(nullptr) : Json(step)});
+    ASSERT_TRUE(memory.Apply(batch).ok());
+    ASSERT_TRUE(owned.store->Apply(std::move(batch)).ok());
+    ASSERT_EQ(DumpStore(*owned.store, {"Todo"}, {"m"}), DumpStore(memory, {"Todo"}, {"m"}))
+        << "step " << step;
+    ChangeQuery query;
+    query.model = "Todo";
+    query.since = pick(static_cast<int>(checkpoint) + 1);
+    if (pick(2) == 0) query.after = std::make_pair(int64_t{pick(static_cast<int>(checkpoint) + 1)}, ids[pick(9)]);
+    if (pick(2) == 0) query.limit = static_cast<size_t>(pick(5));
+    Result<std::vector<Change>> got = owned.store->Changes(query);
+    Result<std::vector<Change>> want = memory.Changes(query);
+    ASSERT_TRUE(got.ok() && want.ok());
+    EXPECT_EQ(*got, *want) << "step " << step << " since " << query.since;
+  }
 }
 
 TEST(RedisStoreTest, ParsesUrls) {
