@@ -2,8 +2,8 @@
 # The Redis tests, on the Redis of $REPLICORE_REDIS_URL (run it under with-redis.sh):
 #   tests/redis/with-redis.sh tests/redis/run.sh [BUILD_DIR]
 # 1. RedisStore (server_tests *Redis*): the Store conformance suite where it applies, the
-#    refused filters, atomicity, racing writers, bytes, reopen, prefixes, CLIENT KILL; over
-#    TCP, then again over the Unix socket.
+#    refused filters, atomicity, racing writers, bytes, reopen, prefixes, CLIENT KILL, random
+#    batches against MemoryStore, the layouts; over TCP, then again over the Unix socket.
 # 2. replicore-server on Redis (tests/redis/*.test.mjs): a LoopBack push fills a replica
 #    that then serves ids, id lists and counts, and refuses other filters.
 set -euo pipefail

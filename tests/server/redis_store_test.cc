@@ -2,7 +2,7 @@
 // refuses are listed below, and each is asserted refused with the stable error), the
 // filters it serves against MemoryStore's answers, all-or-nothing batches, writers in
 // several threads and stores that never lose an update, bytes kept as they are, reopen,
-// key prefixes, and reconnecting after CLIENT KILL. Needs $REPLICORE_REDIS_URL
+// key prefixes, reconnecting after CLIENT KILL, and random batches against MemoryStore. Needs $REPLICORE_REDIS_URL
 // (tests/redis/with-redis.sh): without it these fail in CI and skip elsewhere.
 #include "replicore/redis_store.h"
 
