@@ -27,6 +27,7 @@
 #include "replicore/http_server.h"
 #include "replicore/open_database.h"
 #include "replicore/postgres_store.h"
+#include "replicore/redis_store.h"
 #include "replicore/user_routes.h"
 #include "replicore/user_store.h"
 
@@ -45,7 +46,9 @@ Options:
   --db PATH         SQLite database file (default ./replicore.db); ":memory:" keeps
                     everything in memory (lost on exit); a postgresql://... (or
                     postgres://...) URL stores in that PostgreSQL database instead,
-                    which several replicore-server processes may share
+                    which several replicore-server processes may share; a
+                    redis://host:port[/db][?prefix=P] (or redis+unix:///socket) URL
+                    serves a Redis read replica (server/README.md: which finds it serves)
   --pg-schema NAME  with a PostgreSQL --db: the schema holding replicore's tables
                     (created when missing; default: the connection's search_path)
   --host HOST       address to listen on (default 127.0.0.1)
@@ -242,6 +245,9 @@ int UserCommand(const std::vector<std::string>& args) {
   }
   if (db_path.empty() || db_path == ":memory:") {
     return Fail("user " + command + " needs a database file (--db PATH)");
+  }
+  if (replicore::IsRedisUrl(db_path)) {
+    return Fail("user " + command + ": users live in a SQLite --db file, not in Redis");
   }
   if (command == "list") {
     if (!name.empty() || !email.empty()) return Fail("user list takes only --db (see --help)");
@@ -443,6 +449,9 @@ int main(int argc, char** argv) {
   if (!pg_schema.empty() && !postgres) return Fail("--pg-schema needs a postgresql:// --db");
   if (postgres && users_enabled) {
     return Fail("--users keeps users in a SQLite --db file: not yet with a PostgreSQL --db");
+  }
+  if (replicore::IsRedisUrl(db_path) && users_enabled) {
+    return Fail("--users keeps users in a SQLite --db file: not with a Redis --db");
   }
   auto opened = replicore::OpenStore({db_path, pg_schema, sync == "full"});
   if (!opened.ok()) return Fail(opened.status().message());

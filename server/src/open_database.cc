@@ -11,6 +11,7 @@
 
 #include "replicore/memory_store.h"
 #include "replicore/postgres_store.h"
+#include "replicore/redis_store.h"
 #include "replicore/sqlite_store.h"
 #include "replicore/uuid.h"
 
@@ -22,6 +23,15 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& location) {
     return Status::BadRequest("a PostgreSQL schema needs a postgresql:// database");
   }
   if (location.db == ":memory:") return std::unique_ptr<Store>(std::make_unique<MemoryStore>());
+  if (IsRedisUrl(location.db)) {
+    RC_ASSIGN_OR_RETURN(RedisStoreOptions redis, ParseRedisUrl(location.db));
+    auto opened = RedisStore::Open(redis);
+    if (!opened.ok()) {
+      return Status(opened.status().code(),
+                    "cannot open the Redis store: " + opened.status().ToString());
+    }
+    return std::unique_ptr<Store>(std::move(opened).value());
+  }
   if (postgres) {
     PostgresStoreOptions pg;
     pg.url = location.db;
@@ -45,7 +55,7 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& location) {
 }
 
 std::string WithoutPassword(const std::string& db) {
-  if (!IsPostgresUrl(db)) return db;
+  if (!IsPostgresUrl(db) && !IsRedisUrl(db)) return db;
   const size_t start = db.find("://") + 3;
   const size_t at = db.find('@', start);
   const size_t colon = db.find(':', start);

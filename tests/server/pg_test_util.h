@@ -12,31 +12,19 @@
 #include <string>
 
 #include "replicore/postgres_store.h"
+#include "server/external_server.h"
 
 namespace replicore {
 namespace testing {
 
 // $REPLICORE_PG_URL, or "" when unset.
-inline std::string PgUrl() {
-  const char* url = std::getenv("REPLICORE_PG_URL");
-  return url != nullptr ? url : "";
-}
+inline std::string PgUrl() { return EnvOrEmpty("REPLICORE_PG_URL"); }
 
 // Whether a test needing PostgreSQL must fail rather than skip without one: in CI.
-inline bool PgRequired() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+inline bool PgRequired() { return ExternalServerRequired(); }
 
-#define RC_REQUIRE_POSTGRES()                                                              \
-  do {                                                                                     \
-    if (::replicore::testing::PgUrl().empty()) {                                           \
-      if (::replicore::testing::PgRequired()) {                                            \
-        FAIL() << "REPLICORE_PG_URL is unset in CI: run under tests/pg/with-postgres.sh";  \
-      }                                                                                    \
-      GTEST_SKIP() << "no PostgreSQL: REPLICORE_PG_URL is unset (tests/pg/with-postgres.sh)"; \
-    }                                                                                      \
-  } while (0)
+#define RC_REQUIRE_POSTGRES() \
+  RC_REQUIRE_EXTERNAL_SERVER("REPLICORE_PG_URL", "PostgreSQL", "tests/pg/with-postgres.sh")
 
 // Runs one statement on the test database (DROP SCHEMA ...); false when it fails.
 inline bool PgExec(const std::string& sql) {

@@ -15,8 +15,8 @@
 namespace replicore {
 
 struct StoreLocation {
-  // ":memory:" (MemoryStore), postgresql://... or postgres://... (PostgresStore), else
-  // a SQLite file path.
+  // ":memory:" (MemoryStore), postgresql://... or postgres://... (PostgresStore),
+  // redis://... or redis+unix://... (RedisStore, a read replica), else a SQLite file path.
   std::string db;
   std::string pg_schema;         // PostgreSQL only: the schema to use (created if missing)
   bool synchronous_full = false; // SQLite only: fsync on every commit
@@ -26,7 +26,7 @@ struct StoreLocation {
 // a PostgreSQL URL, which may hold a password.
 Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& location);
 
-// `db` for logs: a PostgreSQL URL's password (user:password@) becomes "***".
+// `db` for logs: a PostgreSQL or Redis URL's password (user:password@) becomes "***".
 std::string WithoutPassword(const std::string& db);
 
 // Wall-clock milliseconds and random v4 uuids, safe to call from any thread.
