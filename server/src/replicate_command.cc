@@ -16,7 +16,7 @@
 namespace replicore {
 
 const char kReplicateUsage[] = R"(Usage: replicore-server replicate --models DIR --from A --to B [options]
-       replicore-server conflicts --models DIR (--db STORE | --state FILE)
+       replicore-server conflicts --models DIR (--db STORE | --state FILE) [--pg-schema NAME]
 
 Replicates models from A to B (LoopBack 3's change/diff/bulk-update replication). A and B
 are each an API root URL (http://host:port/api: a replicore-server or a LoopBack 3 server)
@@ -40,6 +40,8 @@ Options:
   --chunk-bytes N   bytes per diff / bulk-update request (default 1 MiB; 64 KiB for
                     LoopBack 3)
   --page N          changes read per page (default 1000)
+  --pg-schema NAME  the schema of a postgresql://... A, B or --db (default: the
+                    connection's search_path)
   --quiet           no progress lines on stderr
 
 Exit status: 0 done, no conflict left; 1 a replicate failed (why, on stderr); 2 bad
@@ -159,7 +161,7 @@ std::vector<Leg> LegsOf(ReplicationParty* a, ReplicationParty* b, ReplicationPar
 int ReplicateCommand(const std::vector<std::string>& arg_list) {
   Args args = ParseArgs(arg_list,
                         {"--models", "--from", "--to", "--model", "--conflicts", "--state",
-                         "--interval", "--chunk-bytes", "--page"},
+                         "--interval", "--chunk-bytes", "--page", "--pg-schema"},
                         {"--both", "--live", "--quiet", "--help", "-h"});
   if (args.Has("--help") || args.Has("-h")) {
     std::fputs(kReplicateUsage, stdout);
@@ -190,9 +192,10 @@ int ReplicateCommand(const std::vector<std::string>& arg_list) {
   if (!names.ok()) return Fail(names.status().message());
   options.models = *names;
 
-  auto from = ReplicationParty::Open(args.Get("--from"), *files);
+  const std::string pg_schema = args.Get("--pg-schema");
+  auto from = ReplicationParty::Open(args.Get("--from"), *files, pg_schema);
   if (!from.ok()) return Fail("--from: " + from.status().message());
-  auto to = ReplicationParty::Open(args.Get("--to"), *files);
+  auto to = ReplicationParty::Open(args.Get("--to"), *files, pg_schema);
   if (!to.ok()) return Fail("--to: " + to.status().message());
   std::unique_ptr<ReplicationParty> relay;
   if (!(*from)->is_store() && !(*to)->is_store()) {
@@ -227,7 +230,7 @@ int ReplicateCommand(const std::vector<std::string>& arg_list) {
 }
 
 int ConflictsCommand(const std::vector<std::string>& arg_list) {
-  Args args = ParseArgs(arg_list, {"--models", "--db", "--state"}, {"--help", "-h"});
+  Args args = ParseArgs(arg_list, {"--models", "--db", "--state", "--pg-schema"}, {"--help", "-h"});
   if (args.Has("--help") || args.Has("-h")) {
     std::fputs(kReplicateUsage, stdout);
     return 0;
@@ -239,7 +242,7 @@ int ConflictsCommand(const std::vector<std::string>& arg_list) {
   }
   auto files = ReadModelFiles(args.Get("--models"));
   if (!files.ok()) return Fail(files.status().message());
-  auto party = ReplicationParty::Open(db, *files);
+  auto party = ReplicationParty::Open(db, *files, args.Get("--pg-schema"));
   if (!party.ok()) return Fail(party.status().message());
   if (!(*party)->is_store()) return Fail("conflicts reads a store (--db), not a URL");
   auto lines = ListConflicts(*(*party)->db());

@@ -24,11 +24,13 @@ std::string StoreName(const std::string& db) {
 }  // namespace
 
 Result<std::unique_ptr<ReplicationParty>> ReplicationParty::Open(
-    const std::string& spec, const std::vector<ModelFile>& models) {
+    const std::string& spec, const std::vector<ModelFile>& models, const std::string& pg_schema) {
   if (spec.rfind("http://", 0) == 0 || spec.rfind("https://", 0) == 0) return OfUrl(spec);
-  RC_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore({spec, "", false}));
+  const bool postgres = IsPostgresUrl(spec);
+  RC_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                      OpenStore({spec, postgres ? pg_schema : "", false}));
   std::unique_ptr<ReplicationParty> party(new ReplicationParty());
-  party->name_ = StoreName(spec);
+  party->name_ = StoreName(spec) + (postgres && !pg_schema.empty() ? "#" + pg_schema : "");
   party->store_ = std::move(store);
   party->owned_ = std::make_unique<Database>(party->store_.get(), NativeEnvironment());
   party->db_ = party->owned_.get();

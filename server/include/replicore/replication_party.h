@@ -31,9 +31,11 @@ struct ModelLink {
 class ReplicationParty {
  public:
   // `spec` starting with http:// is an API root (".../api"); anything else names a store
-  // (StoreLocation.db), opened with `models` added.
+  // (StoreLocation.db), opened with `models` added; a PostgreSQL store in `pg_schema`
+  // ("": the connection's search_path).
   static Result<std::unique_ptr<ReplicationParty>> Open(const std::string& spec,
-                                                        const std::vector<ModelFile>& models);
+                                                        const std::vector<ModelFile>& models,
+                                                        const std::string& pg_schema = "");
   // A database this process already has (a running server's), borrowed.
   static std::unique_ptr<ReplicationParty> OfDatabase(Database* db, std::string name);
   // A URL party (spec validated by ParseApiRoot).
