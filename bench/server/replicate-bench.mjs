@@ -69,6 +69,8 @@ async function measure(name, docs, setup) {
   if (held !== docs) throw new Error(`${name}: the target holds ${held}, not ${docs}`);
   await changeSource();
   const incrementalMs = await run('incremental');
+  const changed = await rest(target, 'GET', `/Todos/r-${String(CHANGED - 1).padStart(6, '0')}`);
+  if (changed.title !== 'changed 1') throw new Error(`${name}: the change did not arrive: ${JSON.stringify(changed)}`);
   rows.push({ name, docs, initialMs, incrementalMs, changed: CHANGED,
     recordsPerSecond: Math.round(docs / (initialMs / 1000)) });
 }

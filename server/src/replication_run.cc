@@ -138,7 +138,11 @@ Result<ModelOutcome> RunModel(const Leg& leg, const ModelDefinition& model,
     RC_RETURN_IF_ERROR(Drive(guarded, carry, kMaxRequests));
     outcome.applied += replicator.result().applied;
     outcome.left = replicator.result().conflicts;
-    if (outcome.left.empty() || options.policy == ConflictPolicy::kManual) break;
+    // The last round's conflicts stay: resolved now, nothing would carry the resolution.
+    if (outcome.left.empty() || options.policy == ConflictPolicy::kManual ||
+        round + 1 == kMaxRounds) {
+      break;
+    }
     for (const Conflict& conflict : outcome.left) {
       Status resolved = Resolve(local, model.name(), conflict, options.policy, carry, options.lock);
       // A record changed since the conflict was seen: the next replicate reports it again.
