@@ -1,10 +1,14 @@
 // HttpCarrier (server/include/replicore/http_carrier.h) against a real replicore-server
 // process: each Op round-trips, HTTP errors come back as core codes (a bulk-update's 409
 // with its conflicts), an unreachable peer is a clear kStorage error, and the Replicator
-// pushes and pulls through it.
+// pushes and pulls through it. Also a server replicating in the background
+// (--replicate-to, --replicate-from) while it serves writes: under ThreadSanitizer (CI's
+// server stage) a race between the loop and the requests stops the server.
 #include "replicore/http_carrier.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -184,6 +188,37 @@ TEST_F(HttpCarrierTest, TheReplicatorPushesAndPullsThroughIt) {
   EXPECT_EQ(server_.Call("GET", "/api/Todos/count").json()["count"], 31);
   auto pulled = local.FindById("Todo", "s");
   ASSERT_TRUE(pulled.ok() && pulled->has_value());
+}
+
+TEST_F(HttpCarrierTest, AServerReplicatesInTheBackgroundWhileServingWrites) {
+  ServerProcess pusher, puller;
+  const std::string hub = server_.url() + "/api";
+  ASSERT_TRUE(pusher.Start({"--models", models_, "--db", ":memory:", "--log-level", "off",
+                            "--replicate-to", hub, "--replicate-interval", "0.02"}));
+  ASSERT_TRUE(puller.Start({"--models", models_, "--db", ":memory:", "--log-level", "off",
+                            "--replicate-from", hub, "--replicate-interval", "0.02"}));
+  constexpr int kWriters = 2, kWrites = 60;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int n = 0; n < kWrites; ++n) {
+        const std::string id = "w" + std::to_string(w) + "-" + std::to_string(n);
+        EXPECT_EQ(pusher.Json_("POST", "/api/Todos", {{"id", id}, {"title", "t"}}).status, 200);
+        EXPECT_EQ(pusher.Json_("PATCH", "/api/Todos/" + id, {{"title", "patched"}}).status, 200);
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  Json count;
+  while (std::chrono::steady_clock::now() < deadline) {
+    count = puller.Call("GET", "/api/Todos/count?where=" + Enc(R"({"title":"patched"})")).json();
+    if (count.is_object() && count["count"] == kWriters * kWrites) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(count["count"], kWriters * kWrites) << pusher.Log() << puller.Log();
+  EXPECT_TRUE(pusher.Stop());
+  EXPECT_TRUE(puller.Stop());
 }
 
 }  // namespace
