@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { eventually } from '../eventually.mjs';
 import { modelsDir, startServer, stopped } from '../system/server_process.mjs';
-import { replicate, rest, runServerCommand, seed, spawnServerCommand, startLoopBack, todos } from './helpers.mjs';
+import { replicate, rest, runServerCommand, seed, sleep, spawnServerCommand, startLoopBack, todos } from './helpers.mjs';
 
 const models = modelsDir();
 const dir = mkdtempSync(join(tmpdir(), 'replicore-replicate-'));
@@ -140,11 +140,16 @@ test('a replicate killed (kill -9) mid-run converges when run again: nothing los
   run.child.kill('SIGKILL');
   await stopped(run.child);
   assert.ok(partial > 0, `the run was not caught mid-way: ${run.stderr()}`);
+  await sleep(300);  // a bulk-update the server was applying when the client died
   const { count: before } = await rest(b.api, 'GET', '/Todos/count');
   assert.ok(before < count, `killed after the end (${before})`);
 
-  const rerun = await replicate(models, ...args);
+  // The rerun diffs every change again, but sends only the records the target lacks.
+  const rerun = await runServerCommand(['replicate', '--models', models, ...args]);
   assert.equal(rerun.code, 0, rerun.stderr);
+  const pushed = rerun.stderr.match(/Todo push \S+ -> \S+: (\d+) applied/);
+  assert.ok(pushed, rerun.stderr);
+  assert.equal(Number(pushed[1]), count - before, 'records sent again after the kill');
   const onB = await todos(b.api);
   assert.equal(onB.size, count);
   await assertSame(a.api, b.api);
