@@ -63,7 +63,7 @@ Call CallFor(const Request& request) {
       AddQuery("filter", arg("filter"), &query);
       AddQuery("limit", arg("limit"), &query);
       const Json after = arg("after");
-      if (after.is_array() && after.size() == 2) {
+      if (after.is_array() && after.size() == 2 && after[1].is_string()) {
         AddQuery("after", http::ToJsonText(after[0]) + ":" + after[1].get<std::string>(), &query);
       }
       return {"GET", "/changes" + query, std::nullopt};

@@ -245,10 +245,13 @@ Result<std::vector<std::string>> ListConflicts(Database& db) {
     const size_t last_space = entry.rfind(' ');
     const std::string model = entry.substr(last_space + 1);
     const std::string leg = entry.substr(0, last_space);
+    if (!conflicts.is_array()) continue;
     for (const Json& conflict : conflicts) {
+      if (!conflict.is_object()) continue;
       lines.push_back(model + "\t" + conflict.value("modelId", "") + "\t" + leg + "\t" +
-                      conflict.value("type", "") + "\tsource " + rev(conflict["sourceChange"]) +
-                      "\ttarget " + rev(conflict["targetChange"]));
+                      conflict.value("type", "") + "\tsource " +
+                      rev(conflict.value("sourceChange", Json())) + "\ttarget " +
+                      rev(conflict.value("targetChange", Json())));
     }
   }
   return lines;
