@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "replicore/gzip.h"
 #include "replicore/http_api.h"
 
 namespace replicore {
@@ -147,13 +148,15 @@ Result<ApiRoot> ParseApiRoot(const std::string& url) {
 }
 
 HttpCarrier::HttpCarrier(ApiRoot root, std::string plural, HttpCarrierOptions options)
-    : root_(std::move(root)), plural_(std::move(plural)),
+    : root_(std::move(root)), plural_(std::move(plural)), options_(options),
       client_(std::make_unique<httplib::Client>(root_.origin)) {
   client_->set_connection_timeout(options.connect_timeout);
   client_->set_read_timeout(options.io_timeout);
   client_->set_write_timeout(options.io_timeout);
   client_->set_keep_alive(true);
   client_->set_tcp_nodelay(true);  // small requests, one after another: no Nagle delay
+  // Debian's cpp-httplib is built without zlib: gzip answers are inflated here.
+  client_->set_decompress(false);
 }
 
 HttpCarrier::~HttpCarrier() = default;
@@ -182,7 +185,8 @@ Response HttpCarrier::Carry(Request request) {
   const Call call = CallFor(request);
   const std::string path = root_.path + "/" + plural_ + call.path;
   const std::string what = call.method + " " + root_.origin + path;
-  const httplib::Headers headers = {{"Accept", "application/json"}};
+  httplib::Headers headers = {{"Accept", "application/json"}};
+  if (options_.accept_gzip) headers.emplace("Accept-Encoding", "gzip");
   const char* kJson = "application/json";
   httplib::Result answer =
       call.method == "GET"  ? client_->Get(path, headers)
@@ -192,6 +196,12 @@ Response HttpCarrier::Carry(Request request) {
     return {Status::Storage("cannot reach " + root_.origin + " (" + what + "): " +
                             httplib::to_string(answer.error())),
             nullptr};
+  }
+  if (answer->get_header_value("Content-Encoding") == "gzip") {
+    std::optional<std::string> inflated = http::Gunzip(answer->body, options_.max_answer_bytes);
+    if (!inflated) return {Status::Storage(what + ": a gzip answer that does not inflate"), nullptr};
+    answer->body = std::move(*inflated);
+    ++gzipped_answers_;
   }
   const int status = answer->status;
   if (status >= 400) {

@@ -151,6 +151,19 @@ TEST_F(HttpCarrierTest, ErrorsComeBackAsCoreCodes) {
   EXPECT_EQ(no_model.status.code(), StatusCode::kNotFound) << no_model.status.ToString();
 }
 
+TEST_F(HttpCarrierTest, GzipIsAskedForOnlyWhenWanted) {
+  for (int n = 0; n < 20; ++n) Create("g" + std::to_string(n), std::string(100, 'x'));
+  for (bool gzip : {true, false}) {
+    HttpCarrierOptions options;
+    options.accept_gzip = gzip;
+    HttpCarrier carrier(root_, "Todos", options);
+    Response changes = carrier.Carry({Op::kChanges, Json{{"since", -1}}});
+    ASSERT_TRUE(changes.status.ok()) << changes.status.ToString();
+    EXPECT_EQ(changes.result.tree().size(), 20u);
+    EXPECT_EQ(carrier.gzipped_answers(), gzip ? 1u : 0u);
+  }
+}
+
 TEST_F(HttpCarrierTest, AnUnreachablePeerIsAClearStorageError) {
   HttpCarrierOptions options;
   options.connect_timeout = std::chrono::seconds(2);
@@ -185,6 +198,7 @@ TEST_F(HttpCarrierTest, TheReplicatorPushesAndPullsThroughIt) {
     ASSERT_TRUE(Drive(replicator, carrier, 10000).ok()) << replicator.error().ToString();
     EXPECT_EQ(replicator.result().applied, push ? 30u : 1u);
   }
+  EXPECT_GT(carrier.gzipped_answers(), 0u);  // the pages of /changes are over 1 KiB
   EXPECT_EQ(server_.Call("GET", "/api/Todos/count").json()["count"], 31);
   auto pulled = local.FindById("Todo", "s");
   ASSERT_TRUE(pulled.ok() && pulled->has_value());
