@@ -132,6 +132,17 @@ Json DecodeCursor(const std::string& text) {
   return Json::array({checkpoint, text.substr(colon + 1)});
 }
 
+// Why a request got no answer, in words (httplib's names are one word: "Connection").
+std::string Unreachable(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "connection refused or host unreachable";
+    case httplib::Error::ConnectionTimeout: return "no connection within the connect timeout";
+    case httplib::Error::Read: return "no answer (timed out, or the connection was closed)";
+    case httplib::Error::Write: return "the request could not be sent (connection closed)";
+    default: return httplib::to_string(error);
+  }
+}
+
 }  // namespace
 
 Result<ApiRoot> ParseApiRoot(const std::string& url) {
@@ -166,7 +177,7 @@ Result<PeerCapabilities> HttpCarrier::Probe() {
   httplib::Result answer = client_->Get(root_.path + "/replicore/capabilities",
                                         {{"Accept", "application/json"}});
   if (!answer) {
-    return Status::Storage("cannot reach " + url + ": " + httplib::to_string(answer.error()));
+    return Status::Storage("cannot reach " + url + ": " + Unreachable(answer.error()));
   }
   PeerCapabilities capabilities;
   if (answer->status == 404) return capabilities;  // LoopBack 3
@@ -194,7 +205,7 @@ Response HttpCarrier::Carry(Request request) {
                              : client_->Post(path, headers, *call.body, kJson);
   if (!answer) {
     return {Status::Storage("cannot reach " + root_.origin + " (" + what + "): " +
-                            httplib::to_string(answer.error())),
+                            Unreachable(answer.error())),
             nullptr};
   }
   if (answer->get_header_value("Content-Encoding") == "gzip") {
