@@ -57,11 +57,13 @@ class Progress {
       const Op op = request.op;
       Response response = carry(std::move(request));
       ++requests_;
-      if (op == Op::kBulkUpdate) ++bulk_updates_;
+      if (op == Op::kDiff) ++diffs_;
+      if (op == Op::kCreateUpdates || op == Op::kBulkUpdate) ++updates_;
       if (!quiet_ && Clock::now() - last_ >= std::chrono::seconds(1)) {
         last_ = Clock::now();
-        std::fprintf(stderr, "replicate: %s: %zu requests (%zu bulk-updates), %.1f s\n",
-                     label_.c_str(), requests_, bulk_updates_, Seconds());
+        std::fprintf(stderr,
+                     "replicate: %s: %zu requests so far (%zu diffs, %zu chunks of updates), %.1f s\n",
+                     label_.c_str(), requests_, diffs_, updates_, Seconds());
       }
       return response;
     };
@@ -76,7 +78,8 @@ class Progress {
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_ = Clock::now();
   size_t requests_ = 0;
-  size_t bulk_updates_ = 0;
+  size_t diffs_ = 0;
+  size_t updates_ = 0;  // create-updates (pull) or bulk-update (push) requests
 };
 
 Resolution ResolutionFor(ConflictPolicy policy) {
