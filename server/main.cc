@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <shared_mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -28,6 +30,7 @@
 #include "replicore/open_database.h"
 #include "replicore/postgres_store.h"
 #include "replicore/redis_store.h"
+#include "replicore/replicate_command.h"
 #include "replicore/user_routes.h"
 #include "replicore/user_store.h"
 
@@ -38,6 +41,8 @@ using replicore::Json;
 constexpr const char* kUsage = R"(Usage: replicore-server [options]
        replicore-server user add NAME [--db PATH] [--email EMAIL]
        replicore-server user list [--db PATH]
+       replicore-server replicate --models DIR --from A --to B [options]
+       replicore-server conflicts --models DIR --db STORE
 
 LoopBack 3 compatible REST and replication server (PROTOCOL.md §2, §9).
 
@@ -82,6 +87,10 @@ Options:
                     DIR/node_modules/swagger-ui-dist (default: server/explorer of the
                     source tree, beside the binary's folder or where it was built);
                     `npm ci --ignore-scripts` in server/explorer installs them
+  --replicate-to URL, --replicate-from URL  replicate every model with trackChanges to
+                    (push) or from (pull) the API root URL of another server, in the
+                    background; repeatable (see `replicore-server replicate --help`)
+  --replicate-interval S  seconds between those replications (default 5)
   --print-routes    print every route the server would serve with these options
                     (METHOD /path), one a line, and exit (no database is opened)
   --help            this text
@@ -301,10 +310,17 @@ int main(int argc, char** argv) {
   bool explorer = true;
   bool print_routes = false;
   std::string explorer_dir;
+  std::vector<std::string> replicate_to, replicate_from;
+  double replicate_interval = 5;
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "user") {
     return UserCommand(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (!args.empty() && (args[0] == "replicate" || args[0] == "conflicts")) {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return args[0] == "replicate" ? replicore::ReplicateCommand(rest)
+                                  : replicore::ConflictsCommand(rest);
   }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
@@ -348,7 +364,8 @@ int main(int argc, char** argv) {
         arg == "--static" || arg == "--api-root" || arg == "--max-body" || arg == "--sync" ||
         arg == "--log-level" || arg == "--cors" || arg == "--max-connections" ||
         arg == "--request-timeout" || arg == "--token-ttl" || arg == "--shared-models" ||
-        arg == "--explorer-path" || arg == "--explorer-dir" || arg == "--pg-schema") {
+        arg == "--explorer-path" || arg == "--explorer-dir" || arg == "--pg-schema" ||
+        arg == "--replicate-to" || arg == "--replicate-from" || arg == "--replicate-interval") {
       if (!next(&v)) return Fail(arg + " needs a value (see --help)");
     } else {
       return Fail("unknown option " + args[i] + " (see --help)");
@@ -362,6 +379,14 @@ int main(int argc, char** argv) {
     }
     else if (arg == "--db") db_path = v;
     else if (arg == "--pg-schema") pg_schema = v;
+    else if (arg == "--replicate-to") replicate_to.push_back(v);
+    else if (arg == "--replicate-from") replicate_from.push_back(v);
+    else if (arg == "--replicate-interval") {
+      replicate_interval = std::atof(v.c_str());
+      if (!(replicate_interval > 0) || replicate_interval > 86400) {
+        return Fail("--replicate-interval must be 0..86400 seconds");
+      }
+    }
     else if (arg == "--host") options.host = v;
     else if (arg == "--static") {
       // DIR (served at /) or /PREFIX=DIR: repeatable, so an app and the package it
@@ -508,6 +533,14 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // --replicate-to/--replicate-from: the live loop takes the Api's lock around each step
+  // on the database, as its requests do.
+  std::shared_mutex* db_mutex = nullptr;
+  options.configure_api = [configure = options.configure_api, &db_mutex](replicore::http::Api& api) {
+    if (configure) configure(api);
+    db_mutex = &api.db_mutex();
+  };
+
   if (!explorer) options.explorer_path.clear();
   options.explorer_dir = explorer_dir.empty() ? DefaultExplorerDir() : explorer_dir;
   replicore::http::Server server(&db, options);
@@ -534,6 +567,15 @@ int main(int argc, char** argv) {
                                              : ", users");
   }
 
+  std::unique_ptr<replicore::BackgroundReplication> replication;
+  if (!replicate_to.empty() || !replicate_from.empty()) {
+    auto started = replicore::BackgroundReplication::Start(
+        &db, db_path, replicate_to, replicate_from,
+        std::chrono::milliseconds(std::llround(replicate_interval * 1000)), db_mutex);
+    if (!started.ok()) return Fail(started.status().message());
+    replication = std::move(started).value();
+  }
+
   std::atomic<bool> stopping{false};
   std::atomic<bool> exiting{false};
   std::thread signal_thread([&] {
@@ -549,6 +591,7 @@ int main(int argc, char** argv) {
   });
 
   bool served = server.Run();
+  if (replication) replication->Stop();
   if (!stopping) {
     // Run ended on its own (an error): wake the signal thread so it can be joined.
     exiting = true;

@@ -42,5 +42,25 @@ std::optional<std::string> Gzip(const std::string& body) {
   return out;
 }
 
+std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return std::nullopt;  // gzip only
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  stream.avail_in = static_cast<uInt>(body.size());
+  std::string out;
+  char buffer[64 * 1024];
+  int result = Z_OK;
+  while (result == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof buffer;
+    result = inflate(&stream, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - stream.avail_out);
+    if (out.size() > max_bytes) result = Z_MEM_ERROR;
+  }
+  inflateEnd(&stream);
+  if (result != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
 }  // namespace http
 }  // namespace replicore

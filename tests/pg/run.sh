@@ -5,7 +5,9 @@
 # 2. The server's HTTP tests (capture replay included) on servers backed by PostgreSQL.
 # 3. The process tests (tests/system: kill -9 mid-batch, concurrency, limits, ...) and the
 #    real LoopBack 3 client on servers backed by PostgreSQL, and three servers on one
-#    database with JS and LoopBack clients (tests/pg/multi-server.test.mjs).
+#    database with JS and LoopBack clients (tests/pg/multi-server.test.mjs), and issue 26's
+#    replication chain SQLite -> PostgreSQL -> replicore-server -> LoopBack 3 and back
+#    (tests/pg/replicate-chain.test.mjs, about 20 s).
 # REPLICORE_TEST_STORE=postgres is what moves the existing suites to PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,11 +1,13 @@
 // The vocabulary of replication: the operations one party asks of the other, as values
 // (PROTOCOL.md §2.1 and §9), and `Answer`, the one dispatcher that answers them from a
-// Database. The Replicator and the ConflictResolver emit Requests; the in-process driver,
-// the server's HTTP routes and the JS remote carry them and feed back Responses.
+// Database. The Replicator and the ConflictResolver emit Requests; a Carrier (in-process,
+// the server's HTTP client), the server's HTTP routes and the JS remote carry them and
+// feed back Responses.
 #ifndef REPLICORE_PROTOCOL_H_
 #define REPLICORE_PROTOCOL_H_
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -54,17 +56,22 @@ constexpr size_t kMaxRequestEntries = 50000;
 // Takes the request by value, so a caller that is done with it can move it in.
 Response Answer(Database& db, const std::string& model, Request request);
 
+// Carries one request to the other party and returns its answer: in-process (Answer), or
+// over a network (the server's HTTP carrier). Failures to reach the party come back as an
+// error Response, never as an exception.
+using Carrier = std::function<Response(Request)>;
+
 // The one contract of the sans-I/O parties (Replicator, ConflictResolver): NextRequest()
 // hands each request out once (nullopt while a response is awaited and once finished),
 // OnResponse() takes its answer, done() / failed() / error() tell how it ended. Drives
-// `party` in-process against `remote` for at most `max_steps` requests; one that has
-// not finished by then fails with kStepLimit.
-template <typename Party>
-Status DriveLocal(Party& party, Database& remote, const std::string& model, size_t max_steps) {
+// `party` with `carry` (any callable Request -> Response, e.g. a Carrier) for at most
+// `max_steps` requests; one that has not finished by then fails with kStepLimit.
+template <typename Party, typename Carry>
+Status Drive(Party& party, Carry&& carry, size_t max_steps) {
   for (size_t step = 0; step < max_steps; ++step) {
     std::optional<Request> request = party.NextRequest();
     if (!request) break;
-    Status status = party.OnResponse(Answer(remote, model, std::move(*request)));
+    Status status = party.OnResponse(carry(std::move(*request)));
     if (!status.ok()) return status;
   }
   if (party.failed()) return party.error();
@@ -72,6 +79,13 @@ Status DriveLocal(Party& party, Database& remote, const std::string& model, size
     return Status::StepLimit("did not finish within " + std::to_string(max_steps) + " requests");
   }
   return Status::Ok();
+}
+
+// Drive in-process against `remote` answering for `model`.
+template <typename Party>
+Status DriveLocal(Party& party, Database& remote, const std::string& model, size_t max_steps) {
+  return Drive(
+      party, [&](Request request) { return Answer(remote, model, std::move(request)); }, max_steps);
 }
 
 }  // namespace replicore

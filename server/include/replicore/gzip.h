@@ -1,7 +1,9 @@
-// gzip of large answers for clients that accept it (zlib).
+// gzip of large answers for clients that accept it, and of the answers a replicating
+// server's HTTP carrier receives (zlib).
 #ifndef REPLICORE_GZIP_H_
 #define REPLICORE_GZIP_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -15,6 +17,9 @@ constexpr size_t kGzipMinBytes = 1024;
 bool AcceptsGzip(const std::string& accept_encoding);
 // `body` compressed in the gzip format, or nullopt if zlib failed.
 std::optional<std::string> Gzip(const std::string& body);
+// The gzip `body` inflated, or nullopt if it is not gzip, is cut short, or inflates to more
+// than `max_bytes` (a peer's answer is bounded like a request body).
+std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes);
 
 }  // namespace http
 }  // namespace replicore

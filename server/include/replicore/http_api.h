@@ -105,6 +105,9 @@ class Api {
 
   // Thread-safe: reads run under a shared lock, writes under an exclusive one.
   ApiResponse Handle(const ApiRequest& request);
+  // The lock Handle holds around the Database: what else works on it while the server
+  // serves (its background replication) holds it exclusively around each step.
+  std::shared_mutex& db_mutex() { return mu_; }
 
   // What this Api serves, for its OpenAPI document (OpenApiDocument(Description())): the
   // models with what each allows, and the users' routes. Borrows the Api's models.
