@@ -5,7 +5,8 @@
 #    refused filters, atomicity, racing writers, bytes, reopen, prefixes, CLIENT KILL, random
 #    batches against MemoryStore, the layouts; over TCP, then again over the Unix socket.
 # 2. replicore-server on Redis (tests/redis/*.test.mjs): a LoopBack push fills a replica
-#    that then serves ids, id lists and counts, and refuses other filters.
+#    that then serves ids, id lists and counts, and refuses other filters; a replica with
+#    --replicate-from stays current with its primary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}

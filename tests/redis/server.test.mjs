@@ -1,7 +1,8 @@
 // replicore-server on a Redis read replica (--db redis://...): a LoopBack replication push
 // from a SQLite-backed primary (changes, diff, create-updates, bulk-update over HTTP, as
 // LoopBack's replicate() runs them) fills it; it then serves GET /:id, find by a list of ids
-// and count, and refuses any other filter with the stable 400. Needs $REPLICORE_REDIS_URL
+// and count, and refuses any other filter with the stable 400. A replica started with
+// --replicate-from keeps itself current. Needs $REPLICORE_REDIS_URL
 // (tests/redis/with-redis.sh): without it this fails in CI and skips elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,6 +118,43 @@ test('a restarted replica server finds its Redis data', { skip }, async () => {
     assert.equal((await request(server.url, 'GET', '/Todos/changes?since=-1')).body.length, 1);
   } finally {
     await stop(server?.process);
+    rmSync(models, { recursive: true, force: true });
+  }
+});
+
+// What server/README.md promises: a replica started with --replicate-from keeps pulling from
+// the primary, so a write there (create, update, delete) reaches the replica's readers
+// within a few intervals, with no push from anyone.
+test('a Redis replica with --replicate-from stays current with its primary', { skip }, async () => {
+  assert.ok(redisUrl, 'REPLICORE_REDIS_URL is unset in CI: run under tests/redis/with-redis.sh');
+  const models = modelsDir();
+  let primary, replica;
+  const eventually = async (what, check) => {
+    for (let i = 0; i < 100; i++) {  // 10 s at most
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail(`the replica did not catch up: ${what}`);
+  };
+  try {
+    primary = await startServer(['--db', ':memory:', '--models', models]);
+    assert.equal((await request(primary.url, 'POST', '/Todos', { id: 'a', title: 'first' })).status, 200);
+    replica = await startServer(['--db', replicaDb(), '--models', models,
+      '--replicate-from', `${primary.url}/api`, '--replicate-interval', '0.2']);
+    await eventually('the first pull', async () =>
+      (await request(replica.url, 'GET', '/Todos/a')).body?.title === 'first');
+    assert.equal((await request(primary.url, 'PATCH', '/Todos/a', { title: 'second' })).status, 200);
+    assert.equal((await request(primary.url, 'POST', '/Todos', { id: 'b', title: 'new' })).status, 200);
+    await eventually('an update and a create', async () =>
+      (await request(replica.url, 'GET', '/Todos/a')).body?.title === 'second' &&
+      (await request(replica.url, 'GET', '/Todos/b')).status === 200);
+    assert.equal((await request(primary.url, 'DELETE', '/Todos/a')).status, 200);
+    await eventually('a delete', async () =>
+      (await request(replica.url, 'GET', '/Todos/a')).status === 404);
+    assert.deepEqual((await request(replica.url, 'GET', '/Todos/count')).body, { count: 1 });
+  } finally {
+    await stop(primary?.process);
+    await stop(replica?.process);
     rmSync(models, { recursive: true, force: true });
   }
 });
