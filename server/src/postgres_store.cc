@@ -3,8 +3,8 @@
 // Layout (every table named replicore_*, in the schema of PostgresStoreOptions):
 //   replicore_schema(version)                                   one row: the layout's version
 //   replicore_records(model, id, data text)                     PRIMARY KEY(model, id)
-//     + per indexed property: INDEX replicore_p_<sha1>(replicore_scalar(data, 'property'))
-//       and replicore_w_<sha1>(model, its type, number and UTF-16 key); per declared index
+//     + per indexed property: generated columns rc_t_/rc_n_/rc_x_<sha1> (its type, number
+//       and UTF-16 key) and INDEX replicore_w_<sha1> on them; per declared index
 //       replicore_o_<sha1>(model, its keys' order terms, id); replicore_records_nul
 //   replicore_changes(model, model_id, id, rev, prev, prev_set, checkpoint, model_name)
 //                                                               PRIMARY KEY(model, model_id)
@@ -15,9 +15,7 @@
 // MemoryStore give, whatever the database's locale.
 //
 // Records stay the canonical text the core made (jsonb would reorder keys, rewrite numbers
-// and refuse \u0000). replicore_scalar(data, key) reads the value of a top-level property
-// as jsonb when it is a string, number or boolean (NULL otherwise, and for every property
-// of a text holding an escaped NUL); filters and indexes read properties through it.
+// and refuse \u0000).
 //
 // Several processes: Apply's transaction first locks the one checkpoint row (SELECT ... FOR
 // UPDATE), so the batches of every server on the database commit one after another, like
@@ -33,7 +31,7 @@
 //   an escaped NUL and none holds an array or object at those properties; if one does, the
 //   second way answers.
 // - Otherwise the where becomes a condition keeping at least every matching record (top-
-//   level equality and inq on scalars, through replicore_scalar's indexes); the core's
+//   level equality and inq on indexed properties, through their columns); the core's
 //   Matches decides every row, and OrderRecordsPage orders, pages and projects.
 // Either way results equal MemoryStore's: UTF-16 string order, mixed types, regexps and
 // strings holding NUL never depend on PostgreSQL's semantics.
@@ -298,36 +296,47 @@ const char* const kSchema =
 
 // kMigrations[v - 1] takes version v to v + 1.
 const char* const kMigrations[] = {
-    // 2: the functions the filter translation (PostgresDialect) reads indexed properties
-    // through, and an index of the records holding an escaped NUL (their properties read as
-    // NULL there: the core decides queries on a model holding one). Each body is
-    // self-contained (it names no function of ours), so it works whatever the search_path.
+    // 2: the filter translation (PostgresDialect). Generated columns of each indexed
+    // property (PostgresStore::DeclareIndexes) hold what these functions compute once per
+    // write: PL/pgSQL parses the record once per call, where SQL parsed it per use. A
+    // record holding an escaped NUL gets NULL in every column (the core decides the queries
+    // of its model), so does an absent property. Version 1's expression indexes on
+    // replicore_scalar go: the columns serve what they served.
     // replicore_type: the type as SQLite's json_type names it ('integer' or 'real' from
     // the number's text, which the core wrote).
     "CREATE OR REPLACE FUNCTION replicore_type(data text, key text) RETURNS text"
-    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN strpos(data,"
-    "  '\\u0000') > 0 THEN NULL ELSE CASE json_typeof(data::json -> key) WHEN 'number' THEN"
-    "  CASE WHEN (data::json -> key)::text ~ '[.eE]' THEN 'real' ELSE 'integer' END"
-    "  WHEN 'string' THEN 'text' WHEN 'boolean' THEN (data::json -> key)::text"
-    "  ELSE json_typeof(data::json -> key) END END $$;"
+    "  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$ DECLARE v json; k text; BEGIN"
+    "  IF strpos(data, '\\u0000') > 0 THEN RETURN NULL; END IF;"
+    "  v := data::json -> key; k := json_typeof(v);"
+    "  IF k = 'number' THEN RETURN CASE WHEN v::text ~ '[.eE]' THEN 'real' ELSE 'integer' END;"
+    "  END IF; IF k = 'string' THEN RETURN 'text'; END IF;"
+    "  IF k = 'boolean' THEN RETURN v::text; END IF; RETURN k; END $$;"
     // replicore_number: a number exactly (numeric), a boolean as 1/0.
     "CREATE OR REPLACE FUNCTION replicore_number(data text, key text) RETURNS numeric"
-    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN strpos(data,"
-    "  '\\u0000') > 0 THEN NULL ELSE CASE json_typeof(data::json -> key) WHEN 'number' THEN"
-    "  (data::json ->> key)::numeric WHEN 'boolean' THEN CASE WHEN data::json ->> key ="
-    "  'true' THEN 1 ELSE 0 END END END $$;"
+    "  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$ DECLARE v json; k text; BEGIN"
+    "  IF strpos(data, '\\u0000') > 0 THEN RETURN NULL; END IF;"
+    "  v := data::json -> key; k := json_typeof(v);"
+    "  IF k = 'number' THEN RETURN v::text::numeric; END IF;"
+    "  IF k = 'boolean' THEN RETURN CASE WHEN v::text = 'true' THEN 1 ELSE 0 END; END IF;"
+    "  RETURN NULL; END $$;"
+    // replicore_text16: a string property as replicore_utf16's key (below).
+    "CREATE OR REPLACE FUNCTION replicore_text16(data text, key text) RETURNS text"
+    "  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$ DECLARE v json; BEGIN"
+    "  IF strpos(data, '\\u0000') > 0 THEN RETURN NULL; END IF;"
+    "  v := data::json -> key;"
+    "  IF json_typeof(v) IS DISTINCT FROM 'string' THEN RETURN NULL; END IF;"
+    "  RETURN regexp_replace(v #>> '{}', '([\\U00010000-\\U0010FFFF])', chr(55295) ||"
+    "  '\\1', 'g'); END $$;"
+    "DO $$ DECLARE i record; BEGIN FOR i IN SELECT indexname FROM pg_indexes WHERE"
+    "  schemaname = current_schema() AND indexname LIKE 'replicore\\_p\\_%' LOOP"
+    "  EXECUTE format('DROP INDEX %I', i.indexname); END LOOP; END $$;"
+    "DROP FUNCTION IF EXISTS replicore_scalar(text, text);"
     // replicore_utf16: a key whose byte ("C") order is JavaScript's UTF-16 order: U+D7FF
     // before each character above U+FFFF puts those between U+D7FF and U+E000, where
     // their surrogates sort, and keeps their order among themselves.
     "CREATE OR REPLACE FUNCTION replicore_utf16(s text) RETURNS text"
     "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT regexp_replace(s,"
     "  '([\\U00010000-\\U0010FFFF])', chr(55295) || '\\1', 'g') $$;"
-    // replicore_text16: a string property as replicore_utf16's key.
-    "CREATE OR REPLACE FUNCTION replicore_text16(data text, key text) RETURNS text"
-    "  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN strpos(data,"
-    "  '\\u0000') > 0 THEN NULL WHEN json_typeof(data::json -> key) = 'string' THEN"
-    "  regexp_replace(data::json ->> key, '([\\U00010000-\\U0010FFFF])', chr(55295) ||"
-    "  '\\1', 'g') END $$;"
     // On the position (not a partial index, nor one on "> 0"): the planner then reads it
     // for the check's range instead of scanning the model for a first such record.
     "CREATE INDEX IF NOT EXISTS replicore_records_nul ON replicore_records(model,"
@@ -392,7 +401,9 @@ Status CreateOrCheckSchema(Connection& c, const std::string& schema) {
 
 class Prefilter {
  public:
-  explicit Prefilter(Params* params) : params_(params) {}
+  // Borrows both. Conditions on `indexed` properties narrow through their columns.
+  Prefilter(Params* params, const IndexedProperties* indexed)
+      : params_(params), indexed_(indexed) {}
 
   // nullopt: no restriction (every record is a candidate).
   std::optional<std::string> Node(const Where& w) {
@@ -433,9 +444,9 @@ class Prefilter {
     return "$" + std::to_string(params_->size());
   }
 
-  // A scalar whose jsonb equality is the core's LooseEquals: booleans, strings (jsonb
-  // compares them byte-wise; a NUL cannot be bound) and integers that doubles hold exactly
-  // (the core compares an integer with a double as doubles, jsonb as exact numerics).
+  // A scalar whose SQL equality is the core's LooseEquals: booleans, strings (compared
+  // byte-wise; a NUL cannot be bound) and integers that doubles hold exactly (the core
+  // compares an integer with a double as doubles, numeric exactly).
   static bool Exact(const Json& v) {
     if (v.is_boolean()) return true;
     if (v.is_string()) return IsPgText(v.get_ref<const std::string&>());
@@ -448,11 +459,11 @@ class Prefilter {
     return false;
   }
 
-  // Top-level equality and inq: the stored value equals an operand, or is something the
-  // core has to look at (absent, null, an array matched element-wise, an object, or a
-  // record holding NUL).
+  // Top-level equality and inq on an indexed property: the stored value equals an operand,
+  // or is something the core has to look at (absent, null, an array matched element-wise,
+  // an object, or any property of a record holding NUL: its columns are NULL).
   std::optional<std::string> Condition(const Where& w) {
-    if (w.path.size() != 1 || !IsPgText(w.path[0])) return std::nullopt;
+    if (w.path.size() != 1 || !indexed_->count(w.path[0])) return std::nullopt;
     Json operands = Json::array();
     if (w.op == WhereOp::kEq) {
       operands.push_back(w.value);
@@ -461,24 +472,32 @@ class Prefilter {
     } else {
       return std::nullopt;
     }
+    Json strings = Json::array(), numbers = Json::array();
+    std::vector<std::string> types = {"null", "array", "object"};
     for (const Json& v : operands) {
       if (!Exact(v)) return std::nullopt;
+      if (v.is_boolean()) types.push_back(v.get<bool>() ? "true" : "false");
+      if (v.is_string()) strings.push_back(v);
+      if (v.is_number()) numbers.push_back(v);
     }
-    // NULL for whatever the core has to decide (an array is matched element-wise).
-    const std::string value = "replicore_scalar(data, " + Param(w.path[0]) + ")";
-    std::string match;
-    if (operands.size() == 1) {
-      match = value + " = " + Param(operands[0].dump()) + "::jsonb";
-    } else if (operands.empty()) {
-      match = "FALSE";
-    } else {
-      match = value + " = ANY(ARRAY(SELECT jsonb_array_elements(" + Param(operands.dump()) +
-              "::jsonb)))";
+    const SqlValue column = PostgresDialect::ValueOf(w.path[0]);
+    std::string out = "(" + column.t + " IS NULL OR " + column.t + " = ANY(" +
+                      Param(TextArray(types)) + "::text[])";
+    if (!strings.empty()) {
+      out += " OR (" + column.t + " = 'text' AND " + column.x +
+             " IN (SELECT replicore_utf16(value) COLLATE \"C\" FROM json_array_elements_text(" +
+             Param(strings.dump()) + "::json)))";
     }
-    return "(" + match + " OR " + value + " IS NULL)";
+    if (!numbers.empty()) {
+      out += " OR (" + column.t + " IN ('integer','real') AND " + column.n +
+             " IN (SELECT value::numeric FROM json_array_elements_text(" +
+             Param(numbers.dump()) + "::json)))";
+    }
+    return out + ")";
   }
 
   Params* params_;
+  const IndexedProperties* indexed_;
 };
 
 struct Query {
@@ -488,7 +507,7 @@ struct Query {
 };
 
 // SELECT data, id of the model's candidate records for `where`.
-Query BuildFind(const std::string& model, const Filter& filter) {
+Query BuildFind(const std::string& model, const Filter& filter, const IndexedProperties& indexed) {
   Query q;
   q.params.push_back(model);
   q.sql = "SELECT data, id FROM replicore_records WHERE model = $1";
@@ -504,15 +523,11 @@ Query BuildFind(const std::string& model, const Filter& filter) {
     q.sql += " OFFSET $" + std::to_string(q.params.size()) + "::bigint";
     return q;
   }
-  Prefilter prefilter(&q.params);
+  Prefilter prefilter(&q.params, &indexed);
   if (std::optional<std::string> condition = prefilter.Node(filter.where)) {
     q.sql += " AND " + *condition;
   }
   return q;
-}
-
-std::string IndexName(const std::string& property) {
-  return "replicore_p_" + Sha1Hex(property).substr(0, 24);
 }
 
 const PostgresDialect kDialect;
@@ -522,28 +537,34 @@ const PostgresDialect kDialect;
 // read: each function parses the record) and an index on them (equality, ranges, counts);
 // and an index in the order of all its keys (an ORDER BY of the same terms with a limit
 // reads the index instead of sorting). ADD COLUMN computes the rows already stored.
-std::vector<std::string> TranslationDdl(const IndexDefinition& index) {
-  std::vector<std::string> ddl;
-  std::string order_terms, order_key;
+// Adds the statements for `index` to `ddl` and its properties to `columns`; an index with
+// a name that cannot be a literal (PostgresDialect::IsPlainName) gets none.
+void TranslationDdl(const IndexDefinition& index, std::vector<std::string>* ddl,
+                    IndexedProperties* columns) {
   for (const IndexKey& key : index.keys) {
-    if (!PostgresDialect::IsPlainName(key.property)) return {};
+    if (!PostgresDialect::IsPlainName(key.property)) return;
+  }
+  std::string order_terms, order_key;
+  bool ordered = true;
+  for (const IndexKey& key : index.keys) {
     const SqlValue v = PostgresDialect::ValueOf(key.property);
     const SqlValue f = PostgresDialect::Computed(key.property);
-    ddl.push_back("ALTER TABLE replicore_records ADD COLUMN IF NOT EXISTS " + v.t +
-                  " text GENERATED ALWAYS AS (" + f.t + ") STORED, ADD COLUMN IF NOT EXISTS " +
-                  v.n + " numeric GENERATED ALWAYS AS (" + f.n +
-                  ") STORED, ADD COLUMN IF NOT EXISTS " + v.x +
-                  " text COLLATE \"C\" GENERATED ALWAYS AS (" + f.x + ") STORED");
-    ddl.push_back("CREATE INDEX IF NOT EXISTS replicore_w_" + v.t.substr(5) +
-                  " ON replicore_records(model, " + v.t + ", " + v.n + ", " + v.x + ")");
+    ddl->push_back("ALTER TABLE replicore_records ADD COLUMN IF NOT EXISTS " + v.t +
+                   " text GENERATED ALWAYS AS (" + f.t + ") STORED, ADD COLUMN IF NOT EXISTS " +
+                   v.n + " numeric GENERATED ALWAYS AS (" + f.n +
+                   ") STORED, ADD COLUMN IF NOT EXISTS " + v.x +
+                   " text COLLATE \"C\" GENERATED ALWAYS AS (" + f.x + ") STORED");
+    ddl->push_back("CREATE INDEX IF NOT EXISTS replicore_w_" + v.t.substr(5) +
+                   " ON replicore_records(model, " + v.t + ", " + v.n + ", " + v.x + ")");
+    columns->insert(key.property);
     const std::string dir = key.descending ? " DESC" : " ASC";
     order_terms += ", (" + TypeRank(v.t) + ")" + dir + ", " + kDialect.OrderValueTerms(v, dir);
     order_key += key.property + (key.descending ? " -1;" : " 1;");
-    if (IsAllDigits(key.property)) return ddl;  // ordered as an array index: by the core
+    ordered = ordered && !IsAllDigits(key.property);  // an array index: ordered by the core
   }
-  ddl.push_back("CREATE INDEX IF NOT EXISTS replicore_o_" + Sha1Hex(order_key).substr(0, 24) +
-                " ON replicore_records(model" + order_terms + ", id)");
-  return ddl;
+  if (!ordered) return;
+  ddl->push_back("CREATE INDEX IF NOT EXISTS replicore_o_" + Sha1Hex(order_key).substr(0, 24) +
+                 " ON replicore_records(model" + order_terms + ", id)");
 }
 
 // Whether the translated query can be trusted: a model holding a record with an escaped NUL
@@ -668,32 +689,16 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOp
 
 Status PostgresStore::DeclareIndexes(const std::string& model,
                                      const std::vector<IndexDefinition>& indexes) {
-  std::vector<std::string> properties;
   std::vector<std::string> translation_ddl;
   IndexedProperties translated;
-  for (const IndexDefinition& index : indexes) {
-    for (const IndexKey& key : index.keys) {
-      if (IsPgText(key.property)) properties.push_back(key.property);
-      if (PostgresDialect::IsPlainName(key.property)) translated.insert(key.property);
-    }
-    for (std::string& ddl : TranslationDdl(index)) translation_ddl.push_back(std::move(ddl));
-  }
-  if (properties.empty()) return Status::Ok();
+  for (const IndexDefinition& index : indexes) TranslationDdl(index, &translation_ddl, &translated);
+  if (translation_ddl.empty()) return Status::Ok();
   RC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, impl_->Borrow());
   RC_RETURN_IF_ERROR(c->Run("BEGIN", "begin"));
   auto body = [&]() -> Status {
     RC_RETURN_IF_ERROR(c->Exec("SELECT pg_advisory_xact_lock($1::bigint)",
                                {std::to_string(kDdlLockKey)}, false, "lock the schema")
                            .status());
-    for (const std::string& property : properties) {
-      // DDL takes no parameters: the property is an escaped literal.
-      char* literal = PQescapeLiteral(c->conn, property.c_str(), property.size());
-      if (literal == nullptr) return c->Error("quote an index property");
-      std::string sql = "CREATE INDEX IF NOT EXISTS " + IndexName(property) +
-                        " ON replicore_records (replicore_scalar(data, " + literal + "))";
-      PQfreemem(literal);
-      RC_RETURN_IF_ERROR(c->Run(sql, "create an index"));
-    }
     for (const std::string& ddl : translation_ddl) RC_RETURN_IF_ERROR(c->Run(ddl, "create an index"));
     return Status::Ok();
   };
@@ -748,7 +753,7 @@ Result<std::optional<std::vector<Record>>> PostgresStore::FindTranslated(const s
 Result<std::vector<Record>> PostgresStore::Find(const std::string& model, const Filter& filter) {
   RC_ASSIGN_OR_RETURN(std::optional<std::vector<Record>> translated, FindTranslated(model, filter));
   if (translated) return std::move(*translated);
-  Query q = BuildFind(model, filter);
+  Query q = BuildFind(model, filter, impl_->IndexedOf(model));
   return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(q.sql, q.params, false, "Find"));
     const int rows = PQntuples(r.get());
@@ -794,7 +799,8 @@ Result<size_t> PostgresStore::Count(const std::string& model, const Where& where
     }
     Params params{model};
     std::string sql = "SELECT data FROM replicore_records WHERE model = $1";
-    Prefilter prefilter(&params);
+    const IndexedProperties indexed = impl_->IndexedOf(model);
+    Prefilter prefilter(&params, &indexed);
     if (std::optional<std::string> condition = prefilter.Node(where)) sql += " AND " + *condition;
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(sql, params, false, "Count"));
     size_t count = 0;
@@ -807,7 +813,7 @@ Result<size_t> PostgresStore::Count(const std::string& model, const Where& where
 }
 
 Result<std::string> PostgresStore::ExplainFind(const std::string& model, const Filter& filter) {
-  Query q = BuildFind(model, filter);
+  Query q = BuildFind(model, filter, impl_->IndexedOf(model));
   SqlQuery translated(&kDialect);
   BuildFind(model, filter, impl_->IndexedOf(model), &translated);
   if (translated.exact && translated.ordered) {

@@ -86,6 +86,11 @@ TEST(PostgresStoreTest, DurableAcrossReopenAndSchemaVersioned) {
                               ".replicore_type; DROP FUNCTION " + s + ".replicore_number; DROP "
                               "FUNCTION " + s + ".replicore_text16; DROP FUNCTION " + s +
                               ".replicore_utf16; UPDATE " + s + ".replicore_schema SET version = 1"));
+  // What version 1 had and version 2 no longer uses: replicore_scalar and its indexes.
+  ASSERT_TRUE(testing::PgExec(
+      "CREATE FUNCTION " + s + ".replicore_scalar(data text, key text) RETURNS jsonb LANGUAGE"
+      " sql IMMUTABLE AS $$ SELECT NULL::jsonb $$; CREATE INDEX replicore_p_0123 ON " + s +
+      ".replicore_records (" + s + ".replicore_scalar(data, 'n'))"));
   Result<std::unique_ptr<PostgresStore>> migrated = PostgresStore::Open(options);
   ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
   ASSERT_TRUE((*migrated)->DeclareIndexes("Todo", {IndexDefinition{"n_idx", {{"n", false}}}}).ok());
@@ -94,6 +99,12 @@ TEST(PostgresStoreTest, DurableAcrossReopenAndSchemaVersioned) {
   Result<std::string> plan = (*migrated)->ExplainFind("Todo", by_n);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_NE(plan->find("rc_t_"), std::string::npos) << *plan;
+  EXPECT_TRUE(testing::PgExec(
+      "DO $$ BEGIN IF EXISTS(SELECT 1 FROM pg_indexes WHERE schemaname = '" + s +
+      "' AND indexname LIKE 'replicore\\_p\\_%') OR EXISTS(SELECT 1 FROM pg_proc JOIN"
+      " pg_namespace n ON n.oid = pronamespace WHERE nspname = '" + s +
+      "' AND proname = 'replicore_scalar') THEN RAISE EXCEPTION 'version 1 left behind'; END IF;"
+      " END $$"));
 
   // A database written by a newer release is refused, clearly.
   ASSERT_TRUE(testing::PgExec("UPDATE " + owned.schema + ".replicore_schema SET version = 99"));

@@ -35,9 +35,8 @@ bool IsPostgresUrl(const std::string& db);
 // Tables (replicore_records, replicore_changes, replicore_meta, replicore_checkpoint) are
 // created on first open under replicore_schema's version; a database of a newer version is
 // refused. Records are kept as their canonical text in a `text` column (jsonb would reorder
-// keys, rewrite numbers and refuse \u0000); filters read them through
-// replicore_scalar(data, 'key'), a top-level string, number or boolean as jsonb (NULL for
-// anything else, and for a text holding \u0000: the core matches those records).
+// keys, rewrite numbers and refuse \u0000); the properties of declared indexes are also
+// kept in generated columns that filters read (postgres_dialect.h).
 class PostgresStore : public Store {
  public:
   static constexpr int kSchemaVersion = 2;
@@ -45,8 +44,8 @@ class PostgresStore : public Store {
   static Result<std::unique_ptr<PostgresStore>> Open(const PostgresStoreOptions& options);
   ~PostgresStore() override;
 
-  // Each indexed property gets an expression index on replicore_scalar(data, 'property')
-  // (shared by every model: the records table holds them all).
+  // Each indexed property gets generated columns and an index on them, each declared
+  // index one in its keys' order (shared by every model: the records table holds them all).
   Status DeclareIndexes(const std::string& model,
                         const std::vector<IndexDefinition>& indexes) override;
   Result<std::optional<Record>> Get(const std::string& model, const std::string& id) override;
