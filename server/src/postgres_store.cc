@@ -135,6 +135,10 @@ struct Connection {
     }
     const int n = static_cast<int>(values.size());
     PGresult* raw = nullptr;
+    // Statements the filter translation writes vary with the filter's shape: past a bound,
+    // a new one is planned once instead of kept (server memory, and PostgreSQL's).
+    constexpr size_t kMaxPrepared = 200;
+    if (prepare && prepared.size() >= kMaxPrepared && prepared.count(sql) == 0) prepare = false;
     if (prepare) {
       auto it = prepared.find(sql);
       if (it == prepared.end()) {
@@ -735,7 +739,7 @@ Result<std::optional<std::vector<Record>>> PostgresStore::FindTranslated(const s
   if (!q.exact || !q.ordered) return std::optional<std::vector<Record>>();
   Translated t = WithUnsafe(q);
   return impl_->Read([&](Connection& c) -> Result<std::optional<std::vector<Record>>> {
-    RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, false, "Find"));
+    RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, true, "Find"));
     const int rows = PQntuples(r.get());
     // No row, no verdict: the core's path answers, in a snapshot of its own.
     if (rows == 0 || Text(r.get(), 0, 0) != "f") return std::optional<std::vector<Record>>();
@@ -786,7 +790,7 @@ Result<size_t> PostgresStore::Count(const std::string& model, const Where& where
   return impl_->Read([&](Connection& c) -> Result<size_t> {
     if (!MatchesAll(where) && q.exact) {
       Translated t = WithUnsafe(q);
-      RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, false, "Count"));
+      RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, true, "Count"));
       if (Text(r.get(), 0, 0) == "f") {
         return static_cast<size_t>(std::strtoull(PQgetvalue(r.get(), 0, 1), nullptr, 10));
       }

@@ -236,6 +236,29 @@ TEST(PostgresStoreTest, TranslatedFiltersMatchMemoryStore) {
   compare("a record holding NUL");
 }
 
+// Translated statements are prepared per connection up to a bound; filters of more shapes
+// than that are still answered (planned each time).
+TEST(PostgresStoreTest, ManyFilterShapesPastThePreparedBound) {
+  RC_REQUIRE_POSTGRES();
+  OwnedPostgres owned("shapes");
+  ASSERT_NE(owned.store, nullptr);
+  ASSERT_TRUE(owned.store->DeclareIndexes("Todo", {IndexDefinition{"n_idx", {{"n", false}}}}).ok());
+  MemoryStore memory;
+  std::vector<Json> records;
+  for (int i = 0; i < 50; ++i) records.push_back({{"id", "r" + std::to_string(i)}, {"n", i}});
+  ASSERT_NO_FATAL_FAILURE(testing::LoadBoth(*owned.store, memory, records));
+  const char* ops[] = {"gt", "gte", "lt", "lte"};
+  for (int shape = 0; shape < 230; ++shape) {  // 230 statements: five operators in turn
+    Json conditions = Json::array();
+    for (int k = 0, code = shape; k < 5; ++k, code /= 4) {
+      conditions.push_back({{"n", {{ops[code % 4], (code % 4) < 2 ? k : 60 - k}}}});
+    }
+    Filter filter = testing::MustFilter({{"where", {{"and", conditions}}}, {"order", "n DESC"}, {"limit", 3}});
+    ASSERT_EQ(testing::Render(owned.store->Find("Todo", filter)),
+              testing::Render(memory.Find("Todo", filter))) << shape;
+  }
+}
+
 TEST(PostgresStoreTest, DeclaredIndexesServeEqualityAndIdsChangesAreIndexScans) {
   RC_REQUIRE_POSTGRES();
   OwnedPostgres owned("plan");
