@@ -197,6 +197,11 @@ int ReplicateCommand(const std::vector<std::string>& arg_list) {
   if (!from.ok()) return Fail("--from: " + from.status().message());
   auto to = ReplicationParty::Open(args.Get("--to"), *files, pg_schema);
   if (!to.ok()) return Fail("--to: " + to.status().message());
+  // A store (or server) replicated into itself would "succeed" doing nothing useful; the
+  // names are the peers' checkpoint keys, so one file or URL spelt two ways is caught too.
+  if ((*from)->name() == (*to)->name() && (*from)->name() != "store::memory:") {
+    return Fail("--from and --to name the same party (" + (*from)->name() + ")");
+  }
   std::unique_ptr<ReplicationParty> relay;
   if (!(*from)->is_store() && !(*to)->is_store()) {
     if (args.Get("--state").empty()) {

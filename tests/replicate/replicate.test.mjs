@@ -193,3 +193,20 @@ test('--replicate-to and --replicate-from: a running server pushes and pulls in 
   assert.ok(await eventually(async () => (await todos(puller.api)).size === 21 &&
     (await todos(puller.api)).get('bg-1').title === 'patched', 20000));
 });
+
+test('bad arguments exit 2 with a message, before anything is sent', async () => {
+  const db = file('self');
+  const cases = [
+    [['--from', db, '--to', db], /--from and --to name the same party/],
+    [['--from', db, '--to', join(dir, '.', '..', dir.split('/').pop(), db.split('/').pop())], /the same party/],
+    [['--from', 'http://127.0.0.1:1/api', '--to', 'http://127.0.0.1:1/api/', '--state', file('state')], /the same party/],
+    [['--from', db, '--to'], /--to needs a value/],
+    [['--from', db, '--to', file('other'), '--page', 'x'], /--page must be a positive number/],
+    [['--from', db, '--to', file('other'), '--bogus'], /unexpected --bogus/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await replicate(models, ...args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
+});
