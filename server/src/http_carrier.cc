@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <utility>
 
 #include "replicore/gzip.h"
@@ -143,11 +144,17 @@ std::string Unreachable(httplib::Error error) {
   }
 }
 
+// Why SendBounded cut an answer short.
+enum class Cut { kNone, kTooLarge, kTooSlow };
+
 // One call whose answer body is read here, not by httplib: its client takes any length (a
-// peer could send gigabytes, or a chunked answer that never ends). *over: cut at max_bytes.
+// peer could send gigabytes, or a chunked answer that never ends) for any time (its read
+// timeout is per read). *cut: past max_bytes, or past `deadline` since the call began.
 httplib::Result SendBounded(httplib::Client& client, const std::string& method,
                             const std::string& path, httplib::Headers headers,
-                            const std::optional<std::string>& body, size_t max_bytes, bool* over) {
+                            const std::optional<std::string>& body, size_t max_bytes,
+                            std::chrono::seconds deadline, Cut* cut) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
   httplib::Request request;
   request.method = method;
   request.path = path;
@@ -157,15 +164,27 @@ httplib::Result SendBounded(httplib::Client& client, const std::string& method,
     request.body = *body;
   }
   std::string received;
-  *over = false;
+  *cut = Cut::kNone;
+  auto in_time = [&] {
+    if (std::chrono::steady_clock::now() > until) *cut = Cut::kTooSlow;
+    return *cut == Cut::kNone;
+  };
+  request.response_handler = [&](const httplib::Response&) { return in_time(); };
   request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-    *over = received.size() + length > max_bytes;
-    if (!*over) received.append(data, length);
-    return !*over;
+    if (received.size() + length > max_bytes) *cut = Cut::kTooLarge;
+    if (!in_time()) return false;
+    received.append(data, length);
+    return true;
   };
   httplib::Result answer = client.send(request);
   if (answer) answer->body = std::move(received);
   return answer;
+}
+
+std::string CutShort(Cut cut, const HttpCarrierOptions& options) {
+  return cut == Cut::kTooLarge
+             ? "an answer over " + std::to_string(options.max_answer_bytes) + " bytes"
+             : "no whole answer within " + std::to_string(options.answer_timeout.count()) + " s";
 }
 
 }  // namespace
@@ -199,14 +218,11 @@ HttpCarrier::~HttpCarrier() = default;
 
 Result<PeerCapabilities> HttpCarrier::Probe() {
   const std::string url = root_.url() + "/replicore/capabilities";
-  bool over = false;
+  Cut cut = Cut::kNone;
   httplib::Result answer = SendBounded(*client_, "GET", root_.path + "/replicore/capabilities",
                                        {{"Accept", "application/json"}}, std::nullopt,
-                                       options_.max_answer_bytes, &over);
-  if (over) {
-    return Status::Storage("GET " + url + ": an answer over " +
-                           std::to_string(options_.max_answer_bytes) + " bytes");
-  }
+                                       options_.max_answer_bytes, options_.answer_timeout, &cut);
+  if (cut != Cut::kNone) return Status::Storage("GET " + url + ": " + CutShort(cut, options_));
   if (!answer) {
     return Status::Storage("cannot reach " + url + ": " + Unreachable(answer.error()));
   }
@@ -229,12 +245,11 @@ Response HttpCarrier::Carry(Request request) {
   const std::string what = call.method + " " + root_.origin + path;
   httplib::Headers headers = {{"Accept", "application/json"}};
   if (options_.accept_gzip) headers.emplace("Accept-Encoding", "gzip");
-  const std::string too_large =
-      what + ": an answer over " + std::to_string(options_.max_answer_bytes) + " bytes";
-  bool over = false;
+  const std::string too_large = what + ": " + CutShort(Cut::kTooLarge, options_);
+  Cut cut = Cut::kNone;
   httplib::Result answer = SendBounded(*client_, call.method, path, std::move(headers), call.body,
-                                       options_.max_answer_bytes, &over);
-  if (over) return {Status::Storage(too_large), nullptr};
+                                       options_.max_answer_bytes, options_.answer_timeout, &cut);
+  if (cut != Cut::kNone) return {Status::Storage(what + ": " + CutShort(cut, options_)), nullptr};
   if (!answer) {
     return {Status::Storage("cannot reach " + root_.origin + " (" + what + "): " +
                             Unreachable(answer.error())),

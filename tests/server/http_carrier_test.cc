@@ -338,6 +338,27 @@ TEST(HttpCarrierPeerTest, APagingCursorThatDoesNotAdvanceIsAnError) {
   EXPECT_EQ(pulled.code(), StatusCode::kStorage) << pulled.ToString();
 }
 
+TEST(HttpCarrierPeerTest, APeerThatTricklesItsAnswerIsCutAtTheAnswerTimeout) {
+  // A byte every 100 ms: each read is well within io_timeout, the answer never ends.
+  FakePeer peer([](httplib::Server& server) {
+    server.Post("/api/Todos/checkpoint", [](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("application/json", [](size_t offset, httplib::DataSink& sink) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return offset < 100 && sink.write(" ", 1);  // 10 s in all, unless cut
+      });
+    });
+  });
+  HttpCarrierOptions options;
+  options.answer_timeout = std::chrono::seconds(1);
+  options.accept_gzip = false;  // httplib's server would gzip the chunks into one
+  const auto start = std::chrono::steady_clock::now();
+  Response slow = HttpCarrier(peer.root(), "Todos", options).Carry({Op::kCheckpoint, Json::object()});
+  EXPECT_EQ(slow.status.code(), StatusCode::kStorage) << slow.status.ToString();
+  EXPECT_NE(slow.status.message().find("no whole answer within 1 s"), std::string::npos)
+      << slow.status.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 TEST(HttpCarrierPeerTest, ARedirectIsAnErrorNotAnEmptyAnswer) {
   FakePeer peer([](httplib::Server& server) {
     server.Post("/api/Todos/checkpoint", [](const httplib::Request&, httplib::Response& res) {
