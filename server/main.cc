@@ -382,9 +382,8 @@ int main(int argc, char** argv) {
     else if (arg == "--replicate-to") replicate_to.push_back(v);
     else if (arg == "--replicate-from") replicate_from.push_back(v);
     else if (arg == "--replicate-interval") {
-      replicate_interval = std::atof(v.c_str());
-      if (!(replicate_interval > 0) || replicate_interval > 86400) {
-        return Fail("--replicate-interval must be 0..86400 seconds");
+      if (!replicore::ParseInterval(v, &replicate_interval)) {
+        return Fail("--replicate-interval must be 0.001..86400 seconds");
       }
     }
     else if (arg == "--host") options.host = v;

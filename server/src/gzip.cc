@@ -42,7 +42,7 @@ std::optional<std::string> Gzip(const std::string& body) {
   return out;
 }
 
-std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes) {
+std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes, bool* too_large) {
   z_stream stream{};
   if (inflateInit2(&stream, 15 + 16) != Z_OK) return std::nullopt;  // gzip only
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
@@ -58,6 +58,7 @@ std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes) {
     if (out.size() > max_bytes) result = Z_MEM_ERROR;
   }
   inflateEnd(&stream);
+  if (too_large != nullptr) *too_large = out.size() > max_bytes;
   if (result != Z_STREAM_END) return std::nullopt;
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <utility>
 
 #include "replicore/gzip.h"
@@ -143,6 +144,49 @@ std::string Unreachable(httplib::Error error) {
   }
 }
 
+// Why SendBounded cut an answer short.
+enum class Cut { kNone, kTooLarge, kTooSlow };
+
+// One call whose answer body is read here, not by httplib: its client takes any length (a
+// peer could send gigabytes, or a chunked answer that never ends) for any time (its read
+// timeout is per read). *cut: past max_bytes, or past `deadline` since the call began.
+httplib::Result SendBounded(httplib::Client& client, const std::string& method,
+                            const std::string& path, httplib::Headers headers,
+                            const std::optional<std::string>& body, size_t max_bytes,
+                            std::chrono::seconds deadline, Cut* cut) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  httplib::Request request;
+  request.method = method;
+  request.path = path;
+  request.headers = std::move(headers);
+  if (body) {
+    request.headers.emplace("Content-Type", "application/json");
+    request.body = *body;
+  }
+  std::string received;
+  *cut = Cut::kNone;
+  auto in_time = [&] {
+    if (std::chrono::steady_clock::now() > until) *cut = Cut::kTooSlow;
+    return *cut == Cut::kNone;
+  };
+  request.response_handler = [&](const httplib::Response&) { return in_time(); };
+  request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    if (received.size() + length > max_bytes) *cut = Cut::kTooLarge;
+    if (!in_time()) return false;
+    received.append(data, length);
+    return true;
+  };
+  httplib::Result answer = client.send(request);
+  if (answer) answer->body = std::move(received);
+  return answer;
+}
+
+std::string CutShort(Cut cut, const HttpCarrierOptions& options) {
+  return cut == Cut::kTooLarge
+             ? "an answer over " + std::to_string(options.max_answer_bytes) + " bytes"
+             : "no whole answer within " + std::to_string(options.answer_timeout.count()) + " s";
+}
+
 }  // namespace
 
 Result<ApiRoot> ParseApiRoot(const std::string& url) {
@@ -174,8 +218,11 @@ HttpCarrier::~HttpCarrier() = default;
 
 Result<PeerCapabilities> HttpCarrier::Probe() {
   const std::string url = root_.url() + "/replicore/capabilities";
-  httplib::Result answer = client_->Get(root_.path + "/replicore/capabilities",
-                                        {{"Accept", "application/json"}});
+  Cut cut = Cut::kNone;
+  httplib::Result answer = SendBounded(*client_, "GET", root_.path + "/replicore/capabilities",
+                                       {{"Accept", "application/json"}}, std::nullopt,
+                                       options_.max_answer_bytes, options_.answer_timeout, &cut);
+  if (cut != Cut::kNone) return Status::Storage("GET " + url + ": " + CutShort(cut, options_));
   if (!answer) {
     return Status::Storage("cannot reach " + url + ": " + Unreachable(answer.error()));
   }
@@ -198,23 +245,35 @@ Response HttpCarrier::Carry(Request request) {
   const std::string what = call.method + " " + root_.origin + path;
   httplib::Headers headers = {{"Accept", "application/json"}};
   if (options_.accept_gzip) headers.emplace("Accept-Encoding", "gzip");
-  const char* kJson = "application/json";
-  httplib::Result answer =
-      call.method == "GET"  ? client_->Get(path, headers)
-      : call.method == "PUT" ? client_->Put(path, headers, *call.body, kJson)
-                             : client_->Post(path, headers, *call.body, kJson);
+  const std::string too_large = what + ": " + CutShort(Cut::kTooLarge, options_);
+  Cut cut = Cut::kNone;
+  httplib::Result answer = SendBounded(*client_, call.method, path, std::move(headers), call.body,
+                                       options_.max_answer_bytes, options_.answer_timeout, &cut);
+  if (cut != Cut::kNone) return {Status::Storage(what + ": " + CutShort(cut, options_)), nullptr};
   if (!answer) {
     return {Status::Storage("cannot reach " + root_.origin + " (" + what + "): " +
                             Unreachable(answer.error())),
             nullptr};
   }
   if (answer->get_header_value("Content-Encoding") == "gzip") {
-    std::optional<std::string> inflated = http::Gunzip(answer->body, options_.max_answer_bytes);
-    if (!inflated) return {Status::Storage(what + ": a gzip answer that does not inflate"), nullptr};
+    bool bomb = false;
+    std::optional<std::string> inflated =
+        http::Gunzip(answer->body, options_.max_answer_bytes, &bomb);
+    if (!inflated) {
+      return {Status::Storage(bomb ? too_large : what + ": a gzip answer that does not inflate"),
+              nullptr};
+    }
     answer->body = std::move(*inflated);
     ++gzipped_answers_;
   }
   const int status = answer->status;
+  if (status < 200 || (status >= 300 && status < 400)) {
+    // Redirects are not followed (the peer's URL is the one it is known by, checkpoints
+    // included): an empty 302 must not pass for an empty answer.
+    return {Status::Storage(what + ": HTTP " + std::to_string(status) +
+                            (status >= 300 ? " (redirects are not followed)" : "")),
+            nullptr};
+  }
   if (status >= 400) {
     if (request.op == Op::kFindById && status == 404) return {Status::Ok(), nullptr};
     return {HttpError(what, *answer), nullptr};
@@ -226,9 +285,23 @@ Response HttpCarrier::Carry(Request request) {
   if (body.is_discarded()) return {Status::Storage(what + ": the answer is not JSON"), nullptr};
   const Json& args = request.args.tree();
   if (request.op == Op::kChanges && args.contains("limit") && !args["limit"].is_null()) {
-    const std::string next = answer->get_header_value("X-Replicore-Next");
-    return {Status::Ok(), Json{{"changes", std::move(body)},
-                               {"next", next.empty() ? Json() : DecodeCursor(next)}}};
+    const std::string next_header = answer->get_header_value("X-Replicore-Next");
+    Json next = next_header.empty() ? Json() : DecodeCursor(next_header);
+    // A peer that ignores `after` (or pages nothing) would be asked for the same page
+    // again and again: a cursor must move past the one sent, over at least one change.
+    if (!next_header.empty() && next.is_null()) {
+      // Taken for the last page, it would end the replicate early and lose the rest.
+      return {Status::Storage(what + ": an X-Replicore-Next that is no cursor: \"" +
+                              next_header + "\""),
+              nullptr};
+    }
+    if (!next.is_null() &&
+        ((args.contains("after") && next == args["after"]) || !body.is_array() || body.empty())) {
+      return {Status::Storage(what + ": the X-Replicore-Next cursor \"" + next_header +
+                              "\" does not advance"),
+              nullptr};
+    }
+    return {Status::Ok(), Json{{"changes", std::move(body)}, {"next", std::move(next)}}};
   }
   return {Status::Ok(), std::move(body)};
 }

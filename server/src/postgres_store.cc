@@ -519,11 +519,12 @@ Query BuildFind(const std::string& model, const Filter& filter, const IndexedPro
     // The page in id order, the order the core gives an unordered find.
     q.exact = true;
     q.sql += " ORDER BY id";
+    // Counts past bigint (a filter may hold any uint64) read as "to the end".
     if (filter.limit) {
-      q.params.push_back(std::to_string(*filter.limit));
+      q.params.push_back(std::to_string(ClampToInt64(*filter.limit)));
       q.sql += " LIMIT $2::bigint";
     }
-    q.params.push_back(std::to_string(filter.skip));
+    q.params.push_back(std::to_string(ClampToInt64(filter.skip)));
     q.sql += " OFFSET $" + std::to_string(q.params.size()) + "::bigint";
     return q;
   }
@@ -853,7 +854,7 @@ Result<std::vector<Change>> PostgresStore::Changes(const ChangeQuery& query) {
     std::string sql = std::string("SELECT ") + kChangeColumns +
                       " FROM replicore_changes WHERE model = $1 AND checkpoint >= $2::bigint";
     Params params{query.model, std::to_string(query.since), std::nullopt};
-    if (query.limit) params[2] = std::to_string(*query.limit);
+    if (query.limit) params[2] = std::to_string(ClampToInt64(*query.limit));
     if (query.after) {
       if (!IsPgText(query.after->second)) return Status::BadRequest("a change cursor that is not valid UTF-8 text");
       sql += " AND (checkpoint, model_id) > ($4::bigint, $5)";

@@ -69,12 +69,16 @@ end
 return {'ok', current}
 )lua";
 
+// Counts (skip, limit) go to Redis as the decimal text they came in, at most 2^63 - 1:
+// tonumber would round one past 2^53 into text like "1.8446744073709552e+19", which Redis
+// refuses.
+//
 // Changes: ARGV = prefix, model, ZRANGEBYLEX start ("[<checkpoint key>" or "(<member>"),
 // limit (-1: all). Answers model id, encoded row, model id, encoded row, ... in log order.
 inline constexpr const char kRedisChangesScript[] = R"lua(
 local rows = ARGV[1] .. 'chg:' .. ARGV[2]
 local members = redis.call('ZRANGEBYLEX', ARGV[1] .. 'log:' .. ARGV[2], ARGV[3], '+',
-                           'LIMIT', 0, tonumber(ARGV[4]))
+                           'LIMIT', 0, ARGV[4])
 local out = {}
 for i, member in ipairs(members) do
   local id = string.sub(member, 17)
@@ -89,7 +93,7 @@ return out
 inline constexpr const char kRedisPageScript[] = R"lua(
 local records = ARGV[1] .. 'rec:' .. ARGV[2]
 local ids = redis.call('ZRANGEBYLEX', ARGV[1] .. 'ids:' .. ARGV[2], '-', '+',
-                       'LIMIT', tonumber(ARGV[3]), tonumber(ARGV[4]))
+                       'LIMIT', ARGV[3], ARGV[4])
 local out = {}
 for i, id in ipairs(ids) do
   out[2 * i - 1] = id

@@ -8,6 +8,8 @@
 // encodings make exact (canonical record text, redis_codec.h's change rows).
 #include "replicore/redis_store.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -98,6 +100,12 @@ std::vector<std::string> ApplyArgs(const std::string& prefix, const Batch& batch
   }
   a.push_back(batch.checkpoint ? std::to_string(*batch.checkpoint) : "");
   return a;
+}
+
+// A skip or limit as the scripts take it: decimal, at most what Redis reads (a long long);
+// a page no store holds is as good as one past the end.
+std::string RedisCount(size_t n) {
+  return std::to_string(std::min<uint64_t>(n, static_cast<uint64_t>(INT64_MAX)));
 }
 
 // Records by id, from alternating id, text replies (kRedisPageScript). A nil text means the
@@ -191,9 +199,9 @@ Result<std::vector<Record>> RedisStore::Find(const std::string& model, const Fil
   std::vector<Record> records;
   if (plan.all && filter.order.empty()) {
     // The page in id order (byte order, as the other stores give it), cut in Redis.
-    const std::string limit = filter.limit ? std::to_string(*filter.limit) : "-1";
+    const std::string limit = filter.limit ? RedisCount(*filter.limit) : "-1";
     RC_ASSIGN_OR_RETURN(RedisReply r, impl_->pool.Read([&](RedisConnection& c) {
-      return c.Run(PageScript(), {impl_->options.prefix, model, std::to_string(filter.skip), limit},
+      return c.Run(PageScript(), {impl_->options.prefix, model, RedisCount(filter.skip), limit},
                    "read a page");
     }));
     RC_ASSIGN_OR_RETURN(records, PageRecords(r.get(), &ids));
@@ -245,7 +253,7 @@ Result<std::vector<Change>> RedisStore::Changes(const ChangeQuery& query) {
   if (query.after && *query.after >= std::make_pair(query.since, std::string())) {
     start = "(" + RedisLogMember(query.after->first, query.after->second);
   }
-  const std::string limit = query.limit ? std::to_string(*query.limit) : "-1";
+  const std::string limit = query.limit ? RedisCount(*query.limit) : "-1";
   RC_ASSIGN_OR_RETURN(RedisReply r, impl_->pool.Read([&](RedisConnection& c) {
     return c.Run(ChangesScript(), {impl_->options.prefix, query.model, start, limit},
                  "read changes");

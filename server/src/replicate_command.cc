@@ -114,6 +114,20 @@ bool ParseCount(const std::string& text, size_t* out) {
   return true;
 }
 
+}  // namespace
+
+// atof took "5x" for 5 and "1e-9" for an interval that rounds to 0 ms: live passes back
+// to back, hammering the peers.
+bool ParseInterval(const std::string& text, double* seconds) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value >= 0.001) || value > 86400) return false;
+  *seconds = value;
+  return true;
+}
+
+namespace {
+
 // The models to replicate: those named, else every one with trackChanges.
 Result<std::vector<std::string>> ModelNames(const std::vector<ModelFile>& files,
                                             const std::vector<std::string>& named) {
@@ -182,8 +196,10 @@ int ReplicateCommand(const std::vector<std::string>& arg_list) {
   if (args.Has("--page") && !ParseCount(args.Get("--page"), &options.changes_page)) {
     return Fail("--page must be a positive number");
   }
-  const double interval = std::atof(args.Get("--interval", "5").c_str());
-  if (!(interval > 0) || interval > 86400) return Fail("--interval must be 0..86400 seconds");
+  double interval = 5;
+  if (!ParseInterval(args.Get("--interval", "5"), &interval)) {
+    return Fail("--interval must be 0.001..86400 seconds");
+  }
   options.quiet = args.Has("--quiet");
 
   auto files = ReadModelFiles(args.Get("--models"));
@@ -197,6 +213,11 @@ int ReplicateCommand(const std::vector<std::string>& arg_list) {
   if (!from.ok()) return Fail("--from: " + from.status().message());
   auto to = ReplicationParty::Open(args.Get("--to"), *files, pg_schema);
   if (!to.ok()) return Fail("--to: " + to.status().message());
+  // A store (or server) replicated into itself would "succeed" doing nothing useful; the
+  // names are the peers' checkpoint keys, so one file or URL spelt two ways is caught too.
+  if ((*from)->name() == (*to)->name() && (*from)->name() != "store::memory:") {
+    return Fail("--from and --to name the same party (" + (*from)->name() + ")");
+  }
   std::unique_ptr<ReplicationParty> relay;
   if (!(*from)->is_store() && !(*to)->is_store()) {
     if (args.Get("--state").empty()) {

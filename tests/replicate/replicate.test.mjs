@@ -193,3 +193,31 @@ test('--replicate-to and --replicate-from: a running server pushes and pulls in 
   assert.ok(await eventually(async () => (await todos(puller.api)).size === 21 &&
     (await todos(puller.api)).get('bg-1').title === 'patched', 20000));
 });
+
+test('bad arguments exit 2 with a message, before anything is sent', { timeout: 60000 }, async () => {
+  const db = file('self');
+  const cases = [
+    [['--from', db, '--to', db], /--from and --to name the same party/],
+    [['--from', db, '--to', join(dir, '.', '..', dir.split('/').pop(), db.split('/').pop())], /the same party/],
+    [['--from', 'http://127.0.0.1:1/api', '--to', 'http://127.0.0.1:1/api/', '--state', file('state')], /the same party/],
+    [['--from', db, '--to'], /--to needs a value/],
+    [['--from', db, '--to', file('other'), '--page', 'x'], /--page must be a positive number/],
+    [['--from', db, '--to', file('other'), '--bogus'], /unexpected --bogus/],
+    [['--from', db, '--to', file('other'), '--live', '--interval', '5x'], /--interval must be/],
+    [['--from', db, '--to', file('other'), '--live', '--interval', '1e-9'], /--interval must be/],
+  ];
+  for (const [args, message] of cases) {
+    // Spawned so that after() stops a run that took the arguments and kept going (--live).
+    const run = spawnServerCommand(['replicate', '--models', models, '--quiet', ...args]);
+    children.push(run.child);
+    assert.equal(await stopped(run.child), 2, `${args.join(' ')}: ${run.stderr()}`);
+    assert.match(run.stderr(), message);
+  }
+  for (const interval of ['0.2s', '1e-9']) {
+    const run = spawnServerCommand(['--models', models, '--db', ':memory:', '--replicate-to',
+      'http://127.0.0.1:1/api', '--replicate-interval', interval, '--port', '0', '--log-level', 'off']);
+    children.push(run.child);
+    assert.equal(await stopped(run.child), 2, `--replicate-interval ${interval}: ${run.stderr()}`);
+    assert.match(run.stderr(), /--replicate-interval must be/);
+  }
+});

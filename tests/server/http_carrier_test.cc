@@ -6,12 +6,14 @@
 // server stage) a race between the loop and the requests stops the server.
 #include "replicore/http_carrier.h"
 
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "replicore/gzip.h"
 #include "replicore/http_api.h"
 #include "replicore/memory_store.h"
 #include "replicore/open_database.h"
@@ -20,6 +22,29 @@
 
 namespace replicore::http_test {
 namespace {
+
+
+// A peer that answers what a test says (a broken or hostile server): httplib's server on a
+// free port of 127.0.0.1, in a thread of the test.
+class FakePeer {
+ public:
+  explicit FakePeer(std::function<void(httplib::Server&)> routes) {
+    routes(server_);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    // Bound and listening already: a connection waits in the backlog until accepted.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakePeer() {
+    server_.stop();
+    thread_.join();
+  }
+  ApiRoot root() const { return *ParseApiRoot("http://127.0.0.1:" + std::to_string(port_) + "/api"); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
 
 class HttpCarrierTest : public ::testing::Test {
  protected:
@@ -233,6 +258,116 @@ TEST_F(HttpCarrierTest, AServerReplicatesInTheBackgroundWhileServingWrites) {
   EXPECT_EQ(count["count"], kWriters * kWrites) << pusher.Log() << puller.Log();
   EXPECT_TRUE(pusher.Stop());
   EXPECT_TRUE(puller.Stop());
+}
+
+TEST(HttpCarrierPeerTest, AnAnswerOverTheLimitIsAnErrorNotBuffered) {
+  // 2 MiB of valid JSON, plain and gzipped, to a carrier that takes at most 1 MiB.
+  std::string big = "[0";
+  while (big.size() < 2 * 1024 * 1024) big += ",0";
+  big += "]";
+  const std::string gzipped = *http::Gzip(big);
+  FakePeer peer([&](httplib::Server& server) {
+    server.Post("/api/Todos/diff", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content(big, "application/json");
+    });
+    server.Get("/api/replicore/capabilities", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content(big, "application/json");
+    });
+    server.Get("/api/Todos/changes", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Encoding", "gzip");
+      res.set_content(gzipped, "application/json");
+    });
+  });
+  HttpCarrierOptions options;
+  options.max_answer_bytes = 1024 * 1024;
+  // Not asked for: httplib's server would gzip the answer again; the carrier inflates a
+  // gzip answer whether it asked or not.
+  options.accept_gzip = false;
+  HttpCarrier carrier(peer.root(), "Todos", options);
+  for (Op op : {Op::kDiff, Op::kChanges}) {
+    Response answer = carrier.Carry({op, Json{{"since", -1}}});
+    EXPECT_EQ(answer.status.code(), StatusCode::kStorage) << OpName(op);
+    EXPECT_NE(answer.status.message().find("over 1048576 bytes"), std::string::npos)
+        << answer.status.message();
+  }
+  EXPECT_EQ(carrier.Probe().status().code(), StatusCode::kStorage);
+}
+
+TEST(HttpCarrierPeerTest, APagingCursorThatDoesNotAdvanceIsAnError) {
+  // A peer that ignores `after`: the same (empty) page and cursor, again and again.
+  FakePeer peer([](httplib::Server& server) {
+    server.Get("/api/Todos/changes", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("X-Replicore-Next", "7:a");
+      res.set_content("[]", "application/json");
+    });
+    server.Post("/api/Todos/diff", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"deltas":[],"conflicts":[]})", "application/json");
+    });
+    server.Post("/api/Todos/checkpoint", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"seq":8,"time":"2026-01-01T00:00:00.000Z","id":8})", "application/json");
+    });
+  });
+  HttpCarrier carrier(peer.root(), "Todos");
+  Response again = carrier.Carry({Op::kChanges, Json{{"since", -1}, {"limit", 1}, {"after", {7, "a"}}}});
+  EXPECT_EQ(again.status.code(), StatusCode::kStorage) << again.status.ToString();
+  EXPECT_NE(again.status.message().find("does not advance"), std::string::npos)
+      << again.status.message();
+
+  FakePeer garbled([](httplib::Server& server) {
+    server.Get("/api/Todos/changes", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("X-Replicore-Next", "seven");  // not taken for the last page
+      res.set_content(R"([{"modelId":"a","rev":"r","prev":null,"checkpoint":7,"modelName":"Todo"}])",
+                      "application/json");
+    });
+  });
+  Response garbage = HttpCarrier(garbled.root(), "Todos").Carry({Op::kChanges, Json{{"since", -1}, {"limit", 1}}});
+  EXPECT_EQ(garbage.status.code(), StatusCode::kStorage) << garbage.status.ToString();
+
+  // A pull through it ends with that error, not after a hundred million requests.
+  MemoryStore store;
+  Database local(&store, NativeEnvironment());
+  ASSERT_TRUE(local.AddModel(ReadJsonFile(WriteTodoModel() + "/todo.json")).ok());
+  ReplicatorOptions options;
+  options.model = "Todo";
+  options.local_is_source = false;
+  options.peer = carrier.BaseUrl();
+  options.cursor_changes = true;
+  options.changes_page = 1;
+  Replicator replicator(&local, options);
+  Status pulled = Drive(replicator, carrier, 1000);
+  EXPECT_EQ(pulled.code(), StatusCode::kStorage) << pulled.ToString();
+}
+
+TEST(HttpCarrierPeerTest, APeerThatTricklesItsAnswerIsCutAtTheAnswerTimeout) {
+  // A byte every 100 ms: each read is well within io_timeout, the answer never ends.
+  FakePeer peer([](httplib::Server& server) {
+    server.Post("/api/Todos/checkpoint", [](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("application/json", [](size_t offset, httplib::DataSink& sink) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return offset < 100 && sink.write(" ", 1);  // 10 s in all, unless cut
+      });
+    });
+  });
+  HttpCarrierOptions options;
+  options.answer_timeout = std::chrono::seconds(1);
+  options.accept_gzip = false;  // httplib's server would gzip the chunks into one
+  const auto start = std::chrono::steady_clock::now();
+  Response slow = HttpCarrier(peer.root(), "Todos", options).Carry({Op::kCheckpoint, Json::object()});
+  EXPECT_EQ(slow.status.code(), StatusCode::kStorage) << slow.status.ToString();
+  EXPECT_NE(slow.status.message().find("no whole answer within 1 s"), std::string::npos)
+      << slow.status.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(HttpCarrierPeerTest, ARedirectIsAnErrorNotAnEmptyAnswer) {
+  FakePeer peer([](httplib::Server& server) {
+    server.Post("/api/Todos/checkpoint", [](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect("http://127.0.0.1:1/api/Todos/checkpoint");
+    });
+  });
+  Response moved = HttpCarrier(peer.root(), "Todos").Carry({Op::kCheckpoint, Json::object()});
+  EXPECT_EQ(moved.status.code(), StatusCode::kStorage) << moved.status.ToString();
+  EXPECT_NE(moved.status.message().find("HTTP 302"), std::string::npos) << moved.status.message();
 }
 
 }  // namespace

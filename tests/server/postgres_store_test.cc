@@ -207,6 +207,48 @@ TEST(PostgresStoreTest, TranslatedFiltersMatchMemoryStore) {
   filters.push_back({{"where", {{"done", false}, {"n", {{"gt", 0}}}}}, {"order", "n DESC"}, {"limit", 5}});
   filters.push_back({{"where", {{"title", {{"inq", {"milk", "walk dog", "\U0001F600 smile"}}}}}},
                      {"order", "title ASC"}, {"skip", 1}, {"limit", 2}});
+  // Review: mixed-type operands, reversed ranges, empty lists, counts past int64.
+  for (const Json& where : std::vector<Json>{
+           {{"n", {{"gt", true}}}},
+           {{"n", {{"gt", "3"}}}},
+           {{"n", {{"lt", "10"}}}},
+           {{"n", {{"between", {5, -1}}}}},
+           {{"n", {{"between", {true, 5}}}}},
+           {{"n", {{"between", {nullptr, 5}}}}},
+           {{"n", {{"neq", 2.5}}}},
+           {{"n", {{"neq", "5"}}}},
+           {{"n", {{"inq", {-0.0, nullptr}}}}},
+           {{"n", {{"nin", Json::array()}}}},
+           {{"n", {{"nin", {nullptr, "5"}}}}},
+           {{"n", -0.0}},
+           {{"n", {{"gte", -0.0}}}},
+           {{"n", {{"lt", 9007199254740993}}}},
+           {{"done", {{"lt", 1}}}},
+           {{"done", {{"gte", true}}}},
+           {{"done", "true"}},
+           {{"done", {{"inq", {0, false}}}}},
+           {{"title", ""}},
+           {{"title", {{"gt", 5}}}},
+           {{"title", {{"gte", ""}}}},
+           {{"title", {{"lt", "buy"}}}},
+           {{"title", {{"between", {"z", "a"}}}}},
+           {{"title", {{"inq", {"", nullptr}}}}},
+           {{"title", {{"neq", ""}}}},
+           {{"mixed", {{"gt", "a"}}}},
+           {{"mixed", {{"lte", 0}}}},
+           {{"mixed", nullptr}},
+           {{"or", {{{"title", "milk"}}, {{"n", {{"lte", -3}}}}}}},
+           {{"and", {{{"done", {{"neq", true}}}}, {{"title", {{"neq", nullptr}}}}}}}}) {
+    filters.push_back({{"where", where}});
+    filters.push_back({{"where", where}, {"order", "n DESC"}, {"limit", 4}});
+    filters.push_back({{"where", where}, {"order", {"title ASC", "n DESC"}}, {"skip", 1}, {"limit", 3}});
+  }
+  filters.push_back({{"skip", 18446744073709551615u}});
+  filters.push_back({{"limit", 18446744073709551615u}});
+  filters.push_back({{"limit", 18446744073709551615u}, {"order", "n ASC"}});
+  filters.push_back({{"skip", 9223372036854775808u}, {"limit", 1}, {"order", "title DESC"}});
+  filters.push_back({{"skip", 2}, {"limit", 9223372036854775807}, {"where", {{"n", {{"gt", 0}}}}}});
+  filters.push_back({{"order", {"done ASC", "mixed DESC", "n ASC"}}, {"limit", 30}});
   auto compare = [&](const char* stage) -> size_t {
     size_t translated = 0;
     for (const Json& json : filters) {
@@ -227,6 +269,8 @@ TEST(PostgresStoreTest, TranslatedFiltersMatchMemoryStore) {
   };
   // Every filter naming only title, n and done, and most others (the order of id), go to SQL.
   EXPECT_GE(compare("scalars"), 30u);
+  Result<std::vector<Change>> changes = owned.store->Changes({"Todo", -1, std::nullopt, SIZE_MAX});
+  EXPECT_TRUE(changes.ok()) << changes.status().ToString();
   Batch nul;
   nul.records.push_back({"Todo", "nul", Record::FromTree(Json{{"id", "nul"}, {"n", 1},
                                                               {"title", std::string("a\0b", 3)}})});

@@ -18,8 +18,10 @@ bool AcceptsGzip(const std::string& accept_encoding);
 // `body` compressed in the gzip format, or nullopt if zlib failed.
 std::optional<std::string> Gzip(const std::string& body);
 // The gzip `body` inflated, or nullopt if it is not gzip, is cut short, or inflates to more
-// than `max_bytes` (a peer's answer is bounded like a request body).
-std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes);
+// than `max_bytes` (a peer's answer is bounded like a request body; `too_large`, when
+// given, tells that case from the others).
+std::optional<std::string> Gunzip(const std::string& body, size_t max_bytes,
+                                  bool* too_large = nullptr);
 
 }  // namespace http
 }  // namespace replicore

@@ -28,6 +28,9 @@ struct PeerCapabilities {
 struct HttpCarrierOptions {
   std::chrono::seconds connect_timeout{5};
   std::chrono::seconds io_timeout{120};  // a bulk-update of 1 MiB into a slow store
+  // The whole answer: io_timeout bounds each read only, so a peer sending a byte a minute
+  // would hold a replicate (and a stopping server) forever.
+  std::chrono::seconds answer_timeout{600};
   // Ask for gzip answers (replicore-server gzips those over 1 KiB): a pull's records
   // cross in about a fifth of the bytes, for some CPU on both sides.
   bool accept_gzip = true;

@@ -23,6 +23,8 @@ extern const char kReplicateUsage[];
 // 2 bad arguments, 3 done but conflicts are left for a person (--conflicts manual).
 // --live runs until SIGINT or SIGTERM and then exits 0.
 int ReplicateCommand(const std::vector<std::string>& args);
+// --interval / --replicate-interval: decimal seconds, 0.001 to 86400, all of the text.
+bool ParseInterval(const std::string& text, double* seconds);
 // Prints the conflicts left unresolved in a store (--db or --state), one line each;
 // exit 0 when there are none, 3 when some are listed.
 int ConflictsCommand(const std::vector<std::string>& args);
