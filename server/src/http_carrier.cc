@@ -210,7 +210,8 @@ HttpCarrier::HttpCarrier(ApiRoot root, std::string plural, HttpCarrierOptions op
   client_->set_write_timeout(options.io_timeout);
   client_->set_keep_alive(true);
   client_->set_tcp_nodelay(true);  // small requests, one after another: no Nagle delay
-  // Debian's cpp-httplib is built without zlib: gzip answers are inflated here.
+  // gzip answers are inflated here, bounded by max_answer_bytes (httplib's own inflation
+  // has no bound).
   client_->set_decompress(false);
 }
 
