@@ -510,8 +510,9 @@ struct Query {
   bool exact = false;  // the SQL selects exactly the page: no Matches, no paging in C++
 };
 
-// SELECT data, id of the model's candidate records for `where`.
-Query BuildFind(const std::string& model, const Filter& filter, const IndexedProperties& indexed) {
+// SELECT data, id of the model's candidate records for `where` (the core decides).
+Query BuildCandidates(const std::string& model, const Filter& filter,
+                      const IndexedProperties& indexed) {
   Query q;
   q.params.push_back(model);
   q.sql = "SELECT data, id FROM replicore_records WHERE model = $1";
@@ -591,6 +592,17 @@ struct Translated {
   std::string sql;
   Params params;
 };
+Translated WithUnsafe(const SqlQuery& q);
+
+// The find `filter` as one translated statement, or nullopt when the translation left
+// something to the core.
+std::optional<Translated> TranslateFind(const std::string& model, const Filter& filter,
+                                        const IndexedProperties& indexed) {
+  SqlQuery q(&kDialect);
+  BuildFind(model, filter, indexed, &q);
+  if (!q.exact || !q.ordered) return std::nullopt;
+  return WithUnsafe(q);
+}
 Translated WithUnsafe(const SqlQuery& q) {
   Translated t;
   t.sql = "SELECT " + Unsafe("$1", q.composite) + ", " + q.sql.substr(std::string("SELECT ").size());
@@ -616,12 +628,15 @@ struct PostgresStore::Impl {
   // Per model, the properties its declared indexes hold, which the filter translation
   // reads in SQL (DeclareIndexes).
   std::mutex indexed_mu;
-  std::map<std::string, IndexedProperties> indexed;  // guarded by indexed_mu
+  // Replaced whole (never changed in place), so a reader keeps its snapshot without a copy.
+  std::map<std::string, std::shared_ptr<const IndexedProperties>> indexed;
 
-  IndexedProperties IndexedOf(const std::string& model) {
+  std::shared_ptr<const IndexedProperties> IndexedOf(const std::string& model) {
     std::lock_guard<std::mutex> lock(indexed_mu);
     auto it = indexed.find(model);
-    return it == indexed.end() ? IndexedProperties() : it->second;
+    if (it != indexed.end()) return it->second;
+    static const auto kNone = std::make_shared<const IndexedProperties>();
+    return kNone;
   }
 
   Result<std::unique_ptr<Connection>> Connect() {
@@ -713,7 +728,10 @@ Status PostgresStore::DeclareIndexes(const std::string& model,
   impl_->Return(std::move(c));
   if (status.ok()) {
     std::lock_guard<std::mutex> lock(impl_->indexed_mu);
-    impl_->indexed[model].insert(translated.begin(), translated.end());
+    std::shared_ptr<const IndexedProperties>& now = impl_->indexed[model];
+    auto next = std::make_shared<IndexedProperties>(translated);
+    if (now) next->insert(now->begin(), now->end());
+    now = std::move(next);
   }
   return status;
 }
@@ -733,14 +751,12 @@ Result<std::optional<Record>> PostgresStore::Get(const std::string& model, const
 // indexed properties only, so PostgreSQL filters, orders and pages through the indexes;
 // nullopt when the translation left something to the core, or the statement's own check
 // (Unsafe) finds records the SQL cannot read.
-Result<std::optional<std::vector<Record>>> PostgresStore::FindTranslated(const std::string& model,
-                                                                         const Filter& filter) {
-  SqlQuery q(&kDialect);
-  BuildFind(model, filter, impl_->IndexedOf(model), &q);
-  if (!q.exact || !q.ordered) return std::optional<std::vector<Record>>();
-  Translated t = WithUnsafe(q);
+Result<std::optional<std::vector<Record>>> PostgresStore::FindTranslated(
+    const std::string& model, const Filter& filter, const IndexedProperties& indexed) {
+  std::optional<Translated> t = TranslateFind(model, filter, indexed);
+  if (!t) return std::optional<std::vector<Record>>();
   return impl_->Read([&](Connection& c) -> Result<std::optional<std::vector<Record>>> {
-    RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t.sql, t.params, true, "Find"));
+    RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(t->sql, t->params, true, "Find"));
     const int rows = PQntuples(r.get());
     // No row, no verdict: the core's path answers, in a snapshot of its own.
     if (rows == 0 || Text(r.get(), 0, 0) != "f") return std::optional<std::vector<Record>>();
@@ -756,9 +772,11 @@ Result<std::optional<std::vector<Record>>> PostgresStore::FindTranslated(const s
 }
 
 Result<std::vector<Record>> PostgresStore::Find(const std::string& model, const Filter& filter) {
-  RC_ASSIGN_OR_RETURN(std::optional<std::vector<Record>> translated, FindTranslated(model, filter));
+  const std::shared_ptr<const IndexedProperties> indexed = impl_->IndexedOf(model);
+  RC_ASSIGN_OR_RETURN(std::optional<std::vector<Record>> translated,
+                      FindTranslated(model, filter, *indexed));
   if (translated) return std::move(*translated);
-  Query q = BuildFind(model, filter, impl_->IndexedOf(model));
+  Query q = BuildCandidates(model, filter, *indexed);
   return impl_->Read([&](Connection& c) -> Result<std::vector<Record>> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(q.sql, q.params, false, "Find"));
     const int rows = PQntuples(r.get());
@@ -786,8 +804,9 @@ Result<std::vector<Record>> PostgresStore::Find(const std::string& model, const 
 }
 
 Result<size_t> PostgresStore::Count(const std::string& model, const Where& where) {
+  const std::shared_ptr<const IndexedProperties> indexed = impl_->IndexedOf(model);
   SqlQuery q(&kDialect);
-  if (!MatchesAll(where)) BuildCount(model, where, impl_->IndexedOf(model), &q);
+  if (!MatchesAll(where)) BuildCount(model, where, *indexed, &q);
   return impl_->Read([&](Connection& c) -> Result<size_t> {
     if (!MatchesAll(where) && q.exact) {
       Translated t = WithUnsafe(q);
@@ -804,8 +823,7 @@ Result<size_t> PostgresStore::Count(const std::string& model, const Where& where
     }
     Params params{model};
     std::string sql = "SELECT data FROM replicore_records WHERE model = $1";
-    const IndexedProperties indexed = impl_->IndexedOf(model);
-    Prefilter prefilter(&params, &indexed);
+    Prefilter prefilter(&params, indexed.get());
     if (std::optional<std::string> condition = prefilter.Node(where)) sql += " AND " + *condition;
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec(sql, params, false, "Count"));
     size_t count = 0;
@@ -818,13 +836,11 @@ Result<size_t> PostgresStore::Count(const std::string& model, const Where& where
 }
 
 Result<std::string> PostgresStore::ExplainFind(const std::string& model, const Filter& filter) {
-  Query q = BuildFind(model, filter, impl_->IndexedOf(model));
-  SqlQuery translated(&kDialect);
-  BuildFind(model, filter, impl_->IndexedOf(model), &translated);
-  if (translated.exact && translated.ordered) {
-    Translated t = WithUnsafe(translated);
-    q.sql = t.sql;
-    q.params = t.params;
+  const std::shared_ptr<const IndexedProperties> indexed = impl_->IndexedOf(model);
+  Query q = BuildCandidates(model, filter, *indexed);
+  if (std::optional<Translated> t = TranslateFind(model, filter, *indexed)) {
+    q.sql = std::move(t->sql);
+    q.params = std::move(t->params);
   }
   return impl_->Read([&](Connection& c) -> Result<std::string> {
     RC_ASSIGN_OR_RETURN(PgResult r, c.Exec("EXPLAIN " + q.sql, q.params, false, "explain"));

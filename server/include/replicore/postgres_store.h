@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,8 @@ class PostgresStore : public Store {
 
  private:
   Result<std::optional<std::vector<Record>>> FindTranslated(const std::string& model,
-                                                            const Filter& filter);
+                                                            const Filter& filter,
+                                                            const std::set<std::string>& indexed);
   struct Impl;
   explicit PostgresStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
